@@ -1,0 +1,1 @@
+"""Commitments: tensor, step, run and micro-trace roots, and Merkle proofs."""

@@ -1,0 +1,1 @@
+"""Reproducible float32 runtime: program format, executors, compiler."""

@@ -1,0 +1,107 @@
+"""Opcodes, input-reference kinds and the bit layout of program records.
+
+This module is the single source of truth for every constant shared by the
+Python runtime and the Vyper contracts. `scripts/gen_vyper_constants.py`
+writes `contracts/modules/opcodes.vy` from it, and a test fails when the two
+drift. The semantics of each opcode are specified in
+`docs/reproducible-ops.md`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+PROGRAM_VERSION = 1
+
+#: canonical quiet NaN: every NaN produced by arithmetic is replaced by it
+CANONICAL_NAN = 0x7FC00000
+
+
+class Op(IntEnum):
+    """Opcode numbers (8 bits in the node record). Never renumber."""
+
+    INIT_UNIFORM = 1  # out[e] = (2u - 1) * bound, u from keccak(seed, slot, e)
+    GATHER = 2  # out[b, c] = DATA[row(t, b), col0 + c]
+    IM2COL = 3  # out[b*P + p, q] = DATA[row(t, b), col0 + pixel(p, q)]
+    MATMUL = 4  # out = op(A) @ op(B), sequential accumulation over k
+    ADD = 5  # out = a + b
+    SUB = 6  # out = a - b
+    MUL = 7  # out = a * b
+    SCALE = 8  # out = a * c0
+    BIAS_ADD = 9  # out[r, c] = a[r, c] + bias[0, c]
+    RELU = 10  # out = max(a, +0.0)
+    RELU_BWD = 11  # out = (x > 0) ? g : +0.0
+    SUM = 12  # axis 0: out[0, c] = sum_r a[r, c]; axis 1: out[r, 0] = sum_c a[r, c]
+    MSE_GRAD = 13  # out = (pred - y) * c0
+    SGD = 14  # out = w - (g * c0)
+
+
+class Ref(IntEnum):
+    """Input-reference kinds (8 bits each in the node record)."""
+
+    NONE = 0  # unused input slot (index must be 0)
+    NODE = 1  # output of node `index` of the same step (index < this node)
+    STATE = 2  # state slot `index` of the previous step
+    DATA = 3  # the dataset matrix (index must be 0)
+
+
+#: number of micro-steps K of one output element, per opcode; MATMUL and SUM
+#: take K = the node's `k` field (the reduction length)
+FIXED_MICRO_STEPS: dict[Op, int] = {
+    Op.INIT_UNIFORM: 4,
+    Op.GATHER: 1,
+    Op.IM2COL: 1,
+    Op.ADD: 1,
+    Op.SUB: 1,
+    Op.MUL: 1,
+    Op.SCALE: 1,
+    Op.BIAS_ADD: 1,
+    Op.RELU: 1,
+    Op.RELU_BWD: 1,
+    Op.MSE_GRAD: 2,
+    Op.SGD: 2,
+}
+
+# --- node record: one 256-bit word, fields from the most significant bit ----
+# (name, width in bits); the lowest RESERVED bits are zero.
+NODE_FIELDS: tuple[tuple[str, int], ...] = (
+    ("opcode", 8),
+    ("in0_kind", 8),
+    ("in0_index", 16),
+    ("in1_kind", 8),
+    ("in1_index", 16),
+    ("in2_kind", 8),
+    ("in2_index", 16),
+    ("rows", 32),
+    ("cols", 32),
+    ("k", 32),
+    ("c0", 32),
+    ("c1", 32),
+)
+
+# --- header record: leaf 0 of the program tree -------------------------------
+HEADER_FIELDS: tuple[tuple[str, int], ...] = (
+    ("version", 8),
+    ("n_state", 16),
+    ("n_step", 16),
+    ("data_rows", 32),
+    ("data_cols", 32),
+    ("batch", 32),
+    ("seed", 64),
+)
+
+
+def field_shifts(fields: tuple[tuple[str, int], ...]) -> dict[str, tuple[int, int]]:
+    """Return {name: (shift, width)} for a record laid out from bit 255 down."""
+    out: dict[str, tuple[int, int]] = {}
+    pos = 256
+    for name, width in fields:
+        pos -= width
+        out[name] = (pos, width)
+    if pos < 0:
+        raise ValueError("record wider than 256 bits")
+    return out
+
+
+NODE_SHIFTS = field_shifts(NODE_FIELDS)
+HEADER_SHIFTS = field_shifts(HEADER_FIELDS)
