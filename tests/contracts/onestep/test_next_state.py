@@ -4,12 +4,11 @@ import random
 
 import brownie
 import pytest
+from onestep_cases import random_case
 
 from offchain.runtime import micro
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Header, Node
-
-from onestep_cases import random_case
 
 CASES_PER_OP = 12
 
