@@ -174,7 +174,9 @@ def mul_tie_pairs(draw) -> tuple[int, int]:
 @st.composite
 def mul_range_pairs(draw) -> tuple[int, int]:
     """Factors whose product is near overflow or near the subnormal range."""
-    target = draw(st.sampled_from([254 + 127, 255 + 127, 253 + 127, 127 - 126, 127 - 140, 127 - 150, 127]))
+    target = draw(
+        st.sampled_from([254 + 127, 255 + 127, 253 + 127, 127 - 126, 127 - 140, 127 - 150, 127])
+    )
     ea = draw(_exp_in(0, 254))
     eb = min(254, max(0, target - ea + draw(st.integers(-3, 3))))
     return (
@@ -195,7 +197,9 @@ def overflow_pairs(draw) -> tuple[int, int]:
 independent_pairs = st.tuples(f32_bits, f32_bits)
 
 #: pair mixes per primitive (independent edge values plus structured cases)
-add_pairs = st.one_of(independent_pairs, near_pairs(), cancel_pairs(), add_tie_pairs(), overflow_pairs())
+add_pairs = st.one_of(
+    independent_pairs, near_pairs(), cancel_pairs(), add_tie_pairs(), overflow_pairs()
+)
 mul_pairs = st.one_of(independent_pairs, near_pairs(), mul_tie_pairs(), mul_range_pairs())
 
 
@@ -252,8 +256,23 @@ def exponent_boundary_values() -> list[int]:
 def boundary_partners() -> list[int]:
     """The operands each boundary value is paired with."""
     one = 0x3F800000
-    return [0, SIGN, 1, SIGN | 1, MIN_NORMAL, MAX_SUBNORMAL, MAX_NORMAL, SIGN | MAX_NORMAL,
-            one, SIGN | one, INF, SIGN | INF, CANONICAL_NAN, 0x3F800001, 0x33800000]
+    return [
+        0,
+        SIGN,
+        1,
+        SIGN | 1,
+        MIN_NORMAL,
+        MAX_SUBNORMAL,
+        MAX_NORMAL,
+        SIGN | MAX_NORMAL,
+        one,
+        SIGN | one,
+        INF,
+        SIGN | INF,
+        CANONICAL_NAN,
+        0x3F800001,
+        0x33800000,
+    ]
 
 
 def add_tie_cases() -> list[tuple[int, int]]:
