@@ -78,7 +78,9 @@ def _batch_row(hd: Header, t: int, b: int) -> int:
     return batch_row(hd.seed, t, b, hd.data_rows)
 
 
-def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int) -> list[OperandRef]:
+def operand_refs(
+    header: Header | int, node: Node | int, t: int, e: int, m: int
+) -> list[OperandRef]:
     """Operands of micro-step m of element e: (input kind, input index, flat index) each.
 
     For a DATA operand the flat index is into the (N, D) dataset matrix.
