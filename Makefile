@@ -11,7 +11,15 @@ PYTEST_ARGS ?=
 
 .PHONY: setup demo test test-all lint abi bench clean
 
-setup: $(VENV)/.stamp node_modules/.stamp
+setup: $(VENV)/.stamp node_modules/.stamp build/.contracts-stamp
+
+# Brownie 1.22 recompiles only changed Vyper files and then cannot resolve
+# the unchanged sibling modules they import: start from a clean build dir
+# whenever any contract changed.
+build/.contracts-stamp: $(shell find contracts -name '*.vy')
+	rm -rf build
+	mkdir -p build
+	touch $@
 
 $(VENV)/.stamp: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
