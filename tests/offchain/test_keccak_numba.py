@@ -119,3 +119,12 @@ def test_randomness_rejects_out_of_range():
         keccak_numba.batch_rows(2**64, 1, 3, 10)
     with pytest.raises(ValueError, match="keccak_numba: seed, slot or n out of range"):
         keccak_numba.init_u24(-1, 0, 3)
+
+
+def test_matches_commit_tensor_python_path():
+    """The plain-Python tensor root of offchain/commit/tensor.py agrees too."""
+    from offchain.commit import tensor
+
+    for n in (1, 8, 9, 77, 1000):
+        words = random_words(n, 100 + n)
+        assert keccak_numba.merkle_root_u32(words) == tensor.python_tensor_root(words)
