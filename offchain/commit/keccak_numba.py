@@ -1,0 +1,491 @@
+"""Keccak-256 (Ethereum's, pre-SHA3 padding) and Merkle tensor roots, compiled with numba.
+
+Owns the fast hashing path of the commitments: `merkle_root_u32` (the tensor
+root of docs/reproducible-ops.md section 6), `merkle_root_leaves` (a root
+over 32-byte leaves) and `merkle_roots_u32` (many tensor roots at once, for a
+step root). It also owns fast, bit-identical versions of the counter-based
+randomness of `offchain/runtime/randomness.py` (`batch_rows`, `init_u24`),
+which hash the ABI encoding of three uint256 words. Every function here must
+equal `offchain/commit/merkle.py` / `randomness.py` (eth_hash keccak) exactly;
+tests/offchain/test_keccak_numba.py checks it.
+
+Hashes are kept inside the tree as four little-endian uint64 Keccak lanes
+(the digest bytes are lane 0..3, each little-endian), so inner nodes never
+convert to bytes: keccak(left || right) absorbs lanes l0..l3, r0..r3.
+A zero leaf is four zero lanes; padded subtrees use precomputed zero hashes.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+# --- Keccak-f[1600] constants ---------------------------------------------------
+_RC = np.array(
+    [
+        0x0000000000000001,
+        0x0000000000008082,
+        0x800000000000808A,
+        0x8000000080008000,
+        0x000000000000808B,
+        0x0000000080000001,
+        0x8000000080008081,
+        0x8000000000008009,
+        0x000000000000008A,
+        0x0000000000000088,
+        0x0000000080008009,
+        0x000000008000000A,
+        0x000000008000808B,
+        0x800000000000008B,
+        0x8000000000008089,
+        0x8000000000008003,
+        0x8000000000008002,
+        0x8000000000000080,
+        0x000000000000800A,
+        0x800000008000000A,
+        0x8000000080008081,
+        0x8000000000008080,
+        0x0000000080000001,
+        0x8000000080008008,
+    ],
+    dtype=np.uint64,
+)
+_R1 = np.uint64(1)
+_R2 = np.uint64(2)
+_R3 = np.uint64(3)
+_R4 = np.uint64(4)
+_R5 = np.uint64(5)
+_R6 = np.uint64(6)
+_R7 = np.uint64(7)
+_R8 = np.uint64(8)
+_R9 = np.uint64(9)
+_R10 = np.uint64(10)
+_R11 = np.uint64(11)
+_R12 = np.uint64(12)
+_R13 = np.uint64(13)
+_R14 = np.uint64(14)
+_R15 = np.uint64(15)
+_R16 = np.uint64(16)
+_R17 = np.uint64(17)
+_R18 = np.uint64(18)
+_R19 = np.uint64(19)
+_R20 = np.uint64(20)
+_R21 = np.uint64(21)
+_R22 = np.uint64(22)
+_R23 = np.uint64(23)
+_R24 = np.uint64(24)
+_R25 = np.uint64(25)
+_R26 = np.uint64(26)
+_R27 = np.uint64(27)
+_R28 = np.uint64(28)
+_R29 = np.uint64(29)
+_R30 = np.uint64(30)
+_R31 = np.uint64(31)
+_R32 = np.uint64(32)
+_R33 = np.uint64(33)
+_R34 = np.uint64(34)
+_R35 = np.uint64(35)
+_R36 = np.uint64(36)
+_R37 = np.uint64(37)
+_R38 = np.uint64(38)
+_R39 = np.uint64(39)
+_R40 = np.uint64(40)
+_R41 = np.uint64(41)
+_R42 = np.uint64(42)
+_R43 = np.uint64(43)
+_R44 = np.uint64(44)
+_R45 = np.uint64(45)
+_R46 = np.uint64(46)
+_R47 = np.uint64(47)
+_R48 = np.uint64(48)
+_R49 = np.uint64(49)
+_R50 = np.uint64(50)
+_R51 = np.uint64(51)
+_R52 = np.uint64(52)
+_R53 = np.uint64(53)
+_R54 = np.uint64(54)
+_R55 = np.uint64(55)
+_R56 = np.uint64(56)
+_R57 = np.uint64(57)
+_R58 = np.uint64(58)
+_R59 = np.uint64(59)
+_R60 = np.uint64(60)
+_R61 = np.uint64(61)
+_R62 = np.uint64(62)
+_R63 = np.uint64(63)
+_PAD_FIRST = np.uint64(0x01)  # Keccak (not SHA3) domain padding byte
+_PAD_LAST = np.uint64(0x8000000000000000)  # final bit of the rate block
+_RATE_LANES = 17  # 136-byte rate of keccak-256
+_MAX_DEPTH = 64  # tree heights handled (2^64 leaves)
+
+_JIT = dict(nogil=True, cache=True, error_model="numpy")
+
+
+# --- permutation ------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _keccak_f(st):
+    """Keccak-f[1600] in place on st (25 uint64 lanes, index x + 5 y); unrolled rounds."""
+    a0 = st[0]
+    a1 = st[1]
+    a2 = st[2]
+    a3 = st[3]
+    a4 = st[4]
+    a5 = st[5]
+    a6 = st[6]
+    a7 = st[7]
+    a8 = st[8]
+    a9 = st[9]
+    a10 = st[10]
+    a11 = st[11]
+    a12 = st[12]
+    a13 = st[13]
+    a14 = st[14]
+    a15 = st[15]
+    a16 = st[16]
+    a17 = st[17]
+    a18 = st[18]
+    a19 = st[19]
+    a20 = st[20]
+    a21 = st[21]
+    a22 = st[22]
+    a23 = st[23]
+    a24 = st[24]
+    for rnd in range(24):
+        c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20
+        c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21
+        c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22
+        c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23
+        c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24
+        d0 = c4 ^ ((c1 << _R1) | (c1 >> _R63))
+        d1 = c0 ^ ((c2 << _R1) | (c2 >> _R63))
+        d2 = c1 ^ ((c3 << _R1) | (c3 >> _R63))
+        d3 = c2 ^ ((c4 << _R1) | (c4 >> _R63))
+        d4 = c3 ^ ((c0 << _R1) | (c0 >> _R63))
+        b0 = (a0 ^ d0)
+        t = (a5 ^ d0)
+        b16 = (t << _R36) | (t >> _R28)
+        t = (a10 ^ d0)
+        b7 = (t << _R3) | (t >> _R61)
+        t = (a15 ^ d0)
+        b23 = (t << _R41) | (t >> _R23)
+        t = (a20 ^ d0)
+        b14 = (t << _R18) | (t >> _R46)
+        t = (a1 ^ d1)
+        b10 = (t << _R1) | (t >> _R63)
+        t = (a6 ^ d1)
+        b1 = (t << _R44) | (t >> _R20)
+        t = (a11 ^ d1)
+        b17 = (t << _R10) | (t >> _R54)
+        t = (a16 ^ d1)
+        b8 = (t << _R45) | (t >> _R19)
+        t = (a21 ^ d1)
+        b24 = (t << _R2) | (t >> _R62)
+        t = (a2 ^ d2)
+        b20 = (t << _R62) | (t >> _R2)
+        t = (a7 ^ d2)
+        b11 = (t << _R6) | (t >> _R58)
+        t = (a12 ^ d2)
+        b2 = (t << _R43) | (t >> _R21)
+        t = (a17 ^ d2)
+        b18 = (t << _R15) | (t >> _R49)
+        t = (a22 ^ d2)
+        b9 = (t << _R61) | (t >> _R3)
+        t = (a3 ^ d3)
+        b5 = (t << _R28) | (t >> _R36)
+        t = (a8 ^ d3)
+        b21 = (t << _R55) | (t >> _R9)
+        t = (a13 ^ d3)
+        b12 = (t << _R25) | (t >> _R39)
+        t = (a18 ^ d3)
+        b3 = (t << _R21) | (t >> _R43)
+        t = (a23 ^ d3)
+        b19 = (t << _R56) | (t >> _R8)
+        t = (a4 ^ d4)
+        b15 = (t << _R27) | (t >> _R37)
+        t = (a9 ^ d4)
+        b6 = (t << _R20) | (t >> _R44)
+        t = (a14 ^ d4)
+        b22 = (t << _R39) | (t >> _R25)
+        t = (a19 ^ d4)
+        b13 = (t << _R8) | (t >> _R56)
+        t = (a24 ^ d4)
+        b4 = (t << _R14) | (t >> _R50)
+        a0 = b0 ^ (~b1 & b2)
+        a1 = b1 ^ (~b2 & b3)
+        a2 = b2 ^ (~b3 & b4)
+        a3 = b3 ^ (~b4 & b0)
+        a4 = b4 ^ (~b0 & b1)
+        a5 = b5 ^ (~b6 & b7)
+        a6 = b6 ^ (~b7 & b8)
+        a7 = b7 ^ (~b8 & b9)
+        a8 = b8 ^ (~b9 & b5)
+        a9 = b9 ^ (~b5 & b6)
+        a10 = b10 ^ (~b11 & b12)
+        a11 = b11 ^ (~b12 & b13)
+        a12 = b12 ^ (~b13 & b14)
+        a13 = b13 ^ (~b14 & b10)
+        a14 = b14 ^ (~b10 & b11)
+        a15 = b15 ^ (~b16 & b17)
+        a16 = b16 ^ (~b17 & b18)
+        a17 = b17 ^ (~b18 & b19)
+        a18 = b18 ^ (~b19 & b15)
+        a19 = b19 ^ (~b15 & b16)
+        a20 = b20 ^ (~b21 & b22)
+        a21 = b21 ^ (~b22 & b23)
+        a22 = b22 ^ (~b23 & b24)
+        a23 = b23 ^ (~b24 & b20)
+        a24 = b24 ^ (~b20 & b21)
+        a0 ^= _RC[rnd]
+
+    st[0] = a0
+    st[1] = a1
+    st[2] = a2
+    st[3] = a3
+    st[4] = a4
+    st[5] = a5
+    st[6] = a6
+    st[7] = a7
+    st[8] = a8
+    st[9] = a9
+    st[10] = a10
+    st[11] = a11
+    st[12] = a12
+    st[13] = a13
+    st[14] = a14
+    st[15] = a15
+    st[16] = a16
+    st[17] = a17
+    st[18] = a18
+    st[19] = a19
+    st[20] = a20
+    st[21] = a21
+    st[22] = a22
+    st[23] = a23
+    st[24] = a24
+
+
+# --- byte-order helpers -------------------------------------------------------------
+_M8 = np.uint64(0xFF)
+_M32 = np.uint64(0xFFFFFFFF)
+
+
+@nb.njit(**_JIT)
+def _bswap32(x):
+    """Reverse the 4 low bytes of a uint64 (the high half must be zero)."""
+    return (
+        ((x & _M8) << _R24)
+        | (((x >> _R8) & _M8) << _R16)
+        | (((x >> _R16) & _M8) << _R8)
+        | ((x >> _R24) & _M8)
+    )
+
+
+@nb.njit(**_JIT)
+def _bswap64(x):
+    return (_bswap32(x & _M32) << _R32) | _bswap32(x >> _R32)
+
+
+# --- sponge -------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _keccak256_bytes(data):
+    """keccak256 of a uint8 array; returns the 32-byte digest as uint8[32]."""
+    st = np.zeros(25, dtype=np.uint64)
+    n = data.shape[0]
+    block = np.zeros(136, dtype=np.uint8)
+    pos = 0
+    while True:
+        take = min(136, n - pos)
+        block[:] = 0
+        block[:take] = data[pos : pos + take]
+        last = take < 136
+        if last:
+            block[take] ^= np.uint8(0x01)
+            block[135] ^= np.uint8(0x80)
+        for j in range(_RATE_LANES):
+            lane = np.uint64(0)
+            for q in range(8):
+                lane |= np.uint64(block[8 * j + q]) << np.uint64(8 * q)
+            st[j] ^= lane
+        _keccak_f(st)
+        pos += take
+        if last:
+            break
+    out = np.empty(32, dtype=np.uint8)
+    for i in range(32):
+        out[i] = np.uint8((st[i // 8] >> np.uint64(8 * (i % 8))) & _M8)
+    return out
+
+
+@nb.njit(**_JIT)
+def _hash_pair(st, left, right, out):
+    """out[0:4] = lanes of keccak256(left || right); left, right, out are 4-lane arrays."""
+    for j in range(25):
+        st[j] = 0
+    for j in range(4):
+        st[j] = left[j]
+        st[4 + j] = right[j]
+    st[8] = _PAD_FIRST
+    st[16] = _PAD_LAST
+    _keccak_f(st)
+    for j in range(4):
+        out[j] = st[j]
+
+
+# --- Merkle trees in lane form ----------------------------------------------------
+@nb.njit(**_JIT)
+def _root_from_lanes(level):
+    """Root (4 lanes) of the zero-padded power-of-two tree over `level` (n, 4) leaves."""
+    n = level.shape[0]
+    depth = 0
+    while (1 << depth) < n:
+        depth += 1
+    st = np.empty(25, dtype=np.uint64)
+    zero = np.zeros(4, dtype=np.uint64)  # root of an all-zero subtree of the current height
+    cur = level
+    m = n
+    for _h in range(depth):
+        nxt = np.empty(((m + 1) // 2, 4), dtype=np.uint64)
+        for i in range(m // 2):
+            _hash_pair(st, cur[2 * i], cur[2 * i + 1], nxt[i])
+        if m % 2 == 1:
+            _hash_pair(st, cur[m - 1], zero, nxt[m // 2])
+        _hash_pair(st, zero, zero, zero)
+        cur = nxt
+        m = (m + 1) // 2
+    out = np.empty(4, dtype=np.uint64)
+    out[:] = cur[0]
+    return out
+
+
+@nb.njit(**_JIT)
+def _u32_leaf_lanes(words):
+    """Pack uint32 words 8 per leaf, lane 0 most significant, into (n_leaves, 4) Keccak lanes."""
+    n = words.shape[0]
+    n_leaves = max(1, (n + 7) // 8)
+    out = np.zeros((n_leaves, 4), dtype=np.uint64)
+    full = n // 2
+    for p in range(full):  # word pair (2p, 2p+1) fills one Keccak lane
+        lo = _bswap32(np.uint64(words[2 * p]))
+        hi = _bswap32(np.uint64(words[2 * p + 1]))
+        out[p // 4, p % 4] = lo | (hi << _R32)
+    if n % 2 == 1:
+        out[full // 4, full % 4] = _bswap32(np.uint64(words[n - 1]))
+    return out
+
+
+@nb.njit(**_JIT)
+def _byte_leaf_lanes(leaves):
+    """(n, 32) uint8 leaves to (n, 4) little-endian Keccak lanes."""
+    n = leaves.shape[0]
+    out = np.zeros((n, 4), dtype=np.uint64)
+    for i in range(n):
+        for j in range(4):
+            lane = np.uint64(0)
+            for q in range(8):
+                lane |= np.uint64(leaves[i, 8 * j + q]) << np.uint64(8 * q)
+            out[i, j] = lane
+    return out
+
+
+@nb.njit(**_JIT)
+def _root_u32(words):
+    return _root_from_lanes(_u32_leaf_lanes(words))
+
+
+def _lanes_to_bytes(lanes: np.ndarray) -> bytes:
+    return np.ascontiguousarray(lanes, dtype="<u8").tobytes()
+
+
+# --- counter-based randomness -------------------------------------------------------
+@nb.njit(**_JIT)
+def _h3_lanes(st, a, b, c):
+    """Keccak lanes of keccak256(abi.encode(uint256 a, uint256 b, uint256 c)) for a, b, c < 2^64."""
+    for j in range(25):
+        st[j] = 0
+    st[3] = _bswap64(a)
+    st[7] = _bswap64(b)
+    st[11] = _bswap64(c)
+    st[12] = _PAD_FIRST
+    st[16] = _PAD_LAST
+    _keccak_f(st)
+
+
+@nb.njit(**_JIT)
+def _batch_rows(seed, t, batch, data_rows):
+    st = np.empty(25, dtype=np.uint64)
+    out = np.empty(batch, dtype=np.int64)
+    n = np.uint64(data_rows)
+    for b in range(batch):
+        _h3_lanes(st, seed, np.uint64(t), np.uint64(b))
+        r = np.uint64(0)
+        for j in range(4):  # the digest as a big-endian integer, 32 bits at a time
+            lane = _bswap64(st[j])
+            r = ((r << _R32) | (lane >> _R32)) % n
+            r = ((r << _R32) | (lane & _M32)) % n
+        out[b] = np.int64(r)
+    return out
+
+
+@nb.njit(**_JIT)
+def _init_u24(seed, slot, n):
+    st = np.empty(25, dtype=np.uint64)
+    out = np.empty(n, dtype=np.int32)
+    for e in range(n):
+        _h3_lanes(st, seed, np.uint64(slot), np.uint64(e))
+        lane = st[0]  # digest bytes 0..2 are its low three bytes
+        out[e] = np.int32(((lane & _M8) << _R16) | (((lane >> _R8) & _M8) << _R8) | ((lane >> _R16) & _M8))
+    return out
+
+
+# --- public interface ---------------------------------------------------------------
+def keccak256(data: bytes) -> bytes:
+    """Ethereum keccak256 of `data`."""
+    return _keccak256_bytes(np.frombuffer(bytes(data), dtype=np.uint8)).tobytes()
+
+
+def merkle_root_leaves(leaves: np.ndarray) -> bytes:
+    """Merkle root over n >= 1 leaves given as an (n, 32) uint8 array."""
+    arr = np.asarray(leaves)
+    if arr.dtype != np.uint8 or arr.ndim != 2 or arr.shape[1] != 32:
+        raise ValueError("keccak_numba: leaves must be an (n, 32) uint8 array")
+    if arr.shape[0] < 1:
+        raise ValueError("keccak_numba: a tree needs at least one leaf")
+    return _lanes_to_bytes(_root_from_lanes(_byte_leaf_lanes(np.ascontiguousarray(arr))))
+
+
+def merkle_root_u32(words: np.ndarray) -> bytes:
+    """Tensor root of a uint32 array (any shape, flattened row-major); one zero leaf if empty."""
+    arr = np.asarray(words)
+    if arr.dtype == np.float32:
+        arr = arr.view(np.uint32)
+    if arr.dtype != np.uint32:
+        raise ValueError("keccak_numba: tensor words must be uint32 (or float32 bits)")
+    return _lanes_to_bytes(_root_u32(np.ascontiguousarray(arr).reshape(-1)))
+
+
+def merkle_roots_u32(tensors: list[np.ndarray]) -> list[bytes]:
+    """Tensor roots of several uint32 arrays, in order."""
+    return [merkle_root_u32(t) for t in tensors]
+
+
+def step_root(tensors: list[np.ndarray]) -> bytes:
+    """S_t: the Merkle root over the tensor roots of a step's node outputs, in program order."""
+    if not tensors:
+        raise ValueError("keccak_numba: a step has at least one node")
+    roots = merkle_roots_u32(tensors)
+    leaves = np.frombuffer(b"".join(roots), dtype=np.uint8).reshape(len(roots), 32)
+    return merkle_root_leaves(leaves)
+
+
+def batch_rows(seed: int, t: int, batch: int, data_rows: int) -> np.ndarray:
+    """Same as randomness.batch_rows (int64 dataset rows of step t's batch), compiled."""
+    if not (0 <= seed < 2**64 and 0 <= t < 2**63 and batch >= 0 and 0 < data_rows < 2**32):
+        raise ValueError("keccak_numba: seed, t, batch or data_rows out of range")
+    return _batch_rows(np.uint64(seed), t, batch, data_rows)
+
+
+def init_u24(seed: int, slot: int, n: int) -> np.ndarray:
+    """Same as randomness.init_u24 (top 24 bits of keccak256(seed, slot, e)), compiled."""
+    if not (0 <= seed < 2**64 and 0 <= slot < 2**63 and n >= 0):
+        raise ValueError("keccak_numba: seed, slot or n out of range")
+    return _init_u24(np.uint64(seed), slot, n)

@@ -1,0 +1,416 @@
+"""Fast CPU executor of op set v1, compiled with numba, bit-identical to the spec.
+
+Owns `run_step(program, t, state, data)`: the outputs of every node of step t
+(docs/reproducible-ops.md sections 3-5) as uint32 arrays of float32 bits.
+Each opcode is a numba kernel compiled without fastmath (so no FMA
+contraction and no reassociation), with full subnormals and numpy's error
+model. Kernels vectorise only across independent output elements:
+
+- MATMUL packs a column panel of B, keeps a 4-row x 128-column output tile in
+  a scratch buffer and walks k in order, `acc = (acc + a*b)` with the multiply
+  and the add rounded separately (4 k-steps unrolled, order kept), so every
+  output element sees exactly the spec's sequential micro-trace. Transposed
+  operands are materialised first.
+- SUM over axis 0 accumulates rows in order into a row of accumulators.
+- NaN results of add/sub/mul/max are replaced by 0x7fc00000 after each node
+  (NaN is absorbing in add/sub/mul chains, so canonicalising the final value
+  equals canonicalising every micro-step); copies (GATHER, IM2COL, the
+  RELU_BWD select) keep their operand's bits.
+
+Randomness uses the compiled sampler of `offchain/commit/keccak_numba.py`,
+which equals `randomness.batch_rows` / `randomness.init_u24`.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ..commit import keccak_numba
+from .opcodes import CANONICAL_NAN, Op, Ref
+from .program import Node, Program
+
+_JIT = dict(nogil=True, cache=True, error_model="numpy")
+
+_CB = 128  # MATMUL: output columns per tile (one packed B panel)
+_RG = 64  # MATMUL: output rows per parallel job
+_CANON = np.uint32(CANONICAL_NAN)
+_ABS = np.uint32(0x7FFFFFFF)
+_INF = np.uint32(0x7F800000)
+_TWO_M23 = np.float32(2.0**-23)
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+# --- kernels ------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _canon(bits):
+    """Replace every NaN pattern in a uint32 array by the canonical quiet NaN."""
+    for i in range(bits.shape[0]):
+        if (bits[i] & _ABS) > _INF:
+            bits[i] = _CANON
+
+
+@nb.njit(parallel=True, **_JIT)
+def _matmul(a, b, out):
+    """out (R, C) = a (R, K) @ b (K, C), each element acc = +0; acc = acc + a*b in k order."""
+    R, K = a.shape
+    C = b.shape[1]
+    ncb = (C + _CB - 1) // _CB
+    nrg = (R + _RG - 1) // _RG
+    K4 = K - K % 4
+    for job in nb.prange(ncb * nrg):
+        cb = job % ncb
+        rg = job // ncb
+        c0 = cb * _CB
+        c1 = min(C, c0 + _CB)
+        n = c1 - c0
+        bp = np.empty((K, _CB), np.float32)  # packed column panel of b
+        for k in range(K):
+            bk = b[k, c0:c1]
+            for cc in range(n):
+                bp[k, cc] = bk[cc]
+        t = np.empty((4, _CB), np.float32)  # output tile, 4 rows
+        ra = rg * _RG
+        rb = min(R, ra + _RG)
+        r = ra
+        while r + 4 <= rb:
+            for i in range(4):
+                for cc in range(_CB):
+                    t[i, cc] = _ZERO
+            for k in range(0, K4, 4):
+                a00 = a[r, k]
+                a01 = a[r, k + 1]
+                a02 = a[r, k + 2]
+                a03 = a[r, k + 3]
+                a10 = a[r + 1, k]
+                a11 = a[r + 1, k + 1]
+                a12 = a[r + 1, k + 2]
+                a13 = a[r + 1, k + 3]
+                a20 = a[r + 2, k]
+                a21 = a[r + 2, k + 1]
+                a22 = a[r + 2, k + 2]
+                a23 = a[r + 2, k + 3]
+                a30 = a[r + 3, k]
+                a31 = a[r + 3, k + 1]
+                a32 = a[r + 3, k + 2]
+                a33 = a[r + 3, k + 3]
+                for cc in range(n):
+                    b0 = bp[k, cc]
+                    b1 = bp[k + 1, cc]
+                    b2 = bp[k + 2, cc]
+                    b3 = bp[k + 3, cc]
+                    t[0, cc] = (((t[0, cc] + a00 * b0) + a01 * b1) + a02 * b2) + a03 * b3
+                    t[1, cc] = (((t[1, cc] + a10 * b0) + a11 * b1) + a12 * b2) + a13 * b3
+                    t[2, cc] = (((t[2, cc] + a20 * b0) + a21 * b1) + a22 * b2) + a23 * b3
+                    t[3, cc] = (((t[3, cc] + a30 * b0) + a31 * b1) + a32 * b2) + a33 * b3
+            for k in range(K4, K):
+                a00 = a[r, k]
+                a10 = a[r + 1, k]
+                a20 = a[r + 2, k]
+                a30 = a[r + 3, k]
+                for cc in range(n):
+                    b0 = bp[k, cc]
+                    t[0, cc] = t[0, cc] + a00 * b0
+                    t[1, cc] = t[1, cc] + a10 * b0
+                    t[2, cc] = t[2, cc] + a20 * b0
+                    t[3, cc] = t[3, cc] + a30 * b0
+            for i in range(4):
+                o = out[r + i, c0:c1]
+                for cc in range(n):
+                    o[cc] = t[i, cc]
+            r += 4
+        while r < rb:
+            for cc in range(_CB):
+                t[0, cc] = _ZERO
+            for k in range(K):
+                a00 = a[r, k]
+                for cc in range(n):
+                    t[0, cc] = t[0, cc] + a00 * bp[k, cc]
+            o = out[r, c0:c1]
+            for cc in range(n):
+                o[cc] = t[0, cc]
+            r += 1
+
+
+@nb.njit(**_JIT)
+def _binary(opc, a, b, out):
+    """Elementwise ADD (5), SUB (6), MUL (7) on flat float32 arrays."""
+    n = out.shape[0]
+    if opc == 5:
+        for i in range(n):
+            out[i] = a[i] + b[i]
+    elif opc == 6:
+        for i in range(n):
+            out[i] = a[i] - b[i]
+    else:
+        for i in range(n):
+            out[i] = a[i] * b[i]
+
+
+@nb.njit(**_JIT)
+def _scale(a, c, out):
+    for i in range(out.shape[0]):
+        out[i] = a[i] * c
+
+
+@nb.njit(**_JIT)
+def _bias_add(a, bias, out):
+    """out (R, C) = a (R, C) + bias (C,) broadcast over rows."""
+    R, C = out.shape
+    for r in range(R):
+        ar = a[r]
+        orow = out[r]
+        for c in range(C):
+            orow[c] = ar[c] + bias[c]
+
+
+@nb.njit(**_JIT)
+def _relu(a_bits, out_bits):
+    """max(a, +0): a if a > 0, canonical NaN if a is NaN, else +0 (so relu(-0) = +0)."""
+    for i in range(out_bits.shape[0]):
+        x = a_bits[i]
+        if (x & _ABS) > _INF:
+            out_bits[i] = _CANON
+        elif x != 0 and x < np.uint32(0x80000000):  # positive, non-zero (includes +inf)
+            out_bits[i] = x
+        else:
+            out_bits[i] = 0
+
+
+@nb.njit(**_JIT)
+def _relu_bwd(x, g_bits, out_bits):
+    """(x > +0) ? g : +0, g's bits copied unchanged."""
+    for i in range(out_bits.shape[0]):
+        out_bits[i] = g_bits[i] if x[i] > _ZERO else np.uint32(0)
+
+
+@nb.njit(**_JIT)
+def _sum_axis0(a, out):
+    """out (C,) = sequential sum over the K rows of a (K, C), starting from +0."""
+    K, C = a.shape
+    for c in range(C):
+        out[c] = _ZERO
+    for k in range(K):
+        ak = a[k]
+        for c in range(C):
+            out[c] = out[c] + ak[c]
+
+
+@nb.njit(**_JIT)
+def _sum_axis1(a, out):
+    """out (R,) = sequential sum over the K columns of a (R, K), starting from +0."""
+    R, K = a.shape
+    for r in range(R):
+        acc = _ZERO
+        for k in range(K):
+            acc = acc + a[r, k]
+        out[r] = acc
+
+
+@nb.njit(**_JIT)
+def _mse_grad(p, y, c, out):
+    for i in range(out.shape[0]):
+        out[i] = (p[i] - y[i]) * c
+
+
+@nb.njit(**_JIT)
+def _sgd(w, g, c, out):
+    for i in range(out.shape[0]):
+        out[i] = w[i] - g[i] * c
+
+
+@nb.njit(**_JIT)
+def _init_uniform(u24, c, out):
+    """((u24 * 2^-23) - 1) * bound, each step rounded in float32."""
+    for i in range(out.shape[0]):
+        s1 = np.float32(u24[i])
+        s2 = s1 * _TWO_M23
+        s3 = s2 - _ONE
+        out[i] = s3 * c
+
+
+@nb.njit(**_JIT)
+def _gather(data, rows, col0, out):
+    """out (B, C)[b, c] = data (N, D)[rows[b], col0 + c], bits copied."""
+    B, C = out.shape
+    for b in range(B):
+        src = data[rows[b], col0 : col0 + C]
+        ob = out[b]
+        for c in range(C):
+            ob[c] = src[c]
+
+
+@nb.njit(**_JIT)
+def _im2col(data, rows, col0, H, W, KH, KW, out):
+    """out (B*P, KH*KW) patches of the H x W image at data[rows[b], col0:]."""
+    OW = W - KW + 1
+    P = (H - KH + 1) * OW
+    R, C = out.shape
+    for r in range(R):
+        b = r // P
+        p = r % P
+        py = p // OW
+        px = p % OW
+        src = data[rows[b]]
+        for c in range(C):
+            ky = c // KW
+            kx = c % KW
+            out[r, c] = src[col0 + (py + ky) * W + (px + kx)]
+
+
+# --- node execution -------------------------------------------------------------
+def _f32(bits: int) -> np.float32:
+    return np.array([bits & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0]
+
+
+def _need(node: Node, j: int, arr: np.ndarray, size: int, what: str) -> np.ndarray:
+    if arr.size != size:
+        raise ValueError(f"fast: node {j} ({node.op.name}) {what} has {arr.size} words, expected {size}")
+    return arr.reshape(-1)
+
+
+class _Ctx:
+    """Per-call inputs of one step: program header, step index, dataset, lazily drawn batch."""
+
+    def __init__(self, program: Program, t: int, data: np.ndarray):
+        self.header = program.header
+        self.t = t
+        self.data = data
+        self._rows: np.ndarray | None = None
+
+    def rows(self) -> np.ndarray:
+        if self._rows is None:
+            h = self.header
+            self._rows = keccak_numba.batch_rows(h.seed, self.t, h.batch, h.data_rows)
+        return self._rows
+
+
+def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarray:
+    """Run one node; ins are the resolved input arrays (uint32 bits); returns (rows, cols) uint32."""
+    R, C, K = node.rows, node.cols, node.k
+    n = R * C
+    op = node.op
+    out = np.empty(n, dtype=np.uint32)
+    of = out.view(np.float32)
+    arity = {Op.INIT_UNIFORM: 0, Op.GATHER: 1, Op.IM2COL: 1, Op.SCALE: 1, Op.RELU: 1, Op.SUM: 1}.get(op, 2)
+    if len(ins) != arity:
+        raise ValueError(f"fast: node {j} ({op.name}) takes {arity} inputs, got {len(ins)}")
+    canon = True
+    if op == Op.INIT_UNIFORM:
+        u24 = keccak_numba.init_u24(ctx.header.seed, j, n)
+        _init_uniform(u24, _f32(node.c0), of)
+    elif op in (Op.GATHER, Op.IM2COL):
+        data = ins[0]
+        if data.ndim != 2:
+            raise ValueError(f"fast: node {j} ({op.name}) reads the dataset matrix only")
+        rows = ctx.rows()
+        canon = False
+        if op == Op.GATHER:
+            if R != len(rows) or node.c0 + C > data.shape[1]:
+                raise ValueError(f"fast: node {j} (GATHER) shape ({R}, {C}) at column {node.c0} does not fit the batch/dataset")
+            _gather(data, rows, node.c0, out.reshape(R, C))
+        else:
+            H, W, KH, KW = (node.c0 >> 24) & 0xFF, (node.c0 >> 16) & 0xFF, (node.c0 >> 8) & 0xFF, node.c0 & 0xFF
+            if not (1 <= KH <= H and 1 <= KW <= W):
+                raise ValueError(f"fast: node {j} (IM2COL) kernel {KH}x{KW} does not fit image {H}x{W}")
+            P = (H - KH + 1) * (W - KW + 1)
+            if R != len(rows) * P or C != KH * KW or node.c1 + H * W > data.shape[1]:
+                raise ValueError(f"fast: node {j} (IM2COL) shape ({R}, {C}) does not match batch x patches")
+            _im2col(data, rows, node.c1, H, W, KH, KW, out.reshape(R, C))
+    elif op == Op.MATMUL:
+        ta, tb = bool(node.c0 & 1), bool(node.c0 & 2)
+        a = _need(node, j, ins[0], R * K, "A").view(np.float32)
+        b = _need(node, j, ins[1], K * C, "B").view(np.float32)
+        a2 = np.ascontiguousarray(a.reshape(K, R).T) if ta else a.reshape(R, K)
+        b2 = np.ascontiguousarray(b.reshape(C, K).T) if tb else b.reshape(K, C)
+        if K == 0:
+            out[:] = 0
+        else:
+            _matmul(a2, b2, of.reshape(R, C))
+    elif op in (Op.ADD, Op.SUB, Op.MUL):
+        a = _need(node, j, ins[0], n, "A").view(np.float32)
+        b = _need(node, j, ins[1], n, "B").view(np.float32)
+        _binary(int(op), a, b, of)
+    elif op == Op.SCALE:
+        _scale(_need(node, j, ins[0], n, "A").view(np.float32), _f32(node.c0), of)
+    elif op == Op.BIAS_ADD:
+        a = _need(node, j, ins[0], n, "A").view(np.float32).reshape(R, C)
+        bias = _need(node, j, ins[1], C, "bias").view(np.float32)
+        _bias_add(a, bias, of.reshape(R, C))
+    elif op == Op.RELU:
+        _relu(_need(node, j, ins[0], n, "A"), out)
+        canon = False
+    elif op == Op.RELU_BWD:
+        x = _need(node, j, ins[0], n, "x").view(np.float32)
+        _relu_bwd(x, _need(node, j, ins[1], n, "g"), out)
+        canon = False
+    elif op == Op.SUM:
+        if node.c0 == 0:
+            if R != 1:
+                raise ValueError(f"fast: node {j} (SUM axis 0) output must be (1, C)")
+            _sum_axis0(_need(node, j, ins[0], K * C, "A").view(np.float32).reshape(K, C), of)
+        elif node.c0 == 1:
+            if C != 1:
+                raise ValueError(f"fast: node {j} (SUM axis 1) output must be (R, 1)")
+            _sum_axis1(_need(node, j, ins[0], R * K, "A").view(np.float32).reshape(R, K), of)
+        else:
+            raise ValueError(f"fast: node {j} (SUM) axis {node.c0} is not 0 or 1")
+    elif op == Op.MSE_GRAD:
+        p = _need(node, j, ins[0], n, "pred").view(np.float32)
+        y = _need(node, j, ins[1], n, "y").view(np.float32)
+        _mse_grad(p, y, _f32(node.c0), of)
+    elif op == Op.SGD:
+        w = _need(node, j, ins[0], n, "w").view(np.float32)
+        g = _need(node, j, ins[1], n, "g").view(np.float32)
+        _sgd(w, g, _f32(node.c0), of)
+    else:  # pragma: no cover - Op is a closed enum
+        raise ValueError(f"fast: node {j} has unsupported opcode {op!r}")
+    if canon:
+        _canon(out)
+    return out.reshape(R, C)
+
+
+def _as_u32(arr: np.ndarray, what: str) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.dtype == np.float32:
+        a = a.view(np.uint32)
+    if a.dtype != np.uint32:
+        raise ValueError(f"fast: {what} must be uint32 bits or float32, got {a.dtype}")
+    return np.ascontiguousarray(a)
+
+
+def run_step(program: Program, t: int, state: list[np.ndarray], data: np.ndarray) -> list[np.ndarray]:
+    """Outputs (uint32, shaped (rows, cols)) of every node of step t; t = 0 runs the init nodes.
+
+    `state` holds the n_state slots after step t-1 (ignored at t = 0); `data`
+    is the (N, D) dataset as uint32 bits or float32.
+    """
+    h = program.header
+    if t < 0:
+        raise ValueError("fast: step index t must be >= 0")
+    d = _as_u32(data, "data")
+    if d.ndim != 2 or d.shape != (h.data_rows, h.data_cols):
+        raise ValueError(f"fast: data shape {d.shape} != header ({h.data_rows}, {h.data_cols})")
+    if t >= 1 and len(state) != h.n_state:
+        raise ValueError(f"fast: {len(state)} state slots given, program has {h.n_state}")
+    slots = [_as_u32(s, "state") for s in state] if t >= 1 else []
+    ctx = _Ctx(program, t, d)
+    outs: list[np.ndarray] = []
+    for j, node in enumerate(program.nodes(t)):
+        ins = []
+        for kind, index in node.inputs:
+            if kind == Ref.NODE:
+                if index >= j:
+                    raise ValueError(f"fast: node {j} reads node {index}, not an earlier node")
+                ins.append(outs[index])
+            elif kind == Ref.STATE:
+                if t == 0 or index >= h.n_state:
+                    raise ValueError(f"fast: node {j} reads state slot {index}, not available at step {t}")
+                ins.append(slots[index])
+            elif kind == Ref.DATA:
+                ins.append(d)
+            else:
+                raise ValueError(f"fast: node {j} has an input of kind {kind!r}")
+        outs.append(_exec_node(node, j, ins, ctx))
+    return outs
