@@ -41,7 +41,7 @@ class TaskView:
 
 
 def get_task(chain: ChainClient, task_id: int) -> TaskView:
-    raw = chain.call("TaskRegistry", "tasks", task_id)
+    raw = chain.call("TaskRegistry", "get_task", task_id)
     return TaskView(task_id, *raw)
 
 

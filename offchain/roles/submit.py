@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from web3.logs import DISCARD
+
 from ..chain import send_once
 from ..runtime import dataset as datasets
 from ..runtime.dataset import to_bits
@@ -77,7 +79,7 @@ class Submitter(Daemon):
         tid = r.get("task_id")
         if tid is None:
             rcpt = self.chain.receipt(r["tx_hash"])
-            evs = self.chain.contract("TaskRegistry").events.TaskCreated().process_receipt(rcpt)
+            evs = self.chain.contract("TaskRegistry").events.TaskCreated().process_receipt(rcpt, errors=DISCARD)
             tid = int(evs[0]["args"]["task_id"])
             self.db.set_action(key, "done", data={"task_id": tid})
         if self.db.task(tid) is None:

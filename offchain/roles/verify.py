@@ -82,14 +82,16 @@ class Verifier(Daemon):
             return s, proof
 
         replayed = 0
-        for t in steps:
+        at, state = -1, []  # the step whose (verified) state we hold
+        for t in sorted(steps):
             c = manifest.nearest_checkpoint(t)
-            ck = Checkpoint.from_bytes(self.store.get(manifest.checkpoints[c]))
-            if ck.step != c:
-                raise ValueError(f"checkpoint {c} holds step {ck.step}")
-            ck.check(program, solver_root(c)[0])
-            state = ck.state
-            for u in range(c + 1, t + 1):
+            if at < c:  # the replay so far is behind the nearest checkpoint: load it
+                ck = Checkpoint.from_bytes(self.store.get(manifest.checkpoints[c]))
+                if ck.step != c:
+                    raise ValueError(f"checkpoint {c} holds step {ck.step}")
+                ck.check(program, solver_root(c)[0])
+                at, state = c, ck.state
+            for u in range(at + 1, t + 1):
                 outputs = executor.run_step(program, u, state, train, self.backend)
                 replayed += 1
                 mine = roots.step_root(outputs)
@@ -98,6 +100,7 @@ class Verifier(Daemon):
                     self._challenge(tid, u, mine, theirs, proof, steps, replayed, time.time() - started)
                     return
                 state = executor.state_after(program, u, outputs)
+                at = u
         self.db.set_task(tid, "verified", steps=steps, replayed=replayed, seconds=time.time() - started)
         log.info("verify: task=%d ok: steps %s match (%d steps replayed)", tid, steps, replayed)
 
