@@ -107,7 +107,10 @@ class LocalNetwork:
         return p.read_text(errors="replace") if p.exists() else ""
 
     def db(self, name: str) -> StateDB:
-        return StateDB(self.workdir / name / "state" / f"{ {'solver': 'solve', 'verifier': 'verify'}.get(name, name)}.db")
+        """The state of daemon `name` (solver*/verifier*/submitter*: that role's database)."""
+        role = next((r for p, r in (("solver", "solve"), ("verifier", "verify"), ("submitter", "submit"))
+                     if name.startswith(p)), name)
+        return StateDB(self.workdir / name / "state" / f"{role}.db")
 
     def chain(self, role: str = "deployer") -> ChainClient:
         return ChainClient(self.settings(role, role))
