@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-
 from web3.logs import DISCARD
 
 from ..chain import send_once
@@ -17,7 +16,17 @@ from ..runtime import dataset as datasets
 from ..runtime.dataset import to_bits
 from ..store import address_of
 from .daemon import Daemon
-from .registry import CANCELLED, CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
+from .registry import (
+    CANCELLED,
+    CLAIMED,
+    COMMITTED,
+    EXPIRED,
+    FINALIZED,
+    OPEN,
+    REJECTED,
+    get_task,
+    now,
+)
 from .task import TaskSpec, data_root, encode_arrays
 
 log = logging.getLogger("offchain.submit")

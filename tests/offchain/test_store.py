@@ -2,8 +2,16 @@
 
 import pytest
 
-from offchain.store import (ArtifactCorrupt, ArtifactMissing, HttpStore, LocalStore, StoreError,
-                            StoreServer, address_of, check_address)
+from offchain.store import (
+    ArtifactCorrupt,
+    ArtifactMissing,
+    HttpStore,
+    LocalStore,
+    StoreError,
+    StoreServer,
+    address_of,
+    check_address,
+)
 from offchain.store.address import normalize
 
 
