@@ -1,0 +1,291 @@
+# pragma version ^0.4.3
+# pragma nonreentrancy on
+"""
+@title Protocol parameters and governance
+@license MIT
+@notice One place for every tunable number of the protocol. Each parameter
+        has hard bounds, checked on every change, and every change emits
+        `ParameterChanged`. The owner (a multisig or timelock in production)
+        moves in two steps and can pause new work. Nothing here holds or
+        moves funds, and no other contract lets the owner decide an outcome.
+@custom:security Relations between parameters are re-checked on every
+        change: min <= max for periods, the two slash shares sum to at most
+        100 %, and the unbonding delay exceeds the longest possible dispute
+        opened at the end of a challenge window
+        (challenge_window + max_dispute_rounds * dispute_move_deadline).
+"""
+
+from .modules import ownable_2step
+from .modules import pausable
+
+initializes: ownable_2step
+initializes: pausable
+
+exports: (
+    ownable_2step.owner,
+    ownable_2step.pending_owner,
+    ownable_2step.transfer_ownership,
+    ownable_2step.accept_ownership,
+    pausable.paused,
+)
+
+
+# ---------------------------------------------------------------- EVENTS ----
+
+# @dev A numeric parameter changed from `old_value` to `new_value`.
+event ParameterChanged:
+    governance: indexed(address)
+    name: String[32]
+    old_value: uint256
+    new_value: uint256
+
+
+# @dev The treasury that receives slash shares and fees changed.
+event TreasuryChanged:
+    governance: indexed(address)
+    old_treasury: indexed(address)
+    new_treasury: indexed(address)
+
+
+# ------------------------------------------------------------- CONSTANTS ----
+
+# @dev Basis-point denominator (100 %).
+BPS: constant(uint256) = 10_000
+# @dev Parts-per-million denominator.
+PPM: constant(uint256) = 1_000_000
+# @dev Largest stake or bond any parameter may require (token base units).
+MAX_AMOUNT: constant(uint256) = 10**36
+
+MINUTE: constant(uint256) = 60
+HOUR: constant(uint256) = 3_600
+DAY: constant(uint256) = 86_400
+
+
+# --------------------------------------------------------------- STORAGE ----
+
+# @dev Smallest stake a solver may lock on a task.
+min_solver_stake: public(uint256)
+# @dev Smallest stake a verifier must bond to attest.
+min_verifier_stake: public(uint256)
+# @dev Bond a challenger posts to open a dispute.
+challenger_bond: public(uint256)
+# @dev Seconds between `request_unbond` and `withdraw`.
+unbonding_delay: public(uint256)
+# @dev Seconds each party has for one dispute move.
+dispute_move_deadline: public(uint256)
+# @dev Upper bound on the rounds of one dispute (both parties' moves).
+max_dispute_rounds: public(uint256)
+# @dev Bounds on the claim period a submitter may choose (seconds).
+min_claim_period: public(uint256)
+max_claim_period: public(uint256)
+# @dev Bounds on the solve period a submitter may choose (seconds).
+min_solve_period: public(uint256)
+max_solve_period: public(uint256)
+# @dev Seconds after a commit during which disputes may be opened.
+challenge_window: public(uint256)
+# @dev Share of a slashed solver stake paid to the winning challenger (bps).
+slash_challenger_bps: public(uint256)
+# @dev Share of any slash paid to the treasury (bps).
+slash_treasury_bps: public(uint256)
+# @dev Share of the locked stake slashed when a solver misses its deadline (bps).
+expiry_slash_bps: public(uint256)
+# @dev Share of each task's payment reserved for verification (bps).
+verification_fee_bps: public(uint256)
+# @dev Probability that a task is a forced-error task (ppm).
+forced_error_rate_ppm: public(uint256)
+# @dev Receiver of the treasury shares (the jackpot).
+treasury: public(address)
+
+
+# ----------------------------------------------------------- CONSTRUCTOR ----
+
+@deploy
+def __init__(treasury: address):
+    """
+    @dev Sets every parameter to its default; the deployer becomes owner.
+    @param treasury Receiver of treasury shares and fees.
+    """
+    ownable_2step.__init__()
+    assert treasury != empty(address), "parameters: zero treasury"
+    self.treasury = treasury
+    self.min_solver_stake = 100 * 10**18
+    self.min_verifier_stake = 10 * 10**18
+    self.challenger_bond = 10 * 10**18
+    self.unbonding_delay = 14 * DAY
+    self.dispute_move_deadline = HOUR
+    self.max_dispute_rounds = 64
+    self.min_claim_period = 10 * MINUTE
+    self.max_claim_period = 7 * DAY
+    self.min_solve_period = HOUR
+    self.max_solve_period = 30 * DAY
+    self.challenge_window = DAY
+    self.slash_challenger_bps = 5_000
+    self.slash_treasury_bps = 2_000
+    self.expiry_slash_bps = 1_000
+    self.verification_fee_bps = 500
+    self.forced_error_rate_ppm = 10_000
+    self._check_relations()
+
+
+# -------------------------------------------------------------- EXTERNAL ----
+
+@external
+def set_parameter(name: String[32], new_value: uint256):
+    """
+    @dev Changes one numeric parameter, within its hard bounds and keeping
+         the relations between parameters. Owner only.
+    @param name The parameter's name, as its getter is named.
+    @param new_value The new value.
+    """
+    ownable_2step._check_owner()
+    key: bytes32 = keccak256(name)
+    old_value: uint256 = 0
+    if key == keccak256("min_solver_stake"):
+        self._check_bounds(new_value, 1, MAX_AMOUNT)
+        old_value = self.min_solver_stake
+        self.min_solver_stake = new_value
+    elif key == keccak256("min_verifier_stake"):
+        self._check_bounds(new_value, 1, MAX_AMOUNT)
+        old_value = self.min_verifier_stake
+        self.min_verifier_stake = new_value
+    elif key == keccak256("challenger_bond"):
+        self._check_bounds(new_value, 1, MAX_AMOUNT)
+        old_value = self.challenger_bond
+        self.challenger_bond = new_value
+    elif key == keccak256("unbonding_delay"):
+        self._check_bounds(new_value, DAY, 365 * DAY)
+        old_value = self.unbonding_delay
+        self.unbonding_delay = new_value
+    elif key == keccak256("dispute_move_deadline"):
+        self._check_bounds(new_value, 5 * MINUTE, 3 * DAY)
+        old_value = self.dispute_move_deadline
+        self.dispute_move_deadline = new_value
+    elif key == keccak256("max_dispute_rounds"):
+        self._check_bounds(new_value, 16, 256)
+        old_value = self.max_dispute_rounds
+        self.max_dispute_rounds = new_value
+    elif key == keccak256("min_claim_period"):
+        self._check_bounds(new_value, MINUTE, 30 * DAY)
+        old_value = self.min_claim_period
+        self.min_claim_period = new_value
+    elif key == keccak256("max_claim_period"):
+        self._check_bounds(new_value, MINUTE, 30 * DAY)
+        old_value = self.max_claim_period
+        self.max_claim_period = new_value
+    elif key == keccak256("min_solve_period"):
+        self._check_bounds(new_value, MINUTE, 90 * DAY)
+        old_value = self.min_solve_period
+        self.min_solve_period = new_value
+    elif key == keccak256("max_solve_period"):
+        self._check_bounds(new_value, MINUTE, 90 * DAY)
+        old_value = self.max_solve_period
+        self.max_solve_period = new_value
+    elif key == keccak256("challenge_window"):
+        self._check_bounds(new_value, 10 * MINUTE, 30 * DAY)
+        old_value = self.challenge_window
+        self.challenge_window = new_value
+    elif key == keccak256("slash_challenger_bps"):
+        self._check_bounds(new_value, 0, BPS)
+        old_value = self.slash_challenger_bps
+        self.slash_challenger_bps = new_value
+    elif key == keccak256("slash_treasury_bps"):
+        self._check_bounds(new_value, 0, BPS)
+        old_value = self.slash_treasury_bps
+        self.slash_treasury_bps = new_value
+    elif key == keccak256("expiry_slash_bps"):
+        self._check_bounds(new_value, 0, BPS)
+        old_value = self.expiry_slash_bps
+        self.expiry_slash_bps = new_value
+    elif key == keccak256("verification_fee_bps"):
+        self._check_bounds(new_value, 0, 3_000)
+        old_value = self.verification_fee_bps
+        self.verification_fee_bps = new_value
+    elif key == keccak256("forced_error_rate_ppm"):
+        self._check_bounds(new_value, 0, PPM // 10)
+        old_value = self.forced_error_rate_ppm
+        self.forced_error_rate_ppm = new_value
+    else:
+        raise "parameters: unknown parameter"
+    self._check_relations()
+    log ParameterChanged(
+        governance=msg.sender, name=name, old_value=old_value, new_value=new_value
+    )
+
+
+@external
+def pause():
+    """
+    @dev Stops `create_task` and `claim_task` (nothing else). Owner only.
+    """
+    ownable_2step._check_owner()
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @dev Allows new tasks and claims again. Owner only.
+    """
+    ownable_2step._check_owner()
+    pausable._unpause()
+
+
+@external
+def set_treasury(new_treasury: address):
+    """
+    @dev Changes the receiver of treasury shares. Owner only.
+    @param new_treasury The new treasury; not empty, not this contract.
+    """
+    ownable_2step._check_owner()
+    assert new_treasury != empty(address), "parameters: zero treasury"
+    assert new_treasury != self, "parameters: treasury is this contract"
+    old_treasury: address = self.treasury
+    self.treasury = new_treasury
+    log TreasuryChanged(
+        governance=msg.sender, old_treasury=old_treasury, new_treasury=new_treasury
+    )
+
+
+@view
+@external
+def longest_dispute() -> uint256:
+    """
+    @dev The longest a dispute can last, counted from the latest moment it
+         can be opened: challenge_window + max_dispute_rounds * dispute_move_deadline.
+    @return Seconds.
+    """
+    return self._longest_dispute()
+
+
+# -------------------------------------------------------------- INTERNAL ----
+
+@pure
+@internal
+def _check_bounds(x: uint256, lo: uint256, hi: uint256):
+    """
+    @dev Reverts unless lo <= x <= hi.
+    """
+    assert x >= lo, "parameters: value below bound"
+    assert x <= hi, "parameters: value above bound"
+
+
+@view
+@internal
+def _longest_dispute() -> uint256:
+    return self.challenge_window + self.max_dispute_rounds * self.dispute_move_deadline
+
+
+@view
+@internal
+def _check_relations():
+    """
+    @dev Reverts when a change would break a relation between parameters.
+    """
+    assert self.min_claim_period <= self.max_claim_period, "parameters: claim period bounds crossed"
+    assert self.min_solve_period <= self.max_solve_period, "parameters: solve period bounds crossed"
+    assert (
+        self.slash_challenger_bps + self.slash_treasury_bps <= BPS
+    ), "parameters: slash shares exceed 100%"
+    assert (
+        self.unbonding_delay > self._longest_dispute()
+    ), "parameters: unbonding delay not above longest dispute"
