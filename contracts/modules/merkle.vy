@@ -1,0 +1,89 @@
+# pragma version ^0.4.3
+"""
+@title merkle
+@license MIT
+@notice keccak256 Merkle proofs over 32-byte leaves, and lane extraction
+        from tensor leaves (docs/reproducible-ops.md section 6).
+@dev Identical to offchain/commit/merkle.py: trees are padded with zero
+     leaves to a power of two, an inner node is keccak256(left || right),
+     a one-leaf tree's root is the leaf. A proof lists the siblings from
+     the leaf upwards; bit i of the leaf index is 1 when the node at
+     height i is a right child, and no index bit may be left over above
+     the proof. A tensor leaf packs 8 uint32 words; lane 0 is the most
+     significant 4 bytes.
+"""
+
+
+# ------------------------------------------------------------------
+#                            CONSTANTS
+# ------------------------------------------------------------------
+
+# @dev longest proof accepted: trees of up to 2**32 leaves
+MAX_DEPTH: constant(uint256) = 32
+
+# @dev uint32 words per tensor leaf
+LANES: constant(uint256) = 8
+
+
+# ------------------------------------------------------------------
+#                            INTERNAL
+# ------------------------------------------------------------------
+
+
+@internal
+@pure
+def _compute_root(leaf: bytes32, index: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bytes32:
+    """
+    @dev Root of the tree in which `leaf` sits at `index` with siblings `proof`.
+         Index bits above len(proof) are ignored; `_verify` rejects them.
+    """
+    node: bytes32 = leaf
+    idx: uint256 = index
+    for sibling: bytes32 in proof:
+        if idx & 1 == 1:
+            node = keccak256(concat(sibling, node))
+        else:
+            node = keccak256(concat(node, sibling))
+        idx >>= 1
+    return node
+
+
+@internal
+@pure
+def _verify(root: bytes32, leaf: bytes32, index: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
+    """
+    @dev True when `leaf` is leaf `index` of the tree whose root is `root`.
+    """
+    if index >> len(proof) != 0:
+        return False
+    return self._compute_root(leaf, index, proof) == root
+
+
+@internal
+@pure
+def _lane(leaf: bytes32, e: uint256) -> uint32:
+    """
+    @dev Word `e % 8` of a tensor leaf (lane 0 = most significant 32 bits).
+    """
+    bit: uint256 = 224 - 32 * (e % LANES)
+    return convert((convert(leaf, uint256) >> bit) & convert(max_value(uint32), uint256), uint32)
+
+
+# ------------------------------------------------------------------
+#                            EXTERNAL
+# ------------------------------------------------------------------
+
+
+@external
+@pure
+def verify(root: bytes32, leaf: bytes32, index: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
+    """
+    @dev Never exported by importers (they call `_verify`). It exists
+         because brownie 1.22 cannot build a module without runtime code.
+    @param root The tree's root.
+    @param leaf The 32-byte leaf.
+    @param index The leaf's index.
+    @param proof Siblings, bottom-up.
+    @return True when the proof holds.
+    """
+    return self._verify(root, leaf, index, proof)

@@ -1,0 +1,191 @@
+"""Per-element micro-programs of op set v1 (docs/reproducible-ops.md section 5).
+
+This module owns the meaning of one micro-step: for an output element e of
+a node and a micro-step m (1 <= m <= K), which input elements are its
+operands (`operand_refs`), and how s_m follows from s_{m-1} and those
+operands (`next_state`). `element_trace` chains them into s_0..s_K. It is
+the oracle of the on-chain one-step verifier (contracts/modules/onestep.vy),
+which mirrors it line by line, and the source of micro-traces for disputes.
+
+Headers and nodes are accepted either decoded (`Header`, `Node`) or as their
+256-bit record words. Bad input raises `ValueError("micro: ...")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import f32
+from .opcodes import FIXED_MICRO_STEPS, Op, Ref
+from .program import Header, Node
+from .randomness import _h3, batch_row
+
+#: an operand reference: (input kind, input index, flat element index)
+OperandRef = tuple[Ref, int, int]
+
+#: 2^-23 as float32 bits: INIT_UNIFORM scales u24 by 2 * 2^-24
+TWO_POW_M23 = 0x34000000
+
+
+def _node(node: Node | int) -> Node:
+    return Node.decode(node) if isinstance(node, int) else node
+
+
+def _header(header: Header | int) -> Header:
+    return Header.decode(header) if isinstance(header, int) else header
+
+
+def num_micro_steps(node: Node | int) -> int:
+    """K, the number of micro-steps of every output element of `node`."""
+    n = _node(node)
+    if n.op in (Op.MATMUL, Op.SUM):
+        return n.k
+    return FIXED_MICRO_STEPS[n.op]
+
+
+def _input(n: Node, i: int) -> tuple[Ref, int]:
+    """The i-th input reference of n, (Ref.NONE, 0) when absent."""
+    return n.inputs[i] if i < len(n.inputs) else (Ref.NONE, 0)
+
+
+def _check(n: Node, e: int, m: int) -> int:
+    size = n.rows * n.cols
+    if not 0 <= e < size:
+        raise ValueError(f"micro: element {e} out of range for a {n.rows}x{n.cols} node")
+    k = num_micro_steps(n)
+    if not 1 <= m <= k:
+        raise ValueError(f"micro: micro-step {m} out of range 1..{k}")
+    return k
+
+
+def im2col_params(c0: int) -> tuple[int, int, int, int]:
+    """(H, W, KH, KW) from an IM2COL node's c0; rejects empty patch grids."""
+    h, w, kh, kw = (c0 >> 24) & 0xFF, (c0 >> 16) & 0xFF, (c0 >> 8) & 0xFF, c0 & 0xFF
+    if kh == 0 or kw == 0 or kh > h or kw > w:
+        raise ValueError("micro: bad im2col shape")
+    return h, w, kh, kw
+
+
+def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int) -> list[OperandRef]:
+    """Operands of micro-step m of element e: (input kind, input index, flat index) each.
+
+    For a DATA operand the flat index is into the (N, D) dataset matrix.
+    """
+    hd, n = _header(header), _node(node)
+    _check(n, e, m)
+    r, c = divmod(e, n.cols)
+    a, b = _input(n, 0), _input(n, 1)
+    op = n.op
+    if op == Op.INIT_UNIFORM:
+        return []
+    if op == Op.GATHER:
+        row = batch_row(hd.seed, t, r, hd.data_rows)
+        return [(a[0], a[1], row * hd.data_cols + n.c0 + c)]
+    if op == Op.IM2COL:
+        h, w, kh, kw = im2col_params(n.c0)
+        pw = w - kw + 1
+        patches = (h - kh + 1) * pw
+        bi, p = divmod(r, patches)
+        py, px = divmod(p, pw)
+        ky, kx = divmod(c, kw)
+        row = batch_row(hd.seed, t, bi, hd.data_rows)
+        return [(a[0], a[1], row * hd.data_cols + n.c1 + (py + ky) * w + (px + kx))]
+    if op == Op.MATMUL:
+        i = m - 1
+        ia = i * n.rows + r if n.c0 & 1 else r * n.k + i  # (R, K) or stored transposed (K, R)
+        ib = c * n.k + i if n.c0 & 2 else i * n.cols + c  # (K, C) or stored transposed (C, K)
+        return [(a[0], a[1], ia), (b[0], b[1], ib)]
+    if op in (Op.ADD, Op.SUB, Op.MUL, Op.RELU_BWD):
+        return [(a[0], a[1], e), (b[0], b[1], e)]
+    if op in (Op.SCALE, Op.RELU):
+        return [(a[0], a[1], e)]
+    if op == Op.BIAS_ADD:
+        return [(a[0], a[1], e), (b[0], b[1], c)]
+    if op == Op.SUM:
+        if n.c0 == 0:  # (K, C) -> (1, C)
+            return [(a[0], a[1], (m - 1) * n.cols + c)]
+        if n.c0 == 1:  # (R, K) -> (R, 1)
+            return [(a[0], a[1], r * n.k + (m - 1))]
+        raise ValueError(f"micro: bad sum axis {n.c0}")
+    if op == Op.MSE_GRAD:
+        return [(a[0], a[1], e), (b[0], b[1], e)] if m == 1 else []
+    if op == Op.SGD:
+        return [(b[0], b[1], e)] if m == 1 else [(a[0], a[1], e)]
+    raise ValueError(f"micro: unknown opcode {op}")
+
+
+def next_state(
+    header: Header | int,
+    node: Node | int,
+    slot_or_j: int,
+    t: int,
+    e: int,
+    m: int,
+    prev: int,
+    operands: list[int],
+) -> int:
+    """s_m of element e from s_{m-1} = prev and the operand bits (in operand_refs order).
+
+    slot_or_j is the node's index within its program; for INIT_UNIFORM it is
+    the state slot whose initial value is drawn.
+    """
+    hd, n = _header(header), _node(node)
+    refs = operand_refs(hd, n, t, e, m)
+    if len(operands) != len(refs):
+        raise ValueError(f"micro: expected {len(refs)} operands, got {len(operands)}")
+    x = [v & 0xFFFFFFFF for v in operands]
+    prev &= 0xFFFFFFFF
+    op = n.op
+    if op == Op.INIT_UNIFORM:
+        if m == 1:
+            return f32.from_int(_h3(hd.seed, slot_or_j, e) >> 232)  # init_u24 of one element
+        if m == 2:
+            return f32.mul(prev, TWO_POW_M23)
+        if m == 3:
+            return f32.sub(prev, f32.ONE)
+        return f32.mul(prev, n.c0)
+    if op in (Op.GATHER, Op.IM2COL):
+        return x[0]
+    if op == Op.MATMUL:
+        return f32.add(prev, f32.mul(x[0], x[1]))
+    if op in (Op.ADD, Op.BIAS_ADD):
+        return f32.add(x[0], x[1])
+    if op == Op.SUB:
+        return f32.sub(x[0], x[1])
+    if op == Op.MUL:
+        return f32.mul(x[0], x[1])
+    if op == Op.SCALE:
+        return f32.mul(x[0], n.c0)
+    if op == Op.RELU:
+        return f32.max_(x[0], f32.POS_ZERO)
+    if op == Op.RELU_BWD:
+        return x[1] if f32.gt(x[0], f32.POS_ZERO) else f32.POS_ZERO
+    if op == Op.SUM:
+        return f32.add(prev, x[0])
+    if op == Op.MSE_GRAD:
+        return f32.sub(x[0], x[1]) if m == 1 else f32.mul(prev, n.c0)
+    if op == Op.SGD:
+        return f32.mul(x[0], n.c0) if m == 1 else f32.sub(x[0], prev)
+    raise ValueError(f"micro: unknown opcode {op}")
+
+
+def element_trace(
+    header: Header | int,
+    node: Node | int,
+    j: int,
+    t: int,
+    e: int,
+    read: Callable[[Ref, int, int], int],
+) -> list[int]:
+    """The micro-trace s_0..s_K of element e of node j at step t.
+
+    `read(kind, index, flat)` returns the bits of one input element.
+    """
+    hd, n = _header(header), _node(node)
+    if not 0 <= e < n.rows * n.cols:
+        raise ValueError(f"micro: element {e} out of range for a {n.rows}x{n.cols} node")
+    trace = [f32.POS_ZERO]
+    for m in range(1, num_micro_steps(n) + 1):
+        ops = [read(kind, index, flat) for kind, index, flat in operand_refs(hd, n, t, e, m)]
+        trace.append(next_state(hd, n, j, t, e, m, trace[-1], ops))
+    return trace
