@@ -52,7 +52,10 @@ def render() -> str:
         "#                            CONSTANTS",
         "# " + "-" * 66,
         "",
-        f"PROGRAM_VERSION: constant(uint256) = {opcodes.PROGRAM_VERSION}",
+        "# @dev public so that the module compiled on its own has a runtime",
+        "#      (brownie's build step cannot handle an empty one); importers",
+        "#      do not export it",
+        f"PROGRAM_VERSION: public(constant(uint256)) = {opcodes.PROGRAM_VERSION}",
         f"CANONICAL_NAN: constant(uint32) = {opcodes.CANONICAL_NAN}  # {opcodes.CANONICAL_NAN:#010x}",
         "",
         "# opcodes (Op)",
@@ -66,25 +69,6 @@ def render() -> str:
     lines += _fields("NODE", opcodes.NODE_SHIFTS)
     lines += ["", "# header record (leaf 0 of the program tree)"]
     lines += _fields("HEADER", opcodes.HEADER_SHIFTS)
-    lines += [
-        "",
-        "",
-        "# " + "-" * 66,
-        "#                            EXTERNAL",
-        "# " + "-" * 66,
-        "",
-        "",
-        "@external",
-        "@pure",
-        "def program_version() -> uint256:",
-        '    """',
-        "    @dev Never exported by importers. It exists because brownie 1.22",
-        "         cannot build a module without runtime code (its coverage map",
-        "         needs at least five opcodes).",
-        "    @return PROGRAM_VERSION",
-        '    """',
-        "    return PROGRAM_VERSION",
-    ]
     return "\n".join(lines) + "\n"
 
 

@@ -18,8 +18,10 @@
 #                            CONSTANTS
 # ------------------------------------------------------------------
 
-# @dev longest proof accepted: trees of up to 2**32 leaves
-MAX_DEPTH: constant(uint256) = 32
+# @dev longest proof accepted: trees of up to 2**32 leaves. Public so that
+#      the module compiled on its own has a runtime (brownie's build step
+#      cannot handle an empty one); importers do not export it.
+MAX_DEPTH: public(constant(uint256)) = 32
 
 # @dev uint32 words per tensor leaf
 LANES: constant(uint256) = 8
@@ -68,22 +70,3 @@ def _lane(leaf: bytes32, e: uint256) -> uint32:
     bit: uint256 = 224 - 32 * (e % LANES)
     return convert((convert(leaf, uint256) >> bit) & convert(max_value(uint32), uint256), uint32)
 
-
-# ------------------------------------------------------------------
-#                            EXTERNAL
-# ------------------------------------------------------------------
-
-
-@external
-@pure
-def verify(root: bytes32, leaf: bytes32, index: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
-    """
-    @dev Never exported by importers (they call `_verify`). It exists
-         because brownie 1.22 cannot build a module without runtime code.
-    @param root The tree's root.
-    @param leaf The 32-byte leaf.
-    @param index The leaf's index.
-    @param proof Siblings, bottom-up.
-    @return True when the proof holds.
-    """
-    return self._verify(root, leaf, index, proof)

@@ -15,7 +15,10 @@
 #                            CONSTANTS
 # ------------------------------------------------------------------
 
-PROGRAM_VERSION: constant(uint256) = 1
+# @dev public so that the module compiled on its own has a runtime
+#      (brownie's build step cannot handle an empty one); importers
+#      do not export it
+PROGRAM_VERSION: public(constant(uint256)) = 1
 CANONICAL_NAN: constant(uint32) = 2143289344  # 0x7fc00000
 
 # opcodes (Op)
@@ -95,20 +98,3 @@ HEADER_BATCH_SHIFT: constant(uint256) = 120
 HEADER_BATCH_MASK: constant(uint256) = 4294967295  # 32 bits
 HEADER_SEED_SHIFT: constant(uint256) = 56
 HEADER_SEED_MASK: constant(uint256) = 18446744073709551615  # 64 bits
-
-
-# ------------------------------------------------------------------
-#                            EXTERNAL
-# ------------------------------------------------------------------
-
-
-@external
-@pure
-def program_version() -> uint256:
-    """
-    @dev Never exported by importers. It exists because brownie 1.22
-         cannot build a module without runtime code (its coverage map
-         needs at least five opcodes).
-    @return PROGRAM_VERSION
-    """
-    return PROGRAM_VERSION

@@ -23,6 +23,10 @@ from .randomness import _h3, batch_row
 #: an operand reference: (input kind, input index, flat element index)
 OperandRef = tuple[Ref, int, int]
 
+#: where an input's tensor root is committed (`input_location`): the step
+#: root S_t of the step being executed, S_{t-1}, or the dataset root
+SOURCE_STEP, SOURCE_PREV_STEP, SOURCE_DATA = 0, 1, 2
+
 #: 2^-23 as float32 bits: INIT_UNIFORM scales u24 by 2 * 2^-24
 TWO_POW_M23 = 0x34000000
 
@@ -66,6 +70,12 @@ def im2col_params(c0: int) -> tuple[int, int, int, int]:
     return h, w, kh, kw
 
 
+def _batch_row(hd: Header, t: int, b: int) -> int:
+    if hd.data_rows == 0:
+        raise ValueError("micro: empty dataset")
+    return batch_row(hd.seed, t, b, hd.data_rows)
+
+
 def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int) -> list[OperandRef]:
     """Operands of micro-step m of element e: (input kind, input index, flat index) each.
 
@@ -79,7 +89,7 @@ def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int)
     if op == Op.INIT_UNIFORM:
         return []
     if op == Op.GATHER:
-        row = batch_row(hd.seed, t, r, hd.data_rows)
+        row = _batch_row(hd, t, r)
         return [(a[0], a[1], row * hd.data_cols + n.c0 + c)]
     if op == Op.IM2COL:
         h, w, kh, kw = im2col_params(n.c0)
@@ -88,7 +98,7 @@ def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int)
         bi, p = divmod(r, patches)
         py, px = divmod(p, pw)
         ky, kx = divmod(c, kw)
-        row = batch_row(hd.seed, t, bi, hd.data_rows)
+        row = _batch_row(hd, t, bi)
         return [(a[0], a[1], row * hd.data_cols + n.c1 + (py + ky) * w + (px + kx))]
     if op == Op.MATMUL:
         i = m - 1
@@ -189,3 +199,29 @@ def element_trace(
         ops = [read(kind, index, flat) for kind, index, flat in operand_refs(hd, n, t, e, m)]
         trace.append(next_state(hd, n, j, t, e, m, trace[-1], ops))
     return trace
+
+
+def input_location(header: Header | int, t: int, j: int, kind: Ref, index: int) -> tuple[int, int]:
+    """(source, leaf): where the tensor root of input (kind, index) of node j at step t is committed.
+
+    NODE: leaf `index` (< j) of S_t; STATE: the slot's leaf of S_{t-1}
+    (`index` at t = 1, n_step - n_state + index later); DATA: data_root (leaf 0).
+    """
+    hd = _header(header)
+    if kind == Ref.NODE:
+        if not index < j:
+            raise ValueError("micro: input node not before node")
+        return SOURCE_STEP, index
+    if kind == Ref.STATE:
+        if t == 0:
+            raise ValueError("micro: no state before step 0")
+        if not index < hd.n_state:
+            raise ValueError("micro: state slot out of range")
+        if t == 1:
+            return SOURCE_PREV_STEP, index
+        if hd.n_step < hd.n_state:
+            raise ValueError("micro: bad header")
+        return SOURCE_PREV_STEP, hd.n_step - hd.n_state + index
+    if kind != Ref.DATA:
+        raise ValueError("micro: missing input")
+    return SOURCE_DATA, 0

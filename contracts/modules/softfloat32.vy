@@ -1,0 +1,324 @@
+# pragma version ^0.4.3
+"""
+@title softfloat32
+@license MIT
+@notice IEEE-754 binary32 arithmetic on uint32 bit patterns: the float32
+        primitives of the one-step check (docs/reproducible-ops.md,
+        section 2). Round-to-nearest-even, full subnormals, no fused
+        multiply-add; every NaN result is the canonical quiet NaN
+        0x7fc00000. The oracle is offchain/runtime/f32.py.
+@dev Every function is `@internal @pure`: the module has no storage and
+     needs no `initializes:`; a contract does `from .modules import
+     softfloat32` and calls `softfloat32.add(a, b)`.
+     Inner working: a finite nonzero operand is split into a 24-bit integer
+     significand m (hidden bit included) and a biased exponent e >= 1
+     (subnormals use e = 1), its value being m * 2^(e - 150). add and mul
+     build the exact result as an integer s times a power of two and hand
+     it to `_round_pack`, which rounds it once (nearest, ties to even).
+     No loops: the bit length is found by a fixed binary search of shifts.
+@custom:security Pure arithmetic; no state, no external calls.
+"""
+
+
+# ------------------------------------------------------------------
+#                            CONSTANTS
+# ------------------------------------------------------------------
+
+# @dev canonical quiet NaN: every NaN result is this pattern. Public so
+#      that the module compiled on its own has a runtime (brownie's build
+#      step cannot handle an empty one); importers do not export it.
+CANONICAL_NAN: public(constant(uint256)) = 2_143_289_344  # 0x7fc00000
+# @dev +infinity; also the smallest |bits| that is not finite
+INF: constant(uint256) = 2_139_095_040  # 0x7f800000
+# @dev the sign bit of a binary32 pattern
+SIGN: constant(uint256) = 2_147_483_648  # 0x80000000
+# @dev the magnitude bits (exponent and fraction)
+ABS_MASK: constant(uint256) = 2_147_483_647  # 0x7fffffff
+# @dev the 23 stored fraction bits
+FRAC_MASK: constant(uint256) = 8_388_607  # 0x007fffff
+# @dev the hidden leading bit of a normal significand
+HIDDEN: constant(uint256) = 8_388_608  # 0x00800000
+# @dev exponent offset that keeps intermediate exponents unsigned: an
+#      exact result s * 2^(E - 300) is passed to `_round_pack` as (s, E)
+EXP_OFFSET: constant(uint256) = 150
+# @dev add: an exponent gap above this turns the smaller operand into a
+#      sticky unit (it is then below a quarter of the larger one's ulp)
+MAX_ALIGN: constant(uint256) = 26
+# @dev int32 range accepted by `from_int`
+INT32_MIN: constant(int256) = -2_147_483_648
+INT32_MAX: constant(int256) = 2_147_483_647
+
+
+# ------------------------------------------------------------------
+#                            INTERNAL
+# ------------------------------------------------------------------
+
+
+@internal
+@pure
+def add(a: uint32, b: uint32) -> uint32:
+    """
+    @dev binary32 a + b, round-to-nearest-even; NaN results canonical.
+    @param a The first operand's bit pattern.
+    @param b The second operand's bit pattern.
+    @return The bit pattern of the rounded sum.
+    """
+    return self._add(convert(a, uint256), convert(b, uint256))
+
+
+@internal
+@pure
+def sub(a: uint32, b: uint32) -> uint32:
+    """
+    @dev binary32 a - b, defined by IEEE-754 as a + (-b).
+    @param a The minuend's bit pattern.
+    @param b The subtrahend's bit pattern.
+    @return The bit pattern of the rounded difference.
+    """
+    return self._add(convert(a, uint256), convert(b, uint256) ^ SIGN)
+
+
+@internal
+@pure
+def mul(a: uint32, b: uint32) -> uint32:
+    """
+    @dev binary32 a * b, round-to-nearest-even; NaN results canonical.
+    @param a The first factor's bit pattern.
+    @param b The second factor's bit pattern.
+    @return The bit pattern of the rounded product.
+    """
+    x: uint256 = convert(a, uint256)
+    y: uint256 = convert(b, uint256)
+    sign: uint256 = (x ^ y) & SIGN
+    ax: uint256 = x & ABS_MASK
+    ay: uint256 = y & ABS_MASK
+
+    if ax >= INF or ay >= INF:
+        # NaN in, or inf * 0: NaN; else inf with the product's sign
+        if ax > INF or ay > INF or ax == 0 or ay == 0:
+            return convert(CANONICAL_NAN, uint32)
+        return convert(sign | INF, uint32)
+    if ax == 0 or ay == 0:
+        return convert(sign, uint32)
+
+    ex: uint256 = ax >> 23
+    mx: uint256 = ax & FRAC_MASK
+    if ex == 0:
+        ex = 1
+    else:
+        mx = mx | HIDDEN
+    ey: uint256 = ay >> 23
+    my: uint256 = ay & FRAC_MASK
+    if ey == 0:
+        ey = 1
+    else:
+        my = my | HIDDEN
+
+    # exact: (mx * 2^(ex-150)) * (my * 2^(ey-150)) = (mx*my) * 2^(ex+ey-300)
+    return self._round_pack(sign, unsafe_mul(mx, my), unsafe_add(ex, ey))
+
+
+@internal
+@pure
+def gt(a: uint32, b: uint32) -> bool:
+    """
+    @dev IEEE a > b: false when either is NaN; -0 > +0 is false.
+    @param a The left operand's bit pattern.
+    @param b The right operand's bit pattern.
+    @return True when a is strictly greater than b.
+    """
+    x: uint256 = convert(a, uint256)
+    y: uint256 = convert(b, uint256)
+    ax: uint256 = x & ABS_MASK
+    ay: uint256 = y & ABS_MASK
+    if ax > INF or ay > INF:
+        return False
+    return self._order_key(x, ax) > self._order_key(y, ay)
+
+
+@internal
+@pure
+def fmax(a: uint32, b: uint32) -> uint32:
+    """
+    @dev max(a, b): canonical NaN if either is NaN; the larger value
+         otherwise; for equal values a & b (so max(-0, +0) = +0).
+         Named `fmax` because `max` is a Vyper builtin.
+    @param a The first operand's bit pattern.
+    @param b The second operand's bit pattern.
+    @return The bit pattern of the maximum.
+    """
+    x: uint256 = convert(a, uint256)
+    y: uint256 = convert(b, uint256)
+    ax: uint256 = x & ABS_MASK
+    ay: uint256 = y & ABS_MASK
+    if ax > INF or ay > INF:
+        return convert(CANONICAL_NAN, uint32)
+    kx: uint256 = self._order_key(x, ax)
+    ky: uint256 = self._order_key(y, ay)
+    if kx > ky:
+        return a
+    if ky > kx:
+        return b
+    return a & b
+
+
+@internal
+@pure
+def select(cond: bool, a: uint32, b: uint32) -> uint32:
+    """
+    @dev The bit pattern a when cond holds, else b (bits unchanged).
+    @param cond The condition, e.g. the result of `gt`.
+    @param a The pattern returned when cond is true.
+    @param b The pattern returned when cond is false.
+    @return a or b.
+    """
+    if cond:
+        return a
+    return b
+
+
+@internal
+@pure
+def from_int(x: int256) -> uint32:
+    """
+    @dev A signed 32-bit integer converted to binary32, round-to-nearest-even.
+         Reverts "softfloat32: int out of range" outside int32.
+    @param x The integer, within [-2^31, 2^31 - 1].
+    @return The bit pattern of the nearest float32.
+    """
+    assert x >= INT32_MIN and x <= INT32_MAX, "softfloat32: int out of range"
+    if x == 0:
+        return 0
+    if x < 0:
+        return self._round_pack(SIGN, convert(-x, uint256), 300)
+    return self._round_pack(0, convert(x, uint256), 300)
+
+
+@internal
+@pure
+def _order_key(x: uint256, ax: uint256) -> uint256:
+    """
+    @dev A key whose unsigned order is the numeric order of non-NaN
+         patterns, with -0 and +0 equal: 2^31 + |x| for x >= 0, 2^31 - |x|
+         for x < 0.
+    """
+    if x < SIGN:
+        return unsafe_add(SIGN, ax)
+    return unsafe_sub(SIGN, ax)
+
+
+@internal
+@pure
+def _add(x: uint256, y: uint256) -> uint32:
+    """
+    @dev x + y on binary32 patterns held in uint256 words (bits 0..31).
+    """
+    ax: uint256 = x & ABS_MASK
+    ay: uint256 = y & ABS_MASK
+    # order by magnitude: afterwards |x| >= |y| (NaN patterns sort last)
+    if ax < ay:
+        t: uint256 = x
+        x = y
+        y = t
+        ax = ay
+        ay = t & ABS_MASK
+
+    if ax >= INF:
+        # x is NaN (then NaN), or x is inf and y is finite or inf
+        if ax > INF:
+            return convert(CANONICAL_NAN, uint32)
+        if ay == INF and (x ^ y) >= SIGN:
+            return convert(CANONICAL_NAN, uint32)
+        return convert(x, uint32)
+    if ay == 0:
+        # y is +-0: x, except +0 + -0 = +0 when x is a zero too
+        if ax == 0:
+            return convert(x & y, uint32)
+        return convert(x, uint32)
+
+    ex: uint256 = ax >> 23
+    mx: uint256 = ax & FRAC_MASK
+    if ex == 0:
+        ex = 1
+    else:
+        mx = mx | HIDDEN
+    ey: uint256 = ay >> 23
+    my: uint256 = ay & FRAC_MASK
+    if ey == 0:
+        ey = 1
+    else:
+        my = my | HIDDEN
+
+    d: uint256 = unsafe_sub(ex, ey)
+    if d > MAX_ALIGN:
+        # |y| < 1/4 ulp below |x|: any tiny nonzero stand-in rounds alike
+        d = MAX_ALIGN
+        my = 1
+
+    # exact: x + y = s * 2^(ex - d - 150), s >= 0 since |x| >= |y|
+    s: uint256 = 0
+    if (x ^ y) < SIGN:
+        s = unsafe_add(mx << d, my)
+    else:
+        s = unsafe_sub(mx << d, my)
+        if s == 0:
+            return 0
+    return self._round_pack(x & SIGN, s, unsafe_add(unsafe_sub(ex, d), EXP_OFFSET))
+
+
+@internal
+@pure
+def _round_pack(sign: uint256, s: uint256, e: uint256) -> uint32:
+    """
+    @dev Round the exact nonzero value s * 2^(e - 300) to binary32 (nearest,
+         ties to even; overflow to infinity; gradual underflow) and attach
+         `sign`. Requires 0 < s < 2^64 and e >= 1.
+    """
+    # bit length L of s by binary search (s < 2^64)
+    t: uint256 = s
+    n: uint256 = 0
+    if t > 4_294_967_295:  # 2^32 - 1
+        t = t >> 32
+        n = 32
+    if t > 65_535:
+        t = t >> 16
+        n = unsafe_add(n, 16)
+    if t > 255:
+        t = t >> 8
+        n = unsafe_add(n, 8)
+    if t > 15:
+        t = t >> 4
+        n = unsafe_add(n, 4)
+    if t > 3:
+        t = t >> 2
+        n = unsafe_add(n, 2)
+    if t > 1:
+        t = t >> 1
+        n = unsafe_add(n, 1)
+    n = unsafe_add(n, t)
+
+    # the leading bit of s is 2^(e + L - 301): biased exponent e + L - 174
+    top: uint256 = unsafe_add(e, n)
+    m: uint256 = 0
+    if top < 175:
+        # result subnormal (or zero): fixed scale 2^-149, i.e. s * 2^(e - 151)
+        if e >= 151:
+            return convert(sign | (s << unsafe_sub(e, 151)), uint32)
+        sh: uint256 = unsafe_sub(151, e)
+        half: uint256 = 1 << unsafe_sub(sh, 1)
+        # nearest, ties to even: add half - 1 plus the kept lsb, then cut
+        m = unsafe_add(unsafe_add(s, unsafe_sub(half, 1)), (s >> sh) & 1) >> sh
+        return convert(sign | m, uint32)
+
+    if n <= 24:
+        m = s << unsafe_sub(24, n)
+    else:
+        sh: uint256 = unsafe_sub(n, 24)
+        half: uint256 = 1 << unsafe_sub(sh, 1)
+        m = unsafe_add(unsafe_add(s, unsafe_sub(half, 1)), (s >> sh) & 1) >> sh
+    # (biased exponent - 1) << 23 plus the 24-bit significand: the hidden bit
+    # (or a rounding carry into bit 24) adds the last exponent unit
+    bits: uint256 = unsafe_add(unsafe_sub(top, 175) << 23, m)
+    if bits >= INF:
+        bits = INF
+    return convert(sign | bits, uint32)
