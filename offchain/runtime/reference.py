@@ -1,0 +1,177 @@
+"""Reference executor: op set v1 with plain torch tensor operations on any device.
+
+It follows docs/reproducible-ops.md section 5 literally and vectorises only
+across independent output elements: reductions (MATMUL, SUM) are sequential
+loops over k of `acc = acc + a_col * b_row` (two separately rounded torch
+ops; never torch.matmul, sum, addcmul or any fused kernel), selects (RELU,
+RELU_BWD) work on bit patterns, and every NaN result is replaced by the
+canonical quiet NaN. It is the executor that every other backend must match
+bit for bit; speed is secondary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import randomness
+from .executor import im2col_geometry
+from .opcodes import CANONICAL_NAN, Op, Ref
+from .program import Node, Program
+
+_TWO_POW_M23 = 0x34000000  # 2^-23
+_ONE = 0x3F800000
+
+
+def _to_torch(arr: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint32 bit patterns (numpy) -> float32 tensor with the same bits."""
+    return torch.from_numpy(np.ascontiguousarray(arr).view(np.int32)).to(device).view(torch.float32)
+
+
+def _to_numpy(x: torch.Tensor, rows: int, cols: int) -> np.ndarray:
+    """float32 tensor -> uint32 bit patterns (numpy) of shape (rows, cols)."""
+    return x.contiguous().view(torch.int32).cpu().numpy().view(np.uint32).reshape(rows, cols).copy()
+
+
+def _const(bits: int, device: torch.device) -> torch.Tensor:
+    """A 0-dim float32 tensor holding exactly the float whose bits are `bits`."""
+    return torch.tensor([bits & 0xFFFFFFFF], dtype=torch.int64).to(torch.int32).view(torch.float32)[0].to(device)
+
+
+def _canon(x: torch.Tensor) -> torch.Tensor:
+    """Replace every NaN by the canonical quiet NaN 0x7fc00000 (bit exact)."""
+    bits = x.view(torch.int32)
+    return torch.where(torch.isnan(x), torch.full_like(bits, CANONICAL_NAN), bits).view(torch.float32)
+
+
+def _select(cond: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """cond ? x : +0.0, copying the bits of x."""
+    bits = x.view(torch.int32)
+    return torch.where(cond, bits, torch.zeros_like(bits)).view(torch.float32)
+
+
+def _matmul(a: torch.Tensor, b: torch.Tensor, node: Node) -> torch.Tensor:
+    R, C, K = node.rows, node.cols, node.k
+    ta, tb = bool(node.c0 & 1), bool(node.c0 & 2)
+    # a_cols[m] is column m of op(A), shape (R, 1); b_rows[m] is row m of op(B), shape (1, C)
+    a_cols = (a.reshape(K, R) if ta else a.reshape(R, K).t()).contiguous()  # (K, R)
+    b_rows = (b.reshape(C, K).t() if tb else b.reshape(K, C)).contiguous()  # (K, C)
+    acc = torch.zeros((R, C), dtype=torch.float32, device=a.device)
+    for m in range(K):
+        prod = a_cols[m].reshape(R, 1) * b_rows[m].reshape(1, C)  # (R, 1) * (1, C), rounded
+        acc = acc + prod  # rounded separately: no FMA
+    return _canon(acc)
+
+
+def _sum(a: torch.Tensor, node: Node) -> torch.Tensor:
+    R, C, K = node.rows, node.cols, node.k
+    if node.c0 == 0:
+        terms = a.reshape(K, C)  # out (1, C) = sum over rows
+        acc = torch.zeros((1, C), dtype=torch.float32, device=a.device)
+        for m in range(K):
+            acc = acc + terms[m].reshape(1, C)
+    else:
+        terms = a.reshape(R, K).t().contiguous()  # out (R, 1) = sum over columns
+        acc = torch.zeros((R, 1), dtype=torch.float32, device=a.device)
+        for m in range(K):
+            acc = acc + terms[m].reshape(R, 1)
+    return _canon(acc)
+
+
+def _init_uniform(program: Program, slot: int, node: Node, device: torch.device) -> torch.Tensor:
+    u24 = randomness.init_u24(program.header.seed, slot, node.size)
+    s1 = torch.from_numpy(u24).to(device).to(torch.float32)  # from_int: exact below 2^24
+    s2 = _canon(s1 * _const(_TWO_POW_M23, device))
+    s3 = _canon(s2 - _const(_ONE, device))
+    s4 = _canon(s3 * _const(node.c0, device))
+    return s4.reshape(node.rows, node.cols)
+
+
+def _gather(program: Program, t: int, node: Node, data: np.ndarray, device: torch.device) -> torch.Tensor:
+    h = program.header
+    rows = randomness.batch_rows(h.seed, t, h.batch, h.data_rows)
+    block = data[rows, node.c0:node.c0 + node.cols]  # (B, C) bits, copied unchanged
+    return _to_torch(block, device)
+
+
+def im2col_index(node: Node, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """(batch element b, dataset column) of every output element of an IM2COL node."""
+    H, W, KH, KW = im2col_geometry(node.c0)
+    OW = W - KW + 1
+    P = (H - KH + 1) * OW
+    r = np.arange(node.rows, dtype=np.int64)[:, None]
+    c = np.arange(node.cols, dtype=np.int64)[None, :]
+    b, p = r // P, r % P
+    py, px = p // OW, p % OW
+    ky, kx = c // KW, c % KW
+    col = node.c1 + (py + ky) * W + (px + kx)  # (R, C)
+    return np.broadcast_to(b, col.shape), col
+
+
+def _im2col(program: Program, t: int, node: Node, data: np.ndarray, device: torch.device) -> torch.Tensor:
+    h = program.header
+    rows = randomness.batch_rows(h.seed, t, h.batch, h.data_rows)
+    b, col = im2col_index(node, h.batch)
+    return _to_torch(data[rows[b], col], device)
+
+
+def _input(program: Program, t: int, ref: tuple[Ref, int], outs: list[torch.Tensor],
+           state: list[torch.Tensor]) -> torch.Tensor:
+    kind, index = ref
+    if kind == Ref.NODE:
+        return outs[index]
+    if kind == Ref.STATE:
+        return state[index]
+    raise ValueError(f"reference: unexpected input reference {kind.name} at step {t}")
+
+
+def _eval(program: Program, t: int, j: int, node: Node, outs: list[torch.Tensor],
+          state: list[torch.Tensor], data: np.ndarray, device: torch.device) -> torch.Tensor:
+    op, R, C = node.op, node.rows, node.cols
+    if op == Op.INIT_UNIFORM:
+        return _init_uniform(program, j, node, device)
+    if op == Op.GATHER:
+        return _gather(program, t, node, data, device)
+    if op == Op.IM2COL:
+        return _im2col(program, t, node, data, device)
+    ins = [_input(program, t, ref, outs, state) for ref in node.inputs]
+    if op == Op.MATMUL:
+        return _matmul(ins[0], ins[1], node)
+    if op == Op.SUM:
+        return _sum(ins[0], node)
+    a = ins[0].reshape(R, C)
+    if op == Op.ADD:
+        return _canon(a + ins[1].reshape(R, C))
+    if op == Op.SUB:
+        return _canon(a - ins[1].reshape(R, C))
+    if op == Op.MUL:
+        return _canon(a * ins[1].reshape(R, C))
+    if op == Op.SCALE:
+        return _canon(a * _const(node.c0, device))
+    if op == Op.BIAS_ADD:
+        return _canon(a + ins[1].reshape(1, C))
+    if op == Op.RELU:
+        # max(a, +0): NaN -> canonical; a > 0 -> a; else +0 (max(-0, +0) = +0)
+        out = _select(a > 0, a).view(torch.int32)
+        return torch.where(torch.isnan(a), torch.full_like(out, CANONICAL_NAN), out).view(torch.float32)
+    if op == Op.RELU_BWD:
+        return _select(a > 0, ins[1].reshape(R, C))
+    if op == Op.MSE_GRAD:
+        s1 = _canon(a - ins[1].reshape(R, C))
+        return _canon(s1 * _const(node.c0, device))
+    if op == Op.SGD:
+        s1 = _canon(ins[1].reshape(R, C) * _const(node.c0, device))
+        return _canon(a - s1)
+    raise ValueError(f"reference: unknown opcode {op}")
+
+
+def run_step(program: Program, t: int, state: list[np.ndarray], data: np.ndarray,
+             device: str | torch.device = "cpu") -> list[np.ndarray]:
+    """uint32 outputs (rows, cols) of every node of step t on `device`."""
+    dev = torch.device(device)
+    nodes = program.nodes(t)
+    st = [] if t == 0 else [_to_torch(s, dev) for s in state]
+    outs: list[torch.Tensor] = []
+    for j, node in enumerate(nodes):
+        outs.append(_eval(program, t, j, node, outs, st, data, dev).reshape(node.rows, node.cols))
+    return [_to_numpy(x, n.rows, n.cols) for x, n in zip(outs, nodes, strict=True)]
