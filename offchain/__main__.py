@@ -1,4 +1,4 @@
-"""`python -m offchain`: the command-line interface (see offchain/cli.py)."""
+"""`python -m offchain`: the command line (offchain/cli.py)."""
 
 from .cli import main
 

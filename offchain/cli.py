@@ -1,18 +1,168 @@
-"""Command-line interface: one click group, one function per command.
-
-`python -m offchain train ...` trains a model reproducibly and prints
-`accuracy=<held-out accuracy> run_root=0x<hex>`; the protocol roles add
-their own commands (serve, submit, solve, verify, status) to `cli`.
-"""
+"""Command line: `python -m offchain <command> --help`. Each command is a thin
+wrapper that loads the settings and calls into the package."""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+
 import click
+
+from .config import load_settings
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    for noisy in ("web3", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(ctx: click.Context, **overrides):
+    try:
+        return load_settings(ctx.obj.get("config"), **overrides)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group()
-def cli() -> None:
-    """Trustless training agent: reproducible runtime, commitments and protocol roles."""
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="TOML settings file (else $TT_CONFIG); TT_* variables override it.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """Trustless training: reproducible runtime, artifact store and protocol roles."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+    _setup_logging(verbose)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (settings: store_host).")
+@click.option("--port", type=int, default=None, help="Port, 0 for any free one (settings: store_port).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the local artifact store over HTTP (GET /<address>, PUT /)."""
+    from .store import LocalStore, StoreServer
+
+    s = _settings(ctx, store_host=host, store_port=port)
+    srv = StoreServer(LocalStore(s.store_dir), s.store_host, s.store_port)
+    click.echo(f"serving {s.store_dir} at {srv.url}", err=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+@click.option("--dataset", default="digits", show_default=True, help="Dataset name.")
+@click.option("--model", default="mlp", show_default=True, help="mlp or cnn.")
+@click.option("--hidden", default="16", show_default=True, help="Hidden widths, comma separated.")
+@click.option("--steps", type=int, default=30, show_default=True, help="Training steps T.")
+@click.option("--batch", type=int, default=8, show_default=True)
+@click.option("--lr", type=float, default=None, help="Learning rate (model default if unset).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--checkpoint-interval", type=int, default=10, show_default=True)
+@click.option("--payment", type=float, default=10.0, show_default=True, help="Tokens escrowed.")
+@click.option("--solver-stake", type=float, default=100.0, show_default=True, help="Tokens the solver locks.")
+@click.option("--claim-period", type=int, default=600, show_default=True, help="Seconds to claim.")
+@click.option("--solve-period", type=int, default=3600, show_default=True, help="Seconds to solve.")
+@click.option("--watch/--no-watch", default=False, help="Keep running: cancel, expire or finalise the task.")
+@click.pass_context
+def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_interval, payment,
+           solver_stake, claim_period, solve_period, watch) -> None:
+    """Publish a dataset, program and spec, and create the task (prints its id)."""
+    from .roles.submit import Submitter, TaskTerms, build_spec
+
+    s = _settings(ctx)
+    try:
+        widths = tuple(int(w) for w in hidden.split(",") if w)
+        spec, artifacts = build_spec(dataset, steps, checkpoint_interval, model, widths, batch, lr, seed)
+        sub = Submitter(s)
+        tid = sub.create(spec, artifacts, TaskTerms(int(payment * 10**18), int(solver_stake * 10**18),
+                                                    claim_period, solve_period))
+    except Exception as exc:  # noqa: BLE001 - one clear line for the operator
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"task_id": tid}))
+    if watch:
+        sub.run(until=lambda: all(p in ("finalized", "cancelled", "expired", "rejected")
+                                  for _, p, _ in sub.db.tasks()))
+
+
+@cli.command()
+@click.option("--fault", default=None, metavar="step=T,node=J,element=E",
+              help="Flip the lowest mantissa bit of that element and carry on (dishonest).")
+@click.option("--skip-steps", type=float, default=0.0, show_default=True,
+              help="Fake this fraction of the steps by copying the previous state (dishonest).")
+@click.option("--skip-seed", type=int, default=0, show_default=True, help="Which steps --skip-steps fakes.")
+@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--exit-when-done", is_flag=True, help="Exit once every task seen is settled.")
+@click.pass_context
+def solve(ctx, fault, skip_steps, skip_seed, backend, exit_when_done) -> None:
+    """Run the solver daemon: claim tasks, train, commit, collect payment."""
+    from .roles.faults import Fault
+    from .roles.solve import Solver
+
+    s = _settings(ctx)
+    try:
+        f = Fault.parse(fault) if fault else None
+        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    until = None
+    if exit_when_done:
+        until = lambda: bool(solver.db.tasks()) and all(  # noqa: E731
+            p in ("finalized", "refused", "lost", "rejected", "expired") for _, p, _ in solver.db.tasks())
+    solver.run(until=until)
+
+
+@cli.command()
+@click.option("--samples", type=int, default=None, help="Steps to check per task (settings: samples).")
+@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.pass_context
+def verify(ctx, samples, backend) -> None:
+    """Run the verifier daemon: re-execute sampled steps of every committed result."""
+    from .roles.verify import Verifier
+
+    Verifier(_settings(ctx, samples=samples), backend=backend).run()
+
+
+@cli.command()
+@click.option("--account", "accounts", multiple=True, metavar="NAME=0xADDRESS",
+              help="Also show this account's balances (repeatable).")
+@click.pass_context
+def status(ctx, accounts) -> None:
+    """Print a table of tasks, their phase and deadlines, and balances."""
+    from .chain import ChainClient
+    from .roles.status import print_status
+
+    named = {}
+    for a in accounts:
+        name, _, addr = a.partition("=")
+        if not addr.startswith("0x"):
+            raise click.UsageError(f"--account expects NAME=0xADDRESS, got {a!r}")
+        named[name] = addr
+    try:
+        print_status(ChainClient(_settings(ctx)), named)
+    except Exception as exc:  # noqa: BLE001
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.option("--steps", type=int, default=40, show_default=True, help="Training steps of the demo task.")
+@click.option("--samples", type=int, default=3, show_default=True, help="Steps the verifier checks.")
+@click.option("--fault", default=None, help="Run the solver with this fault (see `solve --help`).")
+@click.option("--skip-steps", type=float, default=0.0, help="Run the solver with --skip-steps.")
+def demo(steps, samples, fault, skip_steps) -> None:
+    """Start Anvil, deploy, run store, solver and verifier, submit the digits task,
+    wait until it is finalised and print a summary. Leaves nothing running."""
+    from .demo import run_demo
+
+    try:
+        run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps)
+    except Exception as exc:  # noqa: BLE001
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -66,4 +216,8 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
 
 
 def main() -> None:
-    cli()
+    cli(obj={})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""`make demo`: a whole local network in one command, and the harness the
+end-to-end tests share.
+
+`LocalNetwork` starts Anvil on a free port (one block a second), deploys and
+wires the contracts with web3.py, funds the roles with the test token, serves
+an artifact store, and starts role daemons as subprocesses (`python -m
+offchain ...`), each with its own key, state directory and store cache.
+Deadlines are real chain time; `warp` moves Anvil's clock forward (a local
+convenience, standing in for waiting out the challenge window). `stop`
+terminates everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from eth_account import Account
+from rich.console import Console
+from rich.table import Table
+
+from .chain import ChainClient
+from .chain.anvil import Anvil, dev_keys, free_port
+from .chain.deploy import Deployer, deploy_all
+from .config import Settings, load_settings
+from .state import StateDB
+from .store import HttpStore, LocalStore
+
+ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "treasury": 9}
+FUNDS = 1_000 * 10**18
+
+
+@dataclass
+class LocalNetwork:
+    workdir: Path
+    samples: int = 3
+    block_time: float = 1.0
+    anvil: Anvil | None = None
+    store_url: str = ""
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=lambda: dev_keys(10))
+
+    def address(self, role: str) -> str:
+        return Account.from_key(self.keys[ROLES[role]]).address
+
+    def start(self) -> LocalNetwork:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.anvil = Anvil(block_time=self.block_time).start()
+        addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
+                           self.workdir / "interfaces", self.workdir / "deployments")
+        d = Deployer(self.anvil.url, self.keys[0])
+        for role in ("submitter", "solver", "verifier"):
+            d.call("TestToken", addrs["TestToken"], "mint", self.address(role), FUNDS)
+        self.start_store()
+        return self
+
+    def start_store(self) -> None:
+        port = free_port()
+        self.store_url = f"http://127.0.0.1:{port}"
+        self.spawn("store", "serve", "--port", str(port), role_key="deployer")
+        store = HttpStore(self.store_url, retries=1)
+        for _ in range(100):
+            try:
+                if store.session.get(self.store_url + "/health", timeout=1).ok:
+                    return
+            except Exception:  # noqa: BLE001 - still starting
+                time.sleep(0.1)
+        raise RuntimeError("demo: the artifact store did not start")
+
+    def env(self, name: str, role_key: str) -> dict[str, str]:
+        base = self.workdir / name
+        return {"TT_RPC_URL": self.anvil.url, "TT_PRIVATE_KEY": self.keys[ROLES[role_key]],
+                "TT_DEPLOYMENTS_DIR": str(self.workdir / "deployments"),
+                "TT_INTERFACES_DIR": str(self.workdir / "interfaces"),
+                "TT_STORE_DIR": str(self.workdir / "store" if name == "store" else base / "cache"),
+                "TT_STORE_URL": "" if name == "store" else self.store_url,
+                "TT_STATE_DIR": str(base / "state"), "TT_POLL_INTERVAL": "0.3",
+                "TT_SAMPLES": str(self.samples)}
+
+    def settings(self, name: str, role_key: str | None = None) -> Settings:
+        return load_settings(env=self.env(name, role_key or name))
+
+    def spawn(self, name: str, *args: str, role_key: str | None = None) -> subprocess.Popen:
+        """Start `python -m offchain <args>` as daemon `name` (log in workdir/<name>.log)."""
+        env = {**os.environ, **self.env(name, role_key or name)}
+        log = open(self.workdir / f"{name}.log", "ab")
+        p = subprocess.Popen([sys.executable, "-m", "offchain", *args], env=env, stdout=log,
+                             stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1],
+                             start_new_session=True)
+        self.procs[name] = p
+        return p
+
+    def kill(self, name: str, sig: int = 9) -> None:
+        p = self.procs.pop(name, None)
+        if p is not None and p.poll() is None:
+            os.killpg(p.pid, sig)
+            p.wait(timeout=30)
+
+    def log(self, name: str) -> str:
+        p = self.workdir / f"{name}.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    def db(self, name: str) -> StateDB:
+        return StateDB(self.workdir / name / "state" / f"{ {'solver': 'solve', 'verifier': 'verify'}.get(name, name)}.db")
+
+    def chain(self, role: str = "deployer") -> ChainClient:
+        return ChainClient(self.settings(role, role))
+
+    def warp(self, seconds: int) -> None:
+        self.anvil.rpc("evm_increaseTime", hex(seconds))
+        self.anvil.mine(1)
+
+    def wait(self, cond, timeout: float, what: str, poll: float = 0.3):
+        end = time.time() + timeout
+        while time.time() < end:
+            v = cond()
+            if v:
+                return v
+            for name, p in self.procs.items():
+                if p.poll() is not None and name != "submitter":
+                    raise RuntimeError(f"demo: {name} exited ({p.returncode}):\n{self.log(name)[-2000:]}")
+            time.sleep(poll)
+        raise TimeoutError(f"demo: timed out after {timeout:.0f}s waiting for {what}")
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            self.kill(name, 15)
+        if self.anvil:
+            self.anvil.stop()
+
+    def __enter__(self) -> LocalNetwork:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def gas_of(db: StateDB) -> int:
+    return sum(a.data.get("gas_used", 0) for a in db.actions())
+
+
+def held_out_accuracy(net: LocalNetwork, tid: int) -> float:
+    """Accuracy of the committed final model on the task's held-out set."""
+    from .roles.registry import artifact_uri, get_task
+    from .roles.task import Checkpoint, Manifest, TaskSpec, decode_arrays
+    from .runtime.compiler import accuracy
+    from .runtime.dataset import from_bits
+
+    store = HttpStore(net.store_url, cache=LocalStore(net.workdir / "demo-cache"))
+    chain = net.chain()
+    task = get_task(chain, tid)
+    spec = TaskSpec.from_bytes(store.get(task.spec_hash))
+    _, (train,) = decode_arrays(store.get(spec.data))
+    _, (test_x, test_y) = decode_arrays(store.get(spec.holdout))
+    manifest = Manifest.from_bytes(store.get(artifact_uri(chain, tid)))
+    final = Checkpoint.from_bytes(store.get(manifest.final_model))
+    return accuracy(spec.compile(train), final.state, from_bits(test_x), np.asarray(test_y[0], np.int64))
+
+
+def run_demo(steps: int = 40, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
+             console: Console | None = None) -> dict:
+    """The whole life of one digits task on a fresh local network; returns the summary."""
+    from .roles.registry import COMMITTED, FINALIZED, get_task
+    from .roles.submit import Submitter, TaskTerms, build_spec
+
+    console = console or Console()
+    phases: dict[str, float] = {}
+    t_all = time.time()
+    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples) as net:
+        phases["start chain + deploy"] = time.time() - t_all
+        console.print(f"[bold]demo[/]: anvil at {net.anvil.url}, store at {net.store_url}")
+        solve_args = ["solve"] + (["--fault", fault] if fault else []) + (
+            ["--skip-steps", str(skip_steps)] if skip_steps else [])
+        net.spawn("solver", *solve_args)
+        net.spawn("verifier", "verify")
+        t = time.time()
+        sub = Submitter(net.settings("submitter"))
+        spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=10)
+        tid = sub.create(spec, artifacts, TaskTerms())
+        phases["publish + create task"] = time.time() - t
+        chain = net.chain()
+        t = time.time()
+        console.print(f"task {tid} created; the solver trains {steps} steps ...")
+        net.wait(lambda: get_task(chain, tid).status >= COMMITTED, 600, "the solver's commit")
+        phases["claim + train + commit"] = time.time() - t
+        t = time.time()
+        vdb = net.db("verifier")
+        net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged"), 600, "the verifier")
+        phases["verify"] = time.time() - t
+        vphase, vdata = vdb.task(tid)
+        task = get_task(chain, tid)
+        if vphase == "verified":
+            t = time.time()
+            net.warp(task.challenge_window + 1)
+            net.wait(lambda: get_task(chain, tid).status == FINALIZED, 120, "finalisation")
+            phases["challenge window + finalize"] = time.time() - t
+        summary = {
+            "task_id": tid, "steps": steps, "accuracy": held_out_accuracy(net, tid),
+            "run_root": "0x" + get_task(chain, tid).run_root.hex(), "verifier": vphase,
+            "steps_checked": vdata.get("steps"), "steps_replayed": vdata.get("replayed"),
+            "status": get_task(chain, tid).status_name,
+            "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
+                    "verifier": gas_of(vdb)},
+            "phases": phases, "challenge": vdb.evidence(tid),
+        }
+    summary["phases"]["total"] = time.time() - t_all
+    _print_summary(console, summary)
+    return summary
+
+
+def _print_summary(console: Console, s: dict) -> None:
+    table = Table(title="demo summary", show_header=False)
+    table.add_row("task id", str(s["task_id"]))
+    table.add_row("steps", str(s["steps"]))
+    table.add_row("final status", s["status"])
+    table.add_row("held-out accuracy", f"{s['accuracy']:.3f}")
+    table.add_row("run root", s["run_root"])
+    table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
+                              f"replayed {s['steps_replayed']}")
+    for ev in s["challenge"]:
+        table.add_row("challenge", f"step {ev['step']}: mine 0x{ev['mine'][:16]}.. solver 0x{ev['theirs'][:16]}..")
+    for who, g in s["gas"].items():
+        table.add_row(f"gas ({who})", f"{g:,}")
+    for ph, sec in s["phases"].items():
+        table.add_row(f"time: {ph}", f"{sec:.1f} s")
+    console.print(table)

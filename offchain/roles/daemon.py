@@ -1,0 +1,76 @@
+"""The loop every role daemon runs: poll the chain, advance each task, sleep;
+stop cleanly on SIGTERM/SIGINT; any error in one task is logged and retried
+on the next poll, never fatal to the daemon."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from pathlib import Path
+
+from ..chain import ChainClient, EventCursor
+from ..config import Settings
+from ..state import StateDB
+from ..store import open_store
+
+log = logging.getLogger("offchain.roles")
+
+TERMINAL = {"finalized", "cancelled", "expired", "rejected", "refused", "lost", "verified",
+            "challenged", "done"}
+
+
+class Daemon:
+    """Subclasses set `role`, `events`, and implement `on_event` and `advance`."""
+
+    role = "daemon"
+    events: tuple[str, ...] = ()
+
+    def __init__(self, settings: Settings, chain: ChainClient | None = None):
+        self.settings = settings
+        self.chain = chain or ChainClient(settings)
+        self.db = StateDB(Path(settings.state_dir) / f"{self.role}.db")
+        self.store = open_store(settings)
+        self.cursor = EventCursor(self.chain, self.db, self.role, ["TaskRegistry"])
+        self._stop = False
+
+    def on_event(self, ev) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def advance(self, task_id: int, phase: str, data: dict) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def poll_once(self) -> None:
+        for ev in self.cursor.poll():
+            if ev.event in self.events:
+                self.on_event(ev)
+        for task_id, phase, data in self.db.tasks():
+            if phase in TERMINAL or self._stop:
+                continue
+            try:
+                self.advance(task_id, phase, data)
+            except Exception as exc:  # noqa: BLE001 - one task's failure must not stop the daemon
+                log.error("%s: task=%d phase=%s: %s", self.role, task_id, phase, exc)
+                log.debug("traceback", exc_info=True)
+
+    def stop(self, *_args) -> None:
+        self._stop = True
+
+    def run(self, until=None, timeout: float | None = None) -> None:
+        """Poll until stopped, until `until()` is true, or until `timeout` seconds."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        end = None if timeout is None else time.time() + timeout
+        self.chain.wait_connected()
+        log.info("%s: running as %s", self.role, self.chain.account.address if self.chain.account else "-")
+        while not self._stop:
+            try:
+                self.poll_once()
+            except Exception as exc:  # noqa: BLE001 - a node hiccup: try again next poll
+                log.error("%s: poll failed: %s", self.role, exc)
+            if until is not None and until():
+                break
+            if end is not None and time.time() > end:
+                break
+            time.sleep(self.settings.poll_interval)
+        log.info("%s: stopped", self.role)
