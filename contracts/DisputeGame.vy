@@ -216,6 +216,7 @@ struct Meta:
     program_root: bytes32
     data_root: bytes32
     run_root: bytes32
+    challenger_run_root: bytes32
 
 
 # @dev The hot state, unpacked (stored as one word, see `_save`).
@@ -282,10 +283,10 @@ where: HashMap[uint256, uint256]
 values: HashMap[uint256, uint256]
 # @dev Per dispute: node j's record, proved against program_root.
 node_record: public(HashMap[uint256, uint256])
-# @dev Per dispute: the solver's S_t (its leaves left of j are agreed).
-step_root: public(HashMap[uint256, bytes32])
-# @dev Per dispute: the solver's micro-trace root (its leaves left of m's are agreed).
-trace_root: public(HashMap[uint256, bytes32])
+# @dev Per dispute and party: its S_t (the leaves left of j are agreed).
+step_root: public(HashMap[uint256, HashMap[uint256, bytes32]])
+# @dev Per dispute and party: its micro-trace root (the leaves left of m's are agreed).
+trace_root: public(HashMap[uint256, HashMap[uint256, bytes32]])
 # @dev Per dispute: winner (bits 0-7) and reason (bits 8-15), once ended.
 outcome: HashMap[uint256, uint256]
 
@@ -349,6 +350,7 @@ def open_dispute(
         program_root=task.program_root,
         data_root=task.data_root,
         run_root=task.run_root,
+        challenger_run_root=challenger_run_root,
     )
     g: Game = empty(Game)
     g.phase = PHASE_L1
@@ -481,8 +483,7 @@ def commit_trace(
     mine: uint32 = convert(vals & MASK32, uint32) if party == SOLVER else convert((vals >> 32) & MASK32, uint32)
     assert descent._lane(last_leaf, k % LANES) == mine, "dispute_game: last micro-state not the value"
     self._set_node(dispute_id, party, root)
-    if party == SOLVER:
-        self.trace_root[dispute_id] = root
+    self.trace_root[dispute_id][party] = root
     g.mover |= party
     g.moves += 1
     if g.mover != SOLVER | CHALLENGER:
@@ -522,10 +523,12 @@ def one_step(
          descended leaf (leaf m//8 - 1 of the solver's trace, agreed), the
          operands in `operand_refs` order with their proofs and, when an
          operand is a state slot, S_{t-1} with its proof as leaf t-1 of the
-         run root (agreed). The party whose s_m matches wins.
+         caller's run root (agreed); node inputs are proved against the
+         caller's S_t (leaves left of j, agreed). The party whose s_m
+         matches wins.
     @param dispute_id The dispute.
     @param prev_leaf The trace leaf holding s_{m-1} in lane 7 (m % 8 == 0 only).
-    @param prev_proof Its proof against the solver's trace root.
+    @param prev_proof Its proof against the caller's trace root.
     @param prev_step_root S_{t-1} (state operands only).
     @param prev_step_proof Its proof against the run root.
     @param operands The operands with their proofs.
@@ -533,7 +536,7 @@ def one_step(
     g: Game = self._load(dispute_id)
     assert g.phase == PHASE_ONESTEP, "dispute_game: not at one step"
     md: Meta = self.meta[dispute_id]
-    self._party(md)
+    party: uint256 = self._party(md)
     assert block.timestamp <= g.deadline, "dispute_game: move deadline passed"
     w: uint256 = self.where[dispute_id]
     t: uint256 = w & MASK64
@@ -543,7 +546,7 @@ def one_step(
     vals: uint256 = self.values[dispute_id]
     prev: uint32 = convert((vals >> 64) & MASK32, uint32)
     if (vals >> 96) & 1 == 0:
-        assert merkle._verify(self.trace_root[dispute_id], prev_leaf, m // LANES - 1, prev_proof), "dispute_game: bad previous micro-state proof"
+        assert merkle._verify(self.trace_root[dispute_id][party], prev_leaf, m // LANES - 1, prev_proof), "dispute_game: bad previous micro-state proof"
         prev = descent._lane(prev_leaf, LANES - 1)
 
     node: uint256 = self.node_record[dispute_id]
@@ -559,10 +562,10 @@ def one_step(
         xs.append(descent._lane(op.leaf, refs[i].flat % LANES))
         at: InputLeaf = staticcall VERIFIER.input_leaf(md.header, t, j, refs[i].kind, refs[i].index)
         if at.source == 0:
-            assert merkle._verify(self.step_root[dispute_id], op.tensor_root, at.leaf, op.root_proof), "dispute_game: bad input root proof"
+            assert merkle._verify(self.step_root[dispute_id][party], op.tensor_root, at.leaf, op.root_proof), "dispute_game: bad input root proof"
         elif at.source == 1:
             if not prev_checked:
-                assert merkle._verify(md.run_root, prev_step_root, t - 1, prev_step_proof), "dispute_game: bad previous step root proof"
+                assert merkle._verify(md.run_root if party == SOLVER else md.challenger_run_root, prev_step_root, t - 1, prev_step_proof), "dispute_game: bad previous step root proof"
                 prev_checked = True
             assert merkle._verify(prev_step_root, op.tensor_root, at.leaf, op.root_proof), "dispute_game: bad input root proof"
         else:
@@ -737,7 +740,8 @@ def _end_descent(
             if g.phase == PHASE_L1:
                 # step t found: L2 over S_t's node roots
                 w = g.position
-                self.step_root[dispute_id] = leaf_solver
+                self.step_root[dispute_id][SOLVER] = leaf_solver
+                self.step_root[dispute_id][CHALLENGER] = leaf_challenger
                 n = (md.header >> 232) & MASK16 if g.position == 0 else (md.header >> 216) & MASK16
                 g.phase = PHASE_L2
             else:
