@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..commit import merkle
-from ..commit.tensor import LANES, leaf_lane, tensor_levels
+from ..commit.tensor import LANES, tensor_levels
 from ..commit.trace import prove_operands
 from ..runtime import micro
 from ..runtime.opcodes import Ref
@@ -233,8 +233,3 @@ class Player:
         if needs_prev:
             prev_root, prev_root_proof = self.run.step_roots[g.t - 1], merkle.proof(self.run_levels(), g.t - 1)
         return Move("one_step", (dispute_id, prev_leaf, prev_proof, prev_root, prev_root_proof, operands))
-
-
-def lane_value(leaf: bytes, lane: int) -> int:
-    """Word `lane` of a tensor leaf (re-exported for tests)."""
-    return leaf_lane(leaf, lane)

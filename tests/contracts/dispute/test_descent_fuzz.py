@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 from offchain.commit import merkle
 from offchain.dispute.player import ZERO
 
-ZERO_TREE_LEAF = ZERO
-
 
 def _children(levels, height, position):
     below = levels[height - 1]

@@ -3,7 +3,7 @@
 import brownie
 from brownie import chain
 
-from offchain.dispute.player import PHASE_DONE, PHASE_L1, GameView, ZERO
+from offchain.dispute.player import PHASE_DONE, PHASE_L1, ZERO, GameView
 
 
 def _view(game, dispute_id):
