@@ -64,8 +64,13 @@ def render() -> str:
     lines += ["", "# input-reference kinds (Ref)"]
     lines += [f"REF_{ref.name}: constant(uint256) = {int(ref)}" for ref in opcodes.Ref]
     lines += ["", "# micro-steps per element (MATMUL and SUM use the node's k field)"]
-    lines += [f"K_{op.name}: constant(uint256) = {k}" for op, k in opcodes.FIXED_MICRO_STEPS.items()]
-    lines += ["", "# node record: field = (word >> SHIFT) & MASK (Vyper hex literals are bytes: masks in decimal)"]
+    lines += [
+        f"K_{op.name}: constant(uint256) = {k}" for op, k in opcodes.FIXED_MICRO_STEPS.items()
+    ]
+    lines += [
+        "",
+        "# node record: field = (word >> SHIFT) & MASK (Vyper hex literals are bytes: masks in decimal)",
+    ]
     lines += _fields("NODE", opcodes.NODE_SHIFTS)
     lines += ["", "# header record (leaf 0 of the program tree)"]
     lines += _fields("HEADER", opcodes.HEADER_SHIFTS)

@@ -3,7 +3,9 @@
 This module owns the meaning of one micro-step: for an output element e of
 a node and a micro-step m (1 <= m <= K), which input elements are its
 operands (`operand_refs`), and how s_m follows from s_{m-1} and those
-operands (`next_state`). `element_trace` chains them into s_0..s_K. It is
+operands (`next_state`). `element_trace` chains them into s_0..s_K, and
+`input_location` says where an input's tensor root is committed (the leaf a
+dispute must prove it against). It is
 the oracle of the on-chain one-step verifier (contracts/modules/onestep.vy),
 which mirrors it line by line, and the source of micro-traces for disputes.
 
@@ -76,7 +78,9 @@ def _batch_row(hd: Header, t: int, b: int) -> int:
     return batch_row(hd.seed, t, b, hd.data_rows)
 
 
-def operand_refs(header: Header | int, node: Node | int, t: int, e: int, m: int) -> list[OperandRef]:
+def operand_refs(
+    header: Header | int, node: Node | int, t: int, e: int, m: int
+) -> list[OperandRef]:
     """Operands of micro-step m of element e: (input kind, input index, flat index) each.
 
     For a DATA operand the flat index is into the (N, D) dataset matrix.

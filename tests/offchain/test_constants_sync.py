@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_vyper_constants", ROOT / "scripts" / "gen_vyper_constants.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_vyper_constants", ROOT / "scripts" / "gen_vyper_constants.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -18,7 +20,9 @@ def _generator():
 def test_committed_file_matches_generator():
     gen = _generator()
     committed = (ROOT / "contracts" / "modules" / "opcodes.vy").read_text()
-    assert committed == gen.render(), "opcodes.vy is stale: run .venv/bin/python scripts/gen_vyper_constants.py"
+    assert committed == gen.render(), (
+        "opcodes.vy is stale: run .venv/bin/python scripts/gen_vyper_constants.py"
+    )
 
 
 def test_every_constant_is_rendered():
@@ -35,7 +39,9 @@ def test_every_constant_is_rendered():
 def test_check_mode_detects_drift(tmp_path, monkeypatch):
     gen = _generator()
     stale = tmp_path / "opcodes.vy"
-    stale.write_text(gen.render().replace("OP_SGD: constant(uint256) = 14", "OP_SGD: constant(uint256) = 15"))
+    stale.write_text(
+        gen.render().replace("OP_SGD: constant(uint256) = 14", "OP_SGD: constant(uint256) = 15")
+    )
     monkeypatch.setattr(gen, "TARGET", stale)
     monkeypatch.setattr(gen, "ROOT", tmp_path)
     assert gen.main(["--check"]) == 1

@@ -15,8 +15,21 @@ from offchain.runtime.opcodes import CANONICAL_NAN, Op, Ref
 from offchain.runtime.program import Header, Node
 from offchain.runtime.randomness import batch_rows, init_u24
 
-EDGE = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 0x00000001,
-        0x807FFFFF, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0xBF800000, 0x00800000]
+EDGE = [
+    0x00000000,
+    0x80000000,
+    0x7F800000,
+    0xFF800000,
+    0x7FC00000,
+    0x7F800001,
+    0x00000001,
+    0x807FFFFF,
+    0x7F7FFFFF,
+    0xFF7FFFFF,
+    0x3F800000,
+    0xBF800000,
+    0x00800000,
+]
 
 HEADER = Header(n_state=2, n_step=5, data_rows=37, data_cols=29, batch=3, seed=0xDEADBEEF12345)
 
@@ -40,7 +53,9 @@ def _canon(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _trace_all(node: Node, inputs: dict[tuple[Ref, int], np.ndarray], j: int = 3, t: int = 4) -> np.ndarray:
+def _trace_all(
+    node: Node, inputs: dict[tuple[Ref, int], np.ndarray], j: int = 3, t: int = 4
+) -> np.ndarray:
     def read(kind: Ref, index: int, flat: int) -> int:
         return int(inputs[(kind, index)][flat])
 
@@ -126,7 +141,9 @@ def test_sum(axis):
     acc = np.zeros(6 if axis == 0 else 4, dtype=np.float32)
     for i in range(fa.shape[axis]):
         acc = (acc + (fa[i] if axis == 0 else fa[:, i])).astype(np.float32)
-    node = Node(Op.SUM, (A,), 1 if axis == 0 else 4, 6 if axis == 0 else 1, k=4 if axis == 0 else 6, c0=axis)
+    node = Node(
+        Op.SUM, (A,), 1 if axis == 0 else 4, 6 if axis == 0 else 1, k=4 if axis == 0 else 6, c0=axis
+    )
     assert (_trace_all(node, {A: a.ravel()}) == acc.view(np.uint32)).all()
 
 
@@ -176,18 +193,33 @@ def test_im2col():
     rng = np.random.default_rng(3)
     data = _dataset(rng)
     h, w, kh, kw, col0 = 4, 5, 2, 3, 7
-    node = Node(Op.IM2COL, ((Ref.DATA, 0),), HEADER.batch * 3 * 3, kh * kw,
-                c0=h << 24 | w << 16 | kh << 8 | kw, c1=col0)
+    node = Node(
+        Op.IM2COL,
+        ((Ref.DATA, 0),),
+        HEADER.batch * 3 * 3,
+        kh * kw,
+        c0=h << 24 | w << 16 | kh << 8 | kw,
+        c1=col0,
+    )
     rows = batch_rows(HEADER.seed, 4, HEADER.batch, HEADER.data_rows)
-    imgs = data.reshape(HEADER.data_rows, HEADER.data_cols)[rows, col0 : col0 + h * w].reshape(-1, h, w)
-    patches = [img[py : py + kh, px : px + kw].ravel() for img in imgs
-               for py in range(h - kh + 1) for px in range(w - kw + 1)]
+    imgs = data.reshape(HEADER.data_rows, HEADER.data_cols)[rows, col0 : col0 + h * w].reshape(
+        -1, h, w
+    )
+    patches = [
+        img[py : py + kh, px : px + kw].ravel()
+        for img in imgs
+        for py in range(h - kh + 1)
+        for px in range(w - kw + 1)
+    ]
     assert (_trace_all(node, {(Ref.DATA, 0): data}) == np.array(patches).ravel()).all()
 
 
 def test_operand_refs_name_the_inputs():
     node = Node(Op.MATMUL, ((Ref.STATE, 2), (Ref.NODE, 5)), 2, 3, k=4)
-    assert micro.operand_refs(HEADER, node, 1, 4, 3) == [(Ref.STATE, 2, 1 * 4 + 2), (Ref.NODE, 5, 2 * 3 + 1)]
+    assert micro.operand_refs(HEADER, node, 1, 4, 3) == [
+        (Ref.STATE, 2, 1 * 4 + 2),
+        (Ref.NODE, 5, 2 * 3 + 1),
+    ]
     sgd = Node(Op.SGD, ((Ref.STATE, 0), (Ref.NODE, 1)), 2, 3)
     assert micro.operand_refs(HEADER, sgd, 1, 5, 1) == [(Ref.NODE, 1, 5)]
     assert micro.operand_refs(HEADER, sgd, 1, 5, 2) == [(Ref.STATE, 0, 5)]
@@ -198,7 +230,9 @@ def test_operand_refs_name_the_inputs():
 def test_records_accepted_as_words():
     node = Node(Op.SCALE, (A,), 2, 2, c0=0x40000000)
     assert micro.num_micro_steps(node.encode()) == 1
-    assert micro.next_state(HEADER.encode(), node.encode(), 0, 1, 3, 1, 0, [0x3F800000]) == 0x40000000
+    assert (
+        micro.next_state(HEADER.encode(), node.encode(), 0, 1, 3, 1, 0, [0x3F800000]) == 0x40000000
+    )
 
 
 @pytest.mark.parametrize(
@@ -211,7 +245,13 @@ def test_records_accepted_as_words():
         (Node(Op.ADD, (A, B), 2, 2), 0, 1, [0], "expected 2 operands, got 1"),
         (Node(Op.MSE_GRAD, (A, B), 2, 2), 0, 2, [0], "expected 0 operands, got 1"),
         (Node(Op.SUM, (A,), 2, 1, k=3, c0=2), 0, 1, [0], "bad sum axis"),
-        (Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 3 << 8 | 1), 0, 1, [0], "bad im2col"),
+        (
+            Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 3 << 8 | 1),
+            0,
+            1,
+            [0],
+            "bad im2col",
+        ),
     ],
 )
 def test_bad_input_rejected(node, e, m, ops, msg):

@@ -16,9 +16,24 @@ from offchain.runtime import micro
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Header, Node, Program
 
-EDGE = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7F800001,
-        0x00000001, 0x807FFFFF, 0x00800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0xBF800000,
-        0x4B800000, 0x33800000]
+EDGE = [
+    0x00000000,
+    0x80000000,
+    0x7F800000,
+    0xFF800000,
+    0x7FC00000,
+    0xFFC00001,
+    0x7F800001,
+    0x00000001,
+    0x807FFFFF,
+    0x00800000,
+    0x7F7FFFFF,
+    0xFF7FFFFF,
+    0x3F800000,
+    0xBF800000,
+    0x4B800000,
+    0x33800000,
+]
 
 
 def rand_bits(rng: random.Random) -> int:
@@ -33,7 +48,9 @@ def rand_bits(rng: random.Random) -> int:
 
 
 def rand_ref(rng: random.Random) -> tuple[Ref, int]:
-    return (Ref.NODE, rng.randrange(0, 40)) if rng.random() < 0.5 else (Ref.STATE, rng.randrange(0, 6))
+    return (
+        (Ref.NODE, rng.randrange(0, 40)) if rng.random() < 0.5 else (Ref.STATE, rng.randrange(0, 6))
+    )
 
 
 def rand_dim(rng: random.Random, small: bool = False) -> int:
@@ -44,12 +61,22 @@ def rand_dim(rng: random.Random, small: bool = False) -> int:
 
 def random_header(rng: random.Random, small: bool = False) -> Header:
     if small:  # every input tensor fits in memory; node 47 of the step comes after every NODE input
-        return Header(n_state=6, n_step=48, data_rows=rng.randrange(1, 20), data_cols=rng.randrange(64, 100),
-                      batch=rng.randrange(1, 5), seed=rng.getrandbits(64))
-    return Header(n_state=rng.randrange(1, 8), n_step=rng.randrange(8, 40),
-                  data_rows=rng.choice([1, 7, 1797, 60_000, (1 << 32) - 1]),
-                  data_cols=rng.choice([1, 74, 794, (1 << 32) - 1]),
-                  batch=rng.randrange(1, 64), seed=rng.getrandbits(64))
+        return Header(
+            n_state=6,
+            n_step=48,
+            data_rows=rng.randrange(1, 20),
+            data_cols=rng.randrange(64, 100),
+            batch=rng.randrange(1, 5),
+            seed=rng.getrandbits(64),
+        )
+    return Header(
+        n_state=rng.randrange(1, 8),
+        n_step=rng.randrange(8, 40),
+        data_rows=rng.choice([1, 7, 1797, 60_000, (1 << 32) - 1]),
+        data_cols=rng.choice([1, 74, 794, (1 << 32) - 1]),
+        batch=rng.randrange(1, 64),
+        seed=rng.getrandbits(64),
+    )
 
 
 def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
@@ -61,19 +88,40 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (), r, c, c0=fbits)
     if op == Op.GATHER:
         if small:
-            return Node(op, ((Ref.DATA, 0),), rng.randrange(1, 5), rng.randrange(1, 30), c0=rng.randrange(30))
-        return Node(op, ((Ref.DATA, 0),), rng.randrange(1, 64), rand_dim(rng), c0=rng.getrandbits(32))
+            return Node(
+                op,
+                ((Ref.DATA, 0),),
+                rng.randrange(1, 5),
+                rng.randrange(1, 30),
+                c0=rng.randrange(30),
+            )
+        return Node(
+            op, ((Ref.DATA, 0),), rng.randrange(1, 64), rand_dim(rng), c0=rng.getrandbits(32)
+        )
     if op == Op.IM2COL:
-        h, w = (rng.randrange(1, 8), rng.randrange(1, 8)) if small else (rng.randrange(1, 256), rng.randrange(1, 256))
+        h, w = (
+            (rng.randrange(1, 8), rng.randrange(1, 8))
+            if small
+            else (rng.randrange(1, 256), rng.randrange(1, 256))
+        )
         kh, kw = rng.randrange(1, min(h, 7) + 1), rng.randrange(1, min(w, 7) + 1)
         patches = (h - kh + 1) * (w - kw + 1)
-        return Node(op, ((Ref.DATA, 0),), rng.randrange(1, 5 if small else 64) * patches, kh * kw,
-                    c0=h << 24 | w << 16 | kh << 8 | kw, c1=rng.randrange(8) if small else rng.getrandbits(32))
+        return Node(
+            op,
+            ((Ref.DATA, 0),),
+            rng.randrange(1, 5 if small else 64) * patches,
+            kh * kw,
+            c0=h << 24 | w << 16 | kh << 8 | kw,
+            c1=rng.randrange(8) if small else rng.getrandbits(32),
+        )
     if op == Op.MATMUL:
         ks = [1, 2, 3, 17] if small else [1, 2, 3, 17, 784, (1 << 32) - 1]
         return Node(op, (a, b), r, c, k=rng.choice(ks), c0=rng.randrange(4))
     if op == Op.SUM:
-        axis, k = rng.randrange(2), rng.choice([1, 2, 5, 100] if small else [1, 2, 5, 100, (1 << 32) - 1])
+        axis, k = (
+            rng.randrange(2),
+            rng.choice([1, 2, 5, 100] if small else [1, 2, 5, 100, (1 << 32) - 1]),
+        )
         return Node(op, (a,), 1 if axis == 0 else r, c if axis == 0 else 1, k=k, c0=axis)
     if op in (Op.SCALE, Op.MSE_GRAD, Op.SGD):
         return Node(op, (a, b) if op != Op.SCALE else (a,), r, c, c0=fbits)
@@ -97,7 +145,9 @@ class Case:
         return micro.operand_refs(self.header, self.node, self.t, self.e, self.m)
 
     def expected(self) -> int:
-        return micro.next_state(self.header, self.node, self.j, self.t, self.e, self.m, self.prev, self.operands)
+        return micro.next_state(
+            self.header, self.node, self.j, self.t, self.e, self.m, self.prev, self.operands
+        )
 
 
 def random_case(rng: random.Random, op: Op, small: bool = False) -> Case:
@@ -138,7 +188,9 @@ def word(x: int) -> bytes:
 def tensor_leaves(words: list[int]) -> list[bytes]:
     """Tensor packing: 8 big-endian uint32 words per leaf, lane 0 first, last leaf zero-filled."""
     padded = list(words) + [0] * (-len(words) % 8)
-    return [b"".join(w.to_bytes(4, "big") for w in padded[i : i + 8]) for i in range(0, len(padded), 8)]
+    return [
+        b"".join(w.to_bytes(4, "big") for w in padded[i : i + 8]) for i in range(0, len(padded), 8)
+    ]
 
 
 def prove_operands(case: Case, rng: random.Random) -> list[tuple[bytes, bytes, list[bytes]]]:

@@ -19,7 +19,9 @@ def test_random_nodes_roundtrip(verifier):
             pos -= width
             want.append((word >> pos) & ((1 << width) - 1))
         assert list(got) == want
-        assert got[0] == int(op) and got[7] == node.rows and got[8] == node.cols and got[11] == node.c1
+        assert (
+            got[0] == int(op) and got[7] == node.rows and got[8] == node.cols and got[11] == node.c1
+        )
 
 
 def test_all_ones_fields(verifier):

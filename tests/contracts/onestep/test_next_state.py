@@ -18,7 +18,9 @@ def test_matches_micro(verifier, op):
     rng = random.Random(1000 + int(op))
     for _ in range(CASES_PER_OP):
         c = random_case(rng, op)
-        got = verifier.next_state(c.header.encode(), c.node.encode(), c.j, c.t, c.e, c.m, c.prev, c.operands)
+        got = verifier.next_state(
+            c.header.encode(), c.node.encode(), c.j, c.t, c.e, c.m, c.prev, c.operands
+        )
         assert got == c.expected(), f"{op.name} {c}"
 
 
@@ -28,7 +30,9 @@ def test_matches_micro_many(verifier, op):
     rng = random.Random(5000 + int(op))
     for _ in range(150):
         c = random_case(rng, op)
-        got = verifier.next_state(c.header.encode(), c.node.encode(), c.j, c.t, c.e, c.m, c.prev, c.operands)
+        got = verifier.next_state(
+            c.header.encode(), c.node.encode(), c.j, c.t, c.e, c.m, c.prev, c.operands
+        )
         assert got == c.expected(), f"{op.name} {c}"
 
 
@@ -37,8 +41,10 @@ def test_full_matmul_trace_on_chain(verifier):
     rng = random.Random(3)
     header = Header(2, 6, 10, 4, 2, 99)
     node = Node(Op.MATMUL, ((Ref.NODE, 1), (Ref.STATE, 0)), 3, 2, k=5, c0=2)
-    data = {(Ref.NODE, 1): [rng.getrandbits(32) & 0xBFFFFFFF for _ in range(15)],
-            (Ref.STATE, 0): [rng.getrandbits(32) & 0xBFFFFFFF for _ in range(10)]}
+    data = {
+        (Ref.NODE, 1): [rng.getrandbits(32) & 0xBFFFFFFF for _ in range(15)],
+        (Ref.STATE, 0): [rng.getrandbits(32) & 0xBFFFFFFF for _ in range(10)],
+    }
     trace = micro.element_trace(header, node, 4, 7, 5, lambda k, i, f: data[(k, i)][f])
     s = 0
     for m in range(1, 6):
@@ -70,10 +76,34 @@ ADD = Node(Op.ADD, ((Ref.NODE, 0), (Ref.NODE, 1)), 2, 3).encode()
         (ADD, 0, 2, [0, 0], "onestep: micro-step out of range"),
         (ADD, 0, 1, [0], "onestep: wrong operand count"),
         (ADD, 0, 1, [], "onestep: wrong operand count"),
-        (Node(Op.SGD, ((Ref.NODE, 0), (Ref.NODE, 1)), 2, 3).encode(), 0, 1, [0, 0], "onestep: wrong operand count"),
-        (Node(Op.SUM, ((Ref.NODE, 0),), 2, 1, k=3, c0=2).encode(), 0, 1, [0], "onestep: bad sum axis"),
-        (Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 3 << 8 | 1).encode(), 0, 1, [0], "onestep: bad im2col shape"),
-        (Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 0 << 8 | 1).encode(), 0, 1, [0], "onestep: bad im2col shape"),
+        (
+            Node(Op.SGD, ((Ref.NODE, 0), (Ref.NODE, 1)), 2, 3).encode(),
+            0,
+            1,
+            [0, 0],
+            "onestep: wrong operand count",
+        ),
+        (
+            Node(Op.SUM, ((Ref.NODE, 0),), 2, 1, k=3, c0=2).encode(),
+            0,
+            1,
+            [0],
+            "onestep: bad sum axis",
+        ),
+        (
+            Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 3 << 8 | 1).encode(),
+            0,
+            1,
+            [0],
+            "onestep: bad im2col shape",
+        ),
+        (
+            Node(Op.IM2COL, ((Ref.DATA, 0),), 4, 4, c0=2 << 24 | 2 << 16 | 0 << 8 | 1).encode(),
+            0,
+            1,
+            [0],
+            "onestep: bad im2col shape",
+        ),
         (ADD & ~(0xFF << 248) | (15 << 248), 0, 1, [0, 0], "onestep: unknown opcode"),
         (ADD & ~(0xFF << 248), 0, 1, [0, 0], "onestep: unknown opcode"),
     ],

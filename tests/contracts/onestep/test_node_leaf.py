@@ -8,7 +8,9 @@ from offchain.runtime.program import Header, Node, Program
 
 def test_matches_program_leaf_index(verifier):
     header = Header(3, 7, 10, 4, 2, 1)
-    prog = Program(header, (Node(Op.INIT_UNIFORM, (), 1, 1),) * 3, (Node(Op.INIT_UNIFORM, (), 1, 1),) * 7)
+    prog = Program(
+        header, (Node(Op.INIT_UNIFORM, (), 1, 1),) * 3, (Node(Op.INIT_UNIFORM, (), 1, 1),) * 7
+    )
     for t, count in ((0, 3), (1, 7), (500, 7)):
         for j in range(count):
             assert verifier.node_leaf(header.encode(), t, j) == prog.leaf_index(t, j)

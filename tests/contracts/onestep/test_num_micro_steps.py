@@ -23,6 +23,8 @@ def test_matches_micro_and_spec(verifier, op):
 
 def test_unknown_opcode_reverts(verifier):
     for op in (0, 15, 255):
-        word = Node(Op.ADD, ((Ref.NODE, 0), (Ref.NODE, 1)), 1, 1).encode() & ~(0xFF << 248) | (op << 248)
+        word = Node(Op.ADD, ((Ref.NODE, 0), (Ref.NODE, 1)), 1, 1).encode() & ~(0xFF << 248) | (
+            op << 248
+        )
         with brownie.reverts("onestep: unknown opcode"):
             verifier.num_micro_steps(word)

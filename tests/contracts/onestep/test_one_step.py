@@ -15,8 +15,19 @@ def _args(prog, c):
     leaves = prog.leaves()
     tree = merkle.levels(leaves)
     li = prog.leaf_index(c.t, c.j)
-    return [prog.root(), c.header.encode(), merkle.proof(tree, 0), c.node.encode(), merkle.proof(tree, li),
-            c.t, c.j, c.e, c.m, c.prev, c.operands]
+    return [
+        prog.root(),
+        c.header.encode(),
+        merkle.proof(tree, 0),
+        c.node.encode(),
+        merkle.proof(tree, li),
+        c.t,
+        c.j,
+        c.e,
+        c.m,
+        c.prev,
+        c.operands,
+    ]
 
 
 @pytest.mark.parametrize("op", list(Op), ids=lambda op: op.name)
@@ -97,7 +108,9 @@ def test_node_of_another_position_reverts(verifier, valid):
         verifier.one_step(*bad)
     bad = list(args)
     bad[5] = 0  # at step 0 the same j is an init node (or out of range)
-    with brownie.reverts("onestep: bad node proof" if c.j < c.header.n_state else "onestep: node index out of range"):
+    with brownie.reverts(
+        "onestep: bad node proof" if c.j < c.header.n_state else "onestep: node index out of range"
+    ):
         verifier.one_step(*bad)
 
 

@@ -14,8 +14,18 @@ from offchain.runtime.program import Header, Node, Program
 
 def _program_args(prog, c):
     tree = merkle.levels(prog.leaves())
-    return [prog.root(), c.header.encode(), merkle.proof(tree, 0), c.node.encode(),
-            merkle.proof(tree, prog.leaf_index(c.t, c.j)), c.t, c.j, c.e, c.m, c.prev]
+    return [
+        prog.root(),
+        c.header.encode(),
+        merkle.proof(tree, 0),
+        c.node.encode(),
+        merkle.proof(tree, prog.leaf_index(c.t, c.j)),
+        c.t,
+        c.j,
+        c.e,
+        c.m,
+        c.prev,
+    ]
 
 
 @pytest.mark.parametrize("op", list(Op), ids=lambda op: op.name)
@@ -26,7 +36,9 @@ def test_matches_micro(verifier, op):
         proofs = prove_operands(c, rng)
         state, inputs = verifier.one_step_proved(*_program_args(program_with(c, rng), c), proofs)
         assert state == c.expected(), f"{op.name} {c}"
-        want = [micro.input_location(c.header, c.t, c.j, kind, index) for kind, index, _ in c.refs()]
+        want = [
+            micro.input_location(c.header, c.t, c.j, kind, index) for kind, index, _ in c.refs()
+        ]
         assert [tuple(i) for i in inputs] == want
 
 
@@ -53,7 +65,10 @@ def test_every_tampered_operand_byte_reverts(verifier, valid):
         root, leaf, proof = proofs[i]
         variants = [(_flip(root, b), leaf, proof) for b in (0, 17, 31)]
         variants += [(root, _flip(leaf, b), proof) for b in range(32)]
-        variants += [(root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :]) for s in range(len(proof))]
+        variants += [
+            (root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :])
+            for s in range(len(proof))
+        ]
         variants += [(root, leaf, proof[:-1]), (root, leaf, proof + [bytes(32)])] if proof else []
         for v in variants:
             bad = list(proofs)
@@ -72,8 +87,18 @@ def test_leaf_of_another_element_reverts(verifier):
     leaves = [b"".join(w.to_bytes(4, "big") for w in words[i : i + 8]) for i in range(0, 32, 8)]
     tree, root = merkle.levels(leaves), merkle.root(leaves)
     ptree = merkle.levels(prog.leaves())
-    args = [prog.root(), header.encode(), merkle.proof(ptree, 0), node.encode(), merkle.proof(ptree, prog.leaf_index(1, 2)),
-            1, 2, 19, 1, 0]
+    args = [
+        prog.root(),
+        header.encode(),
+        merkle.proof(ptree, 0),
+        node.encode(),
+        merkle.proof(ptree, prog.leaf_index(1, 2)),
+        1,
+        2,
+        19,
+        1,
+        0,
+    ]
     ok = verifier.one_step_proved(*args, [(root, leaves[2], merkle.proof(tree, 2))])
     assert ok[0] == micro.next_state(header, node, 2, 1, 19, 1, 0, [words[19]])
     assert tuple(ok[1][0]) == (micro.SOURCE_STEP, 0)
@@ -97,8 +122,18 @@ def test_input_after_node_reverts(verifier):
     ptree = merkle.levels(prog.leaves())
     leaf = (5).to_bytes(4, "big") + bytes(28)
     for j, ok in ((2, True), (1, False), (0, False)):
-        args = [prog.root(), header.encode(), merkle.proof(ptree, 0), node.encode(),
-                merkle.proof(ptree, prog.leaf_index(1, j)), 1, j, 0, 1, 0]
+        args = [
+            prog.root(),
+            header.encode(),
+            merkle.proof(ptree, 0),
+            node.encode(),
+            merkle.proof(ptree, prog.leaf_index(1, j)),
+            1,
+            j,
+            0,
+            1,
+            0,
+        ]
         if ok:
             assert verifier.one_step_proved(*args, [(leaf, leaf, [])])[0] == 5
         else:
