@@ -1,7 +1,8 @@
 """Command line: `python -m offchain <command> --help`; one click group, one thin
 function per command. `train` (runtime) trains reproducibly and prints
 `accuracy=... run_root=0x...`; serve, submit, solve, verify, status and demo run
-the protocol roles with settings from offchain/config.py."""
+the protocol roles with settings from offchain/config.py; dispute-demo plays one
+dispute game to its end on a fresh Anvil."""
 
 from __future__ import annotations
 
@@ -215,6 +216,29 @@ def demo(steps, samples, fault, skip_steps) -> None:
         run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
+
+
+@cli.command("dispute-demo")
+@click.option("--steps", type=click.IntRange(min=1), default=50, show_default=True, help="Training steps T of the task.")
+@click.option("--fault", default=None, help="Faulty solver: step=T,node=J,element=E (flip that element's lowest bit).")
+@click.option("--liar", is_flag=True, help="Honest solver; the challenger fakes a fault.")
+@click.option("--stall", type=click.Choice(["solver", "challenger"]), default=None,
+              help="That party stops answering after two moves.")
+@click.option("--hidden", type=click.IntRange(min=1), default=8, show_default=True, help="MLP hidden width.")
+@click.option("--batch", type=click.IntRange(min=1), default=4, show_default=True, help="Batch size B.")
+def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
+    """Play one dispute to its end on a fresh Anvil and print its outcome."""
+    from .dispute.demo import run_demo
+    from .dispute.run import Fault
+
+    try:
+        f = Fault.parse(fault) if fault else None
+        if f is not None and liar:
+            raise ValueError("dispute: --fault and --liar exclude each other")
+        res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(res.line())
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ SOURCES = {
     "Parameters": "contracts/Parameters.vy",
     "StakeManager": "contracts/StakeManager.vy",
     "TaskRegistry": "contracts/TaskRegistry.vy",
+    "OneStepVerifier": "contracts/OneStepVerifier.vy",
+    "DisputeGame": "contracts/DisputeGame.vy",
 }
 
 
@@ -81,22 +83,29 @@ class Deployer:
 
 def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: str | Path,
                deployments_dir: str | Path, network: str = "development",
-               parameters: dict[str, int] | None = None) -> dict[str, str]:
+               parameters: dict[str, int] | None = None, dispute: bool = False) -> dict[str, str]:
     """Deploy and wire everything; write ABIs and addresses; return {name: address}.
 
     `parameters` are set through Parameters.set_parameter by the deployer
     (the governance owner right after deployment), e.g. shorter periods for a demo.
+    With `dispute`, the OneStepVerifier and the DisputeGame are deployed and wired too.
     """
     d = Deployer(rpc_url, deployer_key)
     token = d.deploy("TestToken", "Test Token", "TT")
     params = d.deploy("Parameters", Web3.to_checksum_address(treasury))
     stake = d.deploy("StakeManager", token, params)
     registry = d.deploy("TaskRegistry", token, params, stake)
-    d.call("StakeManager", stake, "wire", registry, ZERO)
-    d.call("TaskRegistry", registry, "wire", ZERO)
+    game = ZERO
+    if dispute:
+        verifier = d.deploy("OneStepVerifier")
+        game = d.deploy("DisputeGame", registry, params, verifier)
+    d.call("StakeManager", stake, "wire", registry, game)
+    d.call("TaskRegistry", registry, "wire", game)
     for key, value in (parameters or {}).items():
         d.call("Parameters", params, "set_parameter", key, value)
     addrs = {"TestToken": token, "Parameters": params, "StakeManager": stake, "TaskRegistry": registry}
+    if dispute:
+        addrs.update(OneStepVerifier=verifier, DisputeGame=game)
     Path(interfaces_dir).mkdir(parents=True, exist_ok=True)
     for name in addrs:
         (Path(interfaces_dir) / f"{name}.json").write_text(json.dumps(compile_contract(name)["abi"]))

@@ -1,0 +1,57 @@
+"""Gas and rounds of the dispute game on the digits MLP (64-32-10, batch 32) with 1,000 steps.
+
+Trains the honest run once, then for a fault at each level of the program
+(initialisation at step 0, the data gather, a matmul, an elementwise node,
+the SGD update of the last step) builds the faulty solver's run and plays
+the dispute on a fresh Anvil. Prints, per fault, rounds, gas per party, the
+one-step transaction's gas and the total, then the worst case:
+`dispute worst case: rounds=R gas=G`.
+
+    python bench/dispute_cost.py [--steps 1000] [--hidden 32] [--batch 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from offchain.dispute.demo import default_program, run_demo  # noqa: E402
+from offchain.dispute.run import Fault, PartyRun  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=32)
+    a = ap.parse_args()
+    program, data = default_program(a.steps, a.hidden, a.batch)
+    T = a.steps
+    faults = {  # node indices of the compiled MLP's step program
+        "init (step 0)": Fault(0, 0, 517),
+        "gather": Fault(T - 1, 0, 1_000),
+        "matmul K=64": Fault(T - 1, 2, 77),
+        "relu": Fault(T - 1, 4, 40),
+        "sgd last step": Fault(T, 14, 2_000),
+    }
+    t0 = time.time()
+    honest = PartyRun(program, data.train, T)
+    print(f"honest run: {T} steps in {time.time() - t0:.0f}s", flush=True)
+    print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'total':>11}  where")
+    worst_rounds = worst_gas = 0
+    for name, f in faults.items():
+        faulty = PartyRun(program, data.train, T, fault=f, base=honest)
+        r = run_demo(T, hidden=a.hidden, batch=a.batch, echo=lambda _s: None, runs=(faulty, honest))
+        assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
+        print(f"{name:<16}{r.rounds:>7}{r.gas_solver:>12}{r.gas_challenger + r.gas_open:>12}"
+              f"{r.gas_one_step:>10}{r.gas:>11}  t={r.t} j={r.j} e={r.e} m={r.m}", flush=True)
+        worst_rounds, worst_gas = max(worst_rounds, r.rounds), max(worst_gas, r.gas)
+    print(f"dispute worst case: rounds={worst_rounds} gas={worst_gas}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""DisputeGame moves on a real task: open, bad moves, a full game, timeouts, settlement once."""
+
+import brownie
+from brownie import chain
+
+from offchain.dispute.player import PHASE_DONE, PHASE_L1, ZERO, GameView
+
+
+def _view(game, dispute_id):
+    return GameView.from_tuple(game.game(dispute_id))
+
+
+def _move(game, player, account, dispute_id):
+    mv = player.move(dispute_id, _view(game, dispute_id), chain.time())
+    assert mv is not None
+    return getattr(game, mv.fn)(*mv.args, {"from": account})
+
+
+def test_open_pulls_bond_and_blocks_finalize(system, opened, challenger, runs):
+    game, token = system["game"], system["token"]
+    g = _view(game, opened)
+    assert g.phase == PHASE_L1 and g.mover == 1  # solver first
+    assert token.balanceOf(game) == system["params"].challenger_bond()
+    assert system["registry"].get_task(1)["open_disputes"] == 1
+    chain.sleep(2 * 86_400)
+    with brownie.reverts("task_registry: dispute open"):
+        system["registry"].finalize(1, {"from": challenger})
+
+
+def test_open_rejects_agreeing_roots_and_the_solver(system, players, solver, challenger, runs):
+    s, _c = players
+    game = system["game"]
+    with brownie.reverts("dispute_game: roots agree"):
+        game.open_dispute(*s.open_args(1), {"from": challenger})
+    with brownie.reverts("dispute_game: solver cannot challenge"):
+        game.open_dispute(*s.open_args(1), {"from": solver})
+    args = list(players[1].open_args(1))
+    args[3] = [ZERO] * len(args[3])
+    with brownie.reverts("dispute_game: bad header proof"):
+        game.open_dispute(*args, {"from": challenger})
+
+
+def test_bad_moves_revert(system, opened, players, solver, challenger, stranger):
+    game = system["game"]
+    s, c = players
+    mv = s.move(opened, _view(game, opened), chain.time())
+    with brownie.reverts("dispute_game: caller is not a party"):
+        game.reveal(*mv.args, {"from": stranger})
+    with brownie.reverts("dispute_game: not your turn"):
+        game.reveal(*mv.args, {"from": challenger})
+    bad = list(mv.args)
+    bad[1] = ZERO
+    with brownie.reverts("dispute_game: children do not match node"):
+        game.reveal(*bad, {"from": solver})
+    with brownie.reverts("dispute_game: not committing traces"):
+        game.commit_trace(opened, ZERO, ZERO, [], ZERO, [], {"from": solver})
+    with brownie.reverts("dispute_game: not at one step"):
+        game.one_step(opened, ZERO, [], ZERO, [], [], {"from": solver})
+    with brownie.reverts("dispute_game: deadline not passed"):
+        game.timeout(opened, {"from": stranger})
+
+
+def test_full_game_pinpoints_the_fault_and_ends_once(system, opened, players, solver, challenger, submitter):
+    game, token = system["game"], system["token"]
+    s, c = players
+    while _view(game, opened).phase != PHASE_DONE:
+        moved = False
+        for player, account in ((s, solver), (c, challenger)):
+            g = _view(game, opened)
+            mv = player.move(opened, g, chain.time())
+            if g.phase != PHASE_DONE and mv is not None:
+                getattr(game, mv.fn)(*mv.args, {"from": account})
+                moved = True
+        assert moved
+    g = _view(game, opened)
+    assert (g.winner, g.reason) == (2, 1)  # challenger by one step
+    assert (g.t, g.j, g.e) == (1, 2, 1)
+    assert system["registry"].task_status(1) == 7  # rejected
+    assert token.balanceOf(submitter) == 1_000 * 10**18 + 30 * 10**18
+    with brownie.reverts("dispute_game: dispute ended"):
+        game.timeout(opened, {"from": challenger})
+    with brownie.reverts("dispute_game: not in a descent"):
+        game.reveal(opened, ZERO, ZERO, ZERO, ZERO, 0, [], {"from": solver})
+
+
+def test_timeout_ends_a_stalled_dispute_exactly_once(system, opened, players, solver, challenger, stranger):
+    game, token = system["game"], system["token"]
+    _move(game, players[0], solver, opened)  # solver moves, then the challenger stalls
+    chain.sleep(system["params"].dispute_move_deadline() + 1)
+    chain.mine()
+    before = token.balanceOf(solver)
+    game.timeout(opened, {"from": stranger})
+    g = _view(game, opened)
+    assert (g.phase, g.winner, g.reason) == (PHASE_DONE, 1, 2)  # solver by timeout
+    bond = system["params"].challenger_bond()
+    assert token.balanceOf(solver) == before + bond - bond * 2_000 // 10_000
+    assert system["registry"].get_task(1)["open_disputes"] == 0
+    with brownie.reverts("dispute_game: dispute ended"):
+        game.timeout(opened, {"from": stranger})

@@ -1,0 +1,76 @@
+"""End to end: the dispute demo on a fresh Anvil, faults at every level, a liar, stalls, a restart.
+
+Each case runs `run_demo` (deploy, task, solver commit, dispute played by
+the two drivers) on a tiny digits MLP (hidden 4, batch 2, 3 steps). Node
+indices refer to that program: 0 GATHER x, 2 MATMUL (K=64), 4 RELU,
+14 SGD of W0; step 0 nodes are INIT_UNIFORM.
+"""
+
+import pytest
+
+from offchain.dispute.demo import TOKEN, run_demo
+from offchain.dispute.run import Fault
+
+STEPS = 3
+MINTED = 1_000 * TOKEN
+PAYMENT, STAKE, BOND = 10 * TOKEN, 100 * TOKEN, 10 * TOKEN
+
+
+def _play(**kw):
+    return run_demo(STEPS, hidden=4, batch=2, echo=lambda _s: None, **kw)
+
+
+def _assert_solver_slashed(res):
+    # payment refunded, plus the stake left after the challenger's and treasury's shares
+    assert res.balances["submitter"] == MINTED + STAKE * 3_000 // 10_000
+    assert res.balances["solver_bonded"] == 0  # whole stake slashed
+    assert res.balances["challenger"] == MINTED + STAKE * 5_000 // 10_000  # 50 % share, bond back
+    assert res.balances["treasury"] == STAKE * 2_000 // 10_000
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(Fault(2, 2, 5), id="matmul"),
+        pytest.param(Fault(STEPS, 14, 37), id="sgd-last-step"),
+        pytest.param(Fault(0, 1, 3), id="init"),
+        pytest.param(Fault(1, 4, 6), id="relu"),
+        pytest.param(Fault(2, 0, 70), id="gather"),
+    ],
+)
+def test_fault_is_pinpointed_and_solver_slashed(fault):
+    res = _play(fault=fault)
+    assert (res.winner, res.by) == ("challenger", "onestep")
+    assert (res.t, res.j, res.e) == (fault.t, fault.j, fault.e)
+    assert res.m >= 1
+    _assert_solver_slashed(res)
+
+
+def test_lying_challenger_loses_bond():
+    res = _play(fault=Fault(2, 3, 1), liar=True)
+    assert (res.winner, res.by) == ("solver", "onestep")
+    assert (res.t, res.j, res.e) == (2, 3, 1)
+    to_treasury = BOND * 2_000 // 10_000
+    assert res.balances["challenger"] == MINTED - BOND
+    assert res.balances["solver"] == MINTED - STAKE + BOND - to_treasury
+    assert res.balances["solver_bonded"] == STAKE  # unlocked, not slashed
+    assert res.balances["treasury"] == to_treasury
+    assert res.balances["submitter"] == MINTED - PAYMENT  # task still live
+
+
+def test_stalling_solver_loses_by_timeout():
+    res = _play(fault=Fault(1, 2, 0), stall="solver")
+    assert (res.winner, res.by) == ("challenger", "timeout")
+    _assert_solver_slashed(res)
+
+
+def test_stalling_challenger_loses_by_timeout():
+    res = _play(fault=Fault(1, 2, 0), stall="challenger")
+    assert (res.winner, res.by) == ("solver", "timeout")
+    assert res.balances["challenger"] == MINTED - BOND
+
+
+def test_drivers_resume_after_restart():
+    res = _play(fault=Fault(2, 5, 3), restart_after=5)
+    assert (res.winner, res.by) == ("challenger", "onestep")
+    assert (res.t, res.j, res.e) == (2, 5, 3)
