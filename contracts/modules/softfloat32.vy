@@ -15,7 +15,10 @@
      (subnormals use e = 1), its value being m * 2^(e - 150). add and mul
      build the exact result as an integer s times a power of two and hand
      it to `_round_pack`, which rounds it once (nearest, ties to even).
-     No loops: the bit length is found by a fixed binary search of shifts.
+     No loops and no storage: the bit length of s is known on the common
+     paths (normal operands) and found by a fixed binary search of shifts
+     otherwise (cancellation, subnormal factors, from_int).
+     API: add, sub, mul, fmax (`max` is a builtin), gt, select, from_int.
 @custom:security Pure arithmetic; no state, no external calls.
 """
 
