@@ -77,8 +77,18 @@ def _measure(proj) -> int:
         _quiet(token.approve, reg, 2**256 - 1, {"from": who})
 
     def create(tag):
-        args = ["0x" + tag * 32, "0x" + "22" * 32, "0x" + "33" * 32, 1_000, 100,
-                1_000 * E18, 100 * E18, 3_600, 86_400, {"from": submitter}]
+        args = [
+            "0x" + tag * 32,
+            "0x" + "22" * 32,
+            "0x" + "33" * 32,
+            1_000,
+            100,
+            1_000 * E18,
+            100 * E18,
+            3_600,
+            86_400,
+            {"from": submitter},
+        ]
         return call(f"create_task ({label_of[tag]})", reg.create_task, *args).return_value
 
     label_of = {"a1": "finalized", "b2": "cancelled", "c3": "expired", "d4": "disputed"}
@@ -86,8 +96,15 @@ def _measure(proj) -> int:
 
     t = create("a1")
     call("claim_task", reg.claim_task, t, {"from": solver})
-    call("commit_result", reg.commit_result, t, "0x" + "44" * 32, "0x" + "55" * 32,
-         "http://127.0.0.1:8000/artifacts/0x" + "66" * 32, {"from": solver})
+    call(
+        "commit_result",
+        reg.commit_result,
+        t,
+        "0x" + "44" * 32,
+        "0x" + "55" * 32,
+        "http://127.0.0.1:8000/artifacts/0x" + "66" * 32,
+        {"from": solver},
+    )
     chain.sleep(params.challenge_window() + 1)
     call("finalize", reg.finalize, t, {"from": challenger})
 
@@ -101,8 +118,15 @@ def _measure(proj) -> int:
 
     t = create("d4")
     call("claim_task (disputed)", reg.claim_task, t, {"from": solver})
-    call("commit_result (disputed)", reg.commit_result, t, "0x" + "44" * 32, "0x" + "55" * 32,
-         "ipfs://run", {"from": solver})
+    call(
+        "commit_result (disputed)",
+        reg.commit_result,
+        t,
+        "0x" + "44" * 32,
+        "0x" + "55" * 32,
+        "ipfs://run",
+        {"from": solver},
+    )
     call("on_dispute_opened", reg.on_dispute_opened, t, challenger, {"from": game})
     call("on_dispute_opened (2nd)", reg.on_dispute_opened, t, gov, {"from": game})
     call("on_dispute_closed", reg.on_dispute_closed, t, {"from": game})

@@ -40,14 +40,24 @@ def _print_balances(title: str, rows: dict, registry, stake_manager, token) -> N
     print(f"  {'role':<10} {'wallet':>12} {'bonded':>10} {'locked':>10}")
     for role, (wallet, bonded, locked) in rows.items():
         print(f"  {role:<10} {wallet:>12.2f} {bonded:>10.2f} {locked:>10.2f}")
-    print(f"  registry escrow {token.balanceOf(registry) / E18:.2f}, "
-          f"stake manager holds {token.balanceOf(stake_manager) / E18:.2f}")
+    print(
+        f"  registry escrow {token.balanceOf(registry) / E18:.2f}, "
+        f"stake manager holds {token.balanceOf(stake_manager) / E18:.2f}"
+    )
 
 
 def _create(registry, submitter, tag: str) -> int:
     tx = registry.create_task(
-        _h(f"spec:{tag}"), _h(f"program:{tag}"), _h(f"data:{tag}"), 1_000, 100,
-        PAYMENT, STAKE, CLAIM_PERIOD, SOLVE_PERIOD, {"from": submitter},
+        _h(f"spec:{tag}"),
+        _h(f"program:{tag}"),
+        _h(f"data:{tag}"),
+        1_000,
+        100,
+        PAYMENT,
+        STAKE,
+        CLAIM_PERIOD,
+        SOLVE_PERIOD,
+        {"from": submitter},
     )
     return tx.return_value
 
@@ -74,10 +84,14 @@ def run_demo() -> dict:
     # 1. create -> claim -> commit -> finalize
     done = _create(registry, submitter, "finalized")
     registry.claim_task(done, {"from": solver})
-    registry.commit_result(done, _h("run root"), _h("model"), "file:///tmp/artifacts", {"from": solver})
+    registry.commit_result(
+        done, _h("run root"), _h("model"), "file:///tmp/artifacts", {"from": solver}
+    )
     chain.sleep(params.challenge_window() + 1)
     registry.finalize(done, {"from": governance})
-    print(f"\ntask {done}: created, claimed, committed, finalized (status {registry.task_status(done)})")
+    print(
+        f"\ntask {done}: created, claimed, committed, finalized (status {registry.task_status(done)})"
+    )
 
     # 2. create -> cancel
     cancelled = _create(registry, submitter, "cancelled")

@@ -83,5 +83,7 @@ def test_lifecycle_demo_moves_money_as_parameters_say():
     assert after["solver"][1] == pytest.approx(before["solver"][1] - slashed)
     assert after["solver"][2] == 0
     # submitter: paid one task, got the cancelled and expired payments back
-    assert after["submitter"][0] == pytest.approx(before["submitter"][0] - payment + slashed - to_treasury)
+    assert after["submitter"][0] == pytest.approx(
+        before["submitter"][0] - payment + slashed - to_treasury
+    )
     assert after["treasury"][0] == pytest.approx(before["treasury"][0] + fee + to_treasury)

@@ -119,16 +119,29 @@ class MoneyMachine:
 
     def rule_create(self, st_payment, st_stake):
         tx = self.registry.create_task(
-            "0x" + "11" * 32, "0x" + "22" * 32, "0x" + "33" * 32, 100, 10,
-            st_payment, st_stake, 2 * HOUR, 6 * HOUR,
+            "0x" + "11" * 32,
+            "0x" + "22" * 32,
+            "0x" + "33" * 32,
+            100,
+            10,
+            st_payment,
+            st_stake,
+            2 * HOUR,
+            6 * HOUR,
             {"from": self.submitter},
         )
         task_id = tx.return_value
         self.tasks[task_id] = dict(
-            id=task_id, status=OPEN, payment=st_payment, stake=st_stake, solver=None,
+            id=task_id,
+            status=OPEN,
+            payment=st_payment,
+            stake=st_stake,
+            solver=None,
             fee=st_payment * self.parameters.verification_fee_bps() // 10_000,
-            claim_deadline=tx.timestamp + 2 * HOUR, solve_deadline=0,
-            challenge_deadline=0, disputes=0,
+            claim_deadline=tx.timestamp + 2 * HOUR,
+            solve_deadline=0,
+            challenge_deadline=0,
+            disputes=0,
         )
 
     def rule_cancel(self, st_task):
@@ -166,13 +179,23 @@ class MoneyMachine:
         task = self._task(st_task)
         if task is None or task["status"] != CLAIMED or self._near(task["solve_deadline"]):
             return
-        args = (task["id"], "0x" + "44" * 32, "0x" + "55" * 32, "ipfs://run", {"from": task["solver"]})
+        args = (
+            task["id"],
+            "0x" + "44" * 32,
+            "0x" + "55" * 32,
+            "ipfs://run",
+            {"from": task["solver"]},
+        )
         if self._now() > task["solve_deadline"]:
             with brownie.reverts("task_registry: solve deadline passed"):
                 self.registry.commit_result(*args)
         else:
             tx = self.registry.commit_result(*args)
-            task.update(status=COMMITTED, challenge_deadline=tx.timestamp + self.registry.get_task(task["id"]).dict()["challenge_window"])
+            task.update(
+                status=COMMITTED,
+                challenge_deadline=tx.timestamp
+                + self.registry.get_task(task["id"]).dict()["challenge_window"],
+            )
 
     def rule_finalize(self, st_task):
         task = self._task(st_task)
@@ -216,11 +239,15 @@ class MoneyMachine:
         if task is None or task["status"] != COMMITTED or self._near(task["challenge_deadline"]):
             return
         if self._now() <= task["challenge_deadline"]:
-            self.registry.on_dispute_opened(task["id"], self.challenger, {"from": self.dispute_game})
+            self.registry.on_dispute_opened(
+                task["id"], self.challenger, {"from": self.dispute_game}
+            )
             task["disputes"] += 1
         else:
             with brownie.reverts("task_registry: challenge window closed"):
-                self.registry.on_dispute_opened(task["id"], self.challenger, {"from": self.dispute_game})
+                self.registry.on_dispute_opened(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
 
     def rule_close_dispute(self, st_task):
         task = self._task(st_task)
@@ -244,10 +271,14 @@ class MoneyMachine:
             self._take_stake(task, task["stake"])
         elif task["status"] == COMMITTED:
             with brownie.reverts("task_registry: no open dispute"):
-                self.registry.on_solver_lost(task["id"], self.challenger, {"from": self.dispute_game})
+                self.registry.on_solver_lost(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
         else:
             with brownie.reverts("task_registry: task not committed"):
-                self.registry.on_solver_lost(task["id"], self.challenger, {"from": self.dispute_game})
+                self.registry.on_solver_lost(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
 
     def _take_stake(self, task, slashed):
         solver = task["solver"]
@@ -259,7 +290,11 @@ class MoneyMachine:
     def rule_governance(self, st_bps, st_flag):
         before = [self.token.balanceOf(a) for a in self.everyone]
         stakes = [
-            (self.stake_manager.bonded(s), self.stake_manager.locked(s), self.stake_manager.unbonding(s))
+            (
+                self.stake_manager.bonded(s),
+                self.stake_manager.locked(s),
+                self.stake_manager.unbonding(s),
+            )
             for s in self.solvers
         ]
         escrow = self.registry.total_escrowed()
@@ -270,11 +305,17 @@ class MoneyMachine:
                 self.parameters.pause({"from": self.governance})
         else:
             self.parameters.set_parameter("expiry_slash_bps", st_bps, {"from": self.governance})
-            self.parameters.set_parameter("slash_challenger_bps", st_bps // 2, {"from": self.governance})
+            self.parameters.set_parameter(
+                "slash_challenger_bps", st_bps // 2, {"from": self.governance}
+            )
         # invariant 4: governance never moves a balance, a stake or an escrow
         assert [self.token.balanceOf(a) for a in self.everyone] == before
         assert stakes == [
-            (self.stake_manager.bonded(s), self.stake_manager.locked(s), self.stake_manager.unbonding(s))
+            (
+                self.stake_manager.bonded(s),
+                self.stake_manager.locked(s),
+                self.stake_manager.unbonding(s),
+            )
             for s in self.solvers
         ]
         assert self.registry.total_escrowed() == escrow
@@ -297,7 +338,8 @@ class MoneyMachine:
     def invariant_locked_stake_stays(self):
         for s in self.solvers:
             pending = sum(
-                t["stake"] for t in self.tasks.values()
+                t["stake"]
+                for t in self.tasks.values()
                 if t["solver"] == s and t["status"] in (CLAIMED, COMMITTED)
             )
             assert self.stake_manager.locked(s) == self.locked[s] == pending
@@ -317,7 +359,12 @@ def _run(state_machine, accounts, token, parameters, stake_manager, registry, ex
         token.approve(stake_manager, 2**256 - 1, {"from": actor})
         token.approve(registry, 2**256 - 1, {"from": actor})
     state_machine(
-        MoneyMachine, accounts, token, parameters, stake_manager, registry,
+        MoneyMachine,
+        accounts,
+        token,
+        parameters,
+        stake_manager,
+        registry,
         settings={"max_examples": examples, "stateful_step_count": steps},
     )
 

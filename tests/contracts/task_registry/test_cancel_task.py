@@ -12,7 +12,11 @@ def test_cancel_refunds(registry, funded, open_task, submitter):
     assert registry.total_escrowed() == 0
     assert registry.task_status(open_task) == CANCELLED
     event = tx.events["TaskCancelled"]
-    assert (event["task_id"], event["submitter"], event["refund"]) == (open_task, submitter, PAYMENT)
+    assert (event["task_id"], event["submitter"], event["refund"]) == (
+        open_task,
+        submitter,
+        PAYMENT,
+    )
 
 
 def test_cancel_after_claim_deadline(registry, open_task, submitter, chain):

@@ -56,5 +56,3 @@ def test_submitter_cannot_claim(registry, stake_manager, open_task, submitter):
 def test_without_free_stake_reverts(registry, open_task, challenger):
     with brownie.reverts("stake_manager: insufficient free stake"):
         registry.claim_task(open_task, {"from": challenger})
-
-

@@ -15,7 +15,11 @@ def test_commit_records(registry, claimed_task, solver):
     assert task["challenge_deadline"] == tx.timestamp + task["challenge_window"]
     assert registry.artifact_uri(claimed_task) == ARTIFACT_URI
     event = tx.events["ResultCommitted"]
-    assert (event["task_id"], event["solver"], event["run_root"]) == (claimed_task, solver, RUN_ROOT)
+    assert (event["task_id"], event["solver"], event["run_root"]) == (
+        claimed_task,
+        solver,
+        RUN_ROOT,
+    )
     assert event["artifact_uri"] == ARTIFACT_URI
     assert event["challenge_deadline"] == task["challenge_deadline"]
 

@@ -8,7 +8,18 @@ def _deadline(registry, task_id):
     return registry.get_task(task_id).dict()["solve_deadline"]
 
 
-def test_expire_slashes_and_refunds(registry, stake_manager, parameters, funded, claimed_task, submitter, solver, treasury, stranger, chain):
+def test_expire_slashes_and_refunds(
+    registry,
+    stake_manager,
+    parameters,
+    funded,
+    claimed_task,
+    submitter,
+    solver,
+    treasury,
+    stranger,
+    chain,
+):
     sleep_past(chain, _deadline(registry, claimed_task))
     slashed = SOLVER_STAKE * parameters.expiry_slash_bps() // 10_000
     to_treasury = slashed * parameters.slash_treasury_bps() // 10_000
@@ -25,7 +36,9 @@ def test_expire_slashes_and_refunds(registry, stake_manager, parameters, funded,
     assert (event["slashed"], event["refund"]) == (slashed, PAYMENT)
 
 
-def test_expire_with_zero_slash(registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain):
+def test_expire_with_zero_slash(
+    registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain
+):
     parameters.set_parameter("expiry_slash_bps", 0, {"from": governance})
     sleep_past(chain, _deadline(registry, claimed_task))
     registry.expire(claimed_task, {"from": stranger})
@@ -33,7 +46,9 @@ def test_expire_with_zero_slash(registry, stake_manager, parameters, governance,
     assert stake_manager.locked(solver) == 0
 
 
-def test_expire_with_full_slash(registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain):
+def test_expire_with_full_slash(
+    registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain
+):
     parameters.set_parameter("expiry_slash_bps", 10_000, {"from": governance})
     sleep_past(chain, _deadline(registry, claimed_task))
     registry.expire(claimed_task, {"from": stranger})

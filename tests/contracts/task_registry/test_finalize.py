@@ -8,7 +8,9 @@ def _deadline(registry, task_id):
     return registry.get_task(task_id).dict()["challenge_deadline"]
 
 
-def test_finalize_pays_solver_and_fee(registry, stake_manager, funded, committed_task, solver, treasury, stranger, chain):
+def test_finalize_pays_solver_and_fee(
+    registry, stake_manager, funded, committed_task, solver, treasury, stranger, chain
+):
     sleep_past(chain, _deadline(registry, committed_task))
     fee = registry.get_task(committed_task).dict()["fee"]
     s0, t0 = funded.balanceOf(solver), funded.balanceOf(treasury)
@@ -21,7 +23,11 @@ def test_finalize_pays_solver_and_fee(registry, stake_manager, funded, committed
     assert stake_manager.locked(solver) == 0
     assert stake_manager.bonded(solver) == 2 * SOLVER_STAKE
     event = tx.events["TaskFinalized"]
-    assert (event["task_id"], event["caller"], event["solver"]) == (committed_task, stranger, solver)
+    assert (event["task_id"], event["caller"], event["solver"]) == (
+        committed_task,
+        stranger,
+        solver,
+    )
     assert (event["paid"], event["fee"]) == (PAYMENT - fee, fee)
 
 

@@ -7,7 +7,11 @@ def test_closed_counts_down(registry, disputed_task, dispute_game):
     tx = registry.on_dispute_closed(disputed_task, {"from": dispute_game})
     assert registry.get_task(disputed_task).dict()["open_disputes"] == 0
     event = tx.events["DisputeClosed"]
-    assert (event["task_id"], event["dispute_game"], event["open_disputes"]) == (disputed_task, dispute_game, 0)
+    assert (event["task_id"], event["dispute_game"], event["open_disputes"]) == (
+        disputed_task,
+        dispute_game,
+        0,
+    )
 
 
 def test_stranger_reverts(registry, disputed_task, stranger):

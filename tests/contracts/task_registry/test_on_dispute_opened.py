@@ -8,7 +8,11 @@ def test_opened_counts(registry, committed_task, dispute_game, challenger, stran
     tx = registry.on_dispute_opened(committed_task, challenger, {"from": dispute_game})
     assert registry.get_task(committed_task).dict()["open_disputes"] == 1
     event = tx.events["DisputeOpened"]
-    assert (event["task_id"], event["challenger"], event["open_disputes"]) == (committed_task, challenger, 1)
+    assert (event["task_id"], event["challenger"], event["open_disputes"]) == (
+        committed_task,
+        challenger,
+        1,
+    )
     registry.on_dispute_opened(committed_task, stranger, {"from": dispute_game})
     assert registry.get_task(committed_task).dict()["open_disputes"] == 2
 

@@ -4,7 +4,18 @@ import brownie
 from conftest import PAYMENT, REJECTED, SOLVER_STAKE
 
 
-def test_solver_lost_settles(registry, stake_manager, parameters, funded, disputed_task, dispute_game, submitter, solver, challenger, treasury):
+def test_solver_lost_settles(
+    registry,
+    stake_manager,
+    parameters,
+    funded,
+    disputed_task,
+    dispute_game,
+    submitter,
+    solver,
+    challenger,
+    treasury,
+):
     to_challenger = SOLVER_STAKE * parameters.slash_challenger_bps() // 10_000
     to_treasury = SOLVER_STAKE * parameters.slash_treasury_bps() // 10_000
     to_submitter = SOLVER_STAKE - to_challenger - to_treasury
@@ -21,11 +32,17 @@ def test_solver_lost_settles(registry, stake_manager, parameters, funded, disput
     assert stake_manager.locked(solver) == 0
     assert stake_manager.bonded(solver) == SOLVER_STAKE
     event = tx.events["TaskRejected"]
-    assert (event["task_id"], event["challenger"], event["solver"]) == (disputed_task, challenger, solver)
+    assert (event["task_id"], event["challenger"], event["solver"]) == (
+        disputed_task,
+        challenger,
+        solver,
+    )
     assert (event["slashed"], event["refund"]) == (SOLVER_STAKE, PAYMENT)
 
 
-def test_finalize_impossible_after(registry, disputed_task, dispute_game, challenger, stranger, chain):
+def test_finalize_impossible_after(
+    registry, disputed_task, dispute_game, challenger, stranger, chain
+):
     registry.on_solver_lost(disputed_task, challenger, {"from": dispute_game})
     chain.sleep(30 * 86_400)
     with brownie.reverts("task_registry: task not committed"):

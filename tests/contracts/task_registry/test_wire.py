@@ -16,7 +16,9 @@ def test_wire_twice_reverts(registry, governance, stranger):
         registry.wire(stranger, {"from": governance})
 
 
-def test_wire_not_deployer_reverts(TaskRegistry, token, parameters, stake_manager, governance, stranger):
+def test_wire_not_deployer_reverts(
+    TaskRegistry, token, parameters, stake_manager, governance, stranger
+):
     fresh = TaskRegistry.deploy(token, parameters, stake_manager, {"from": governance})
     with brownie.reverts("task_registry: caller is not the deployer"):
         fresh.wire(stranger, {"from": stranger})
