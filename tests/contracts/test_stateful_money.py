@@ -19,11 +19,12 @@ from brownie.test import strategy
 
 E18 = 10**18
 HOUR = 3_600
+DAY = 86_400
 OPEN, CLAIMED, COMMITTED, FINALIZED, CANCELLED, EXPIRED, REJECTED = range(1, 8)
 TERMINAL = {FINALIZED, CANCELLED, EXPIRED, REJECTED}
 # A call within this many seconds of a deadline is not judged by the model:
 # the node picks the block timestamp.
-MARGIN = 30
+MARGIN = 120
 
 
 class MoneyMachine:
@@ -32,7 +33,7 @@ class MoneyMachine:
     st_amount = strategy("uint256", min_value=1, max_value=300 * E18)
     st_stake = strategy("uint256", min_value=100 * E18, max_value=200 * E18)
     st_payment = strategy("uint256", min_value=1, max_value=1_000 * E18)
-    st_hours = strategy("uint16", min_value=1, max_value=24 * 20)
+    st_hours = strategy("uint16", min_value=1, max_value=60)
     st_bps = strategy("uint16", max_value=10_000)
     st_flag = strategy("bool")
 
@@ -51,13 +52,16 @@ class MoneyMachine:
         cls.everyone = [accounts[i] for i in range(7)] + [stake_manager, registry]
 
     def setup(self):
-        self.bonded = {s: 0 for s in self.solvers}
+        self.bonded = {s: self.stake_manager.bonded(s) for s in self.solvers}
         self.locked = {s: 0 for s in self.solvers}
         self.unbonding = {s: 0 for s in self.solvers}
         self.release_at = {s: 0 for s in self.solvers}
         self.tasks = {}
         self.payouts = {}
         self.withdrawn = {s: 0 for s in self.solvers}
+        # every run starts with two open tasks, so short runs reach settlement
+        self._create(500 * E18, 100 * E18)
+        self._create(300 * E18, 150 * E18)
 
     # ---------------------------------------------------------- helpers --
 
@@ -67,10 +71,15 @@ class MoneyMachine:
     def _near(self, deadline):
         return abs(self._now() - deadline) <= MARGIN
 
-    def _task(self, index):
+    def _task(self, index, *wanted):
+        """Mostly a task in a `wanted` status (so sequences make progress),
+        sometimes any task (so the wrong-phase reverts are exercised)."""
         ids = sorted(self.tasks)
         if not ids:
             return None
+        preferred = [i for i in ids if self.tasks[i]["status"] in wanted]
+        if preferred and index < 6:
+            return self.tasks[preferred[index % len(preferred)]]
         return self.tasks[ids[index % len(ids)]]
 
     def _settle_payout(self, task, status):
@@ -118,6 +127,9 @@ class MoneyMachine:
     # ------------------------------------------------------------- tasks --
 
     def rule_create(self, st_payment, st_stake):
+        self._create(st_payment, st_stake)
+
+    def _create(self, st_payment, st_stake):
         tx = self.registry.create_task(
             "0x" + "11" * 32,
             "0x" + "22" * 32,
@@ -126,8 +138,8 @@ class MoneyMachine:
             10,
             st_payment,
             st_stake,
-            2 * HOUR,
-            6 * HOUR,
+            2 * DAY,
+            DAY,
             {"from": self.submitter},
         )
         task_id = tx.return_value
@@ -138,14 +150,14 @@ class MoneyMachine:
             stake=st_stake,
             solver=None,
             fee=st_payment * self.parameters.verification_fee_bps() // 10_000,
-            claim_deadline=tx.timestamp + 2 * HOUR,
+            claim_deadline=tx.timestamp + 2 * DAY,
             solve_deadline=0,
             challenge_deadline=0,
             disputes=0,
         )
 
     def rule_cancel(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, OPEN)
         if task is None:
             return
         if task["status"] == OPEN:
@@ -156,7 +168,7 @@ class MoneyMachine:
                 self.registry.cancel_task(task["id"], {"from": self.submitter})
 
     def rule_claim(self, st_task, st_actor):
-        task = self._task(st_task)
+        task = self._task(st_task, OPEN)
         if task is None or self._near(task["claim_deadline"]):
             return
         solver = self.solvers[st_actor]
@@ -169,14 +181,14 @@ class MoneyMachine:
             reason = "stake_manager: insufficient free stake"
         else:
             tx = self.registry.claim_task(task["id"], {"from": solver})
-            task.update(status=CLAIMED, solver=solver, solve_deadline=tx.timestamp + 6 * HOUR)
+            task.update(status=CLAIMED, solver=solver, solve_deadline=tx.timestamp + DAY)
             self.locked[solver] += task["stake"]
             return
         with brownie.reverts(reason):
             self.registry.claim_task(task["id"], {"from": solver})
 
     def rule_commit(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, CLAIMED)
         if task is None or task["status"] != CLAIMED or self._near(task["solve_deadline"]):
             return
         args = (
@@ -198,7 +210,7 @@ class MoneyMachine:
             )
 
     def rule_finalize(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, COMMITTED)
         if task is None or self._near(task["challenge_deadline"]):
             return
         if task["status"] != COMMITTED:
@@ -216,7 +228,7 @@ class MoneyMachine:
             self.registry.finalize(task["id"], {"from": self.challenger})
 
     def rule_expire(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, CLAIMED)
         if task is None or self._near(task["solve_deadline"]):
             return
         if task["status"] != CLAIMED:
@@ -232,10 +244,24 @@ class MoneyMachine:
         with brownie.reverts(reason):
             self.registry.expire(task["id"], {"from": self.challenger})
 
+    def rule_advance(self, st_task, st_actor):
+        """Moves a task one step along its happy path (claim, commit, or
+        wait out the window and finalize), the common case made likely."""
+        task = self._task(st_task, OPEN, CLAIMED, COMMITTED)
+        if task is None:
+            return
+        if task["status"] == OPEN:
+            self.rule_claim(st_task, st_actor)
+        elif task["status"] == CLAIMED:
+            self.rule_commit(st_task)
+        elif task["status"] == COMMITTED and task["disputes"] == 0:
+            brownie.chain.sleep(max(0, task["challenge_deadline"] - self._now()) + 2 * MARGIN)
+            self.rule_finalize(st_task)
+
     # ---------------------------------------------- dispute hooks (EOA game) --
 
     def rule_open_dispute(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, COMMITTED)
         if task is None or task["status"] != COMMITTED or self._near(task["challenge_deadline"]):
             return
         if self._now() <= task["challenge_deadline"]:
@@ -250,7 +276,7 @@ class MoneyMachine:
                 )
 
     def rule_close_dispute(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, COMMITTED, REJECTED)
         if task is None:
             return
         if task["disputes"] > 0:
@@ -261,7 +287,7 @@ class MoneyMachine:
                 self.registry.on_dispute_closed(task["id"], {"from": self.dispute_game})
 
     def rule_solver_lost(self, st_task):
-        task = self._task(st_task)
+        task = self._task(st_task, COMMITTED)
         if task is None:
             return
         if task["status"] == COMMITTED and task["disputes"] > 0:
@@ -358,6 +384,8 @@ def _run(state_machine, accounts, token, parameters, stake_manager, registry, ex
         token.mint(actor, 10**9 * E18, {"from": actor})
         token.approve(stake_manager, 2**256 - 1, {"from": actor})
         token.approve(registry, 2**256 - 1, {"from": actor})
+    for solver in (accounts[3], accounts[4]):
+        stake_manager.bond(300 * E18, {"from": solver})
     state_machine(
         MoneyMachine,
         accounts,
@@ -370,7 +398,7 @@ def _run(state_machine, accounts, token, parameters, stake_manager, registry, ex
 
 
 def test_money_invariants(state_machine, accounts, token, parameters, stake_manager, registry):
-    _run(state_machine, accounts, token, parameters, stake_manager, registry, 20, 20)
+    _run(state_machine, accounts, token, parameters, stake_manager, registry, 15, 20)
 
 
 @pytest.mark.slow

@@ -85,3 +85,25 @@ def test_failing_token_reverts(registry, funded, claimed_task, stranger, chain):
     funded.set_fail_mode(2, {"from": stranger})
     with brownie.reverts("stake_manager: token transfer failed"):
         registry.expire(claimed_task, {"from": stranger})
+
+
+def test_after_partial_slash_by_dispute_game(
+    registry,
+    stake_manager,
+    parameters,
+    claimed_task,
+    dispute_game,
+    solver,
+    treasury,
+    stranger,
+    chain,
+):
+    stake_manager.slash(
+        solver, claimed_task, [treasury], [SOLVER_STAKE // 2], {"from": dispute_game}
+    )
+    sleep_past(chain, _deadline(registry, claimed_task))
+    registry.expire(claimed_task, {"from": stranger})
+    slashed = SOLVER_STAKE * parameters.expiry_slash_bps() // 10_000
+    assert registry.task_status(claimed_task) == EXPIRED
+    assert stake_manager.locked(solver) == 0
+    assert stake_manager.bonded(solver) == 2 * SOLVER_STAKE - SOLVER_STAKE // 2 - slashed

@@ -74,3 +74,17 @@ def test_failing_token_reverts(registry, funded, committed_task, stranger, chain
     funded.set_fail_mode(1, {"from": stranger})
     with brownie.reverts("task_registry: token transfer failed"):
         registry.finalize(committed_task, {"from": stranger})
+
+
+def test_after_partial_slash_by_dispute_game(
+    registry, stake_manager, committed_task, dispute_game, solver, treasury, stranger, chain
+):
+    # the dispute game may slash the task's lock itself; the task must not get stuck
+    stake_manager.slash(
+        solver, committed_task, [treasury], [SOLVER_STAKE // 4], {"from": dispute_game}
+    )
+    sleep_past(chain, _deadline(registry, committed_task))
+    registry.finalize(committed_task, {"from": stranger})
+    assert registry.task_status(committed_task) == FINALIZED
+    assert stake_manager.locked(solver) == 0
+    assert stake_manager.bonded(solver) == 2 * SOLVER_STAKE - SOLVER_STAKE // 4
