@@ -436,4 +436,4 @@ def test_money_invariants(state_machine, accounts, token, parameters, stake_mana
 
 @pytest.mark.slow
 def test_money_invariants_long(state_machine, accounts, token, parameters, stake_manager, registry):
-    _run(state_machine, accounts, token, parameters, stake_manager, registry, 200, 50)
+    _run(state_machine, accounts, token, parameters, stake_manager, registry, 100, 30)
