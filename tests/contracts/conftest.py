@@ -3,22 +3,14 @@ Anvil (with an EOA standing in for the dispute game), and tasks in each
 phase. Every test runs in isolation (brownie snapshots the chain)."""
 
 import pytest
-
-E18 = 10**18
-PAYMENT = 1_000 * E18
-SOLVER_STAKE = 100 * E18
-CLAIM_PERIOD = 3_600
-SOLVE_PERIOD = 86_400
-NUM_STEPS = 1_000
-CHECKPOINT_INTERVAL = 100
-SPEC_HASH = "0x" + "11" * 32
-PROGRAM_ROOT = "0x" + "22" * 32
-DATA_ROOT = "0x" + "33" * 32
-RUN_ROOT = "0x" + "44" * 32
-MODEL_HASH = "0x" + "55" * 32
-ARTIFACT_URI = "http://127.0.0.1:8000/artifacts/"
-
-OPEN, CLAIMED, COMMITTED, FINALIZED, CANCELLED, EXPIRED, REJECTED = range(1, 8)
+from lifecycle import (
+    ARTIFACT_URI,
+    E18,
+    MODEL_HASH,
+    RUN_ROOT,
+    SOLVER_STAKE,
+    create_args,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -107,23 +99,6 @@ def bonded(funded, stake_manager, solver):
     return stake_manager
 
 
-def create_args(**over):
-    """Positional arguments of create_task, defaults overridable by name."""
-    args = dict(
-        spec_hash=SPEC_HASH,
-        program_root=PROGRAM_ROOT,
-        data_root=DATA_ROOT,
-        num_steps=NUM_STEPS,
-        checkpoint_interval=CHECKPOINT_INTERVAL,
-        payment=PAYMENT,
-        solver_stake=SOLVER_STAKE,
-        claim_period=CLAIM_PERIOD,
-        solve_period=SOLVE_PERIOD,
-    )
-    args.update(over)
-    return list(args.values())
-
-
 @pytest.fixture
 def open_task(registry, funded, bonded, submitter):
     tx = registry.create_task(*create_args(), {"from": submitter})
@@ -146,16 +121,3 @@ def committed_task(registry, claimed_task, solver):
 def disputed_task(registry, committed_task, dispute_game, challenger):
     registry.on_dispute_opened(committed_task, challenger, {"from": dispute_game})
     return committed_task
-
-
-def sleep_past(chain, deadline):
-    """Moves chain time to just after `deadline`."""
-    now = chain.time()
-    if deadline >= now:
-        chain.sleep(deadline - now + 2)
-    chain.mine()
-
-
-def sleep_until_before(chain, deadline, margin=5):
-    """Moves chain time to a few seconds before `deadline`."""
-    chain.sleep(deadline - chain.time() - margin)

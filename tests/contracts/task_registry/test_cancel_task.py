@@ -1,7 +1,7 @@
 """TaskRegistry.cancel_task: the submitter, before a claim, full refund."""
 
 import brownie
-from conftest import CANCELLED, PAYMENT
+from lifecycle import CANCELLED, PAYMENT
 
 
 def test_cancel_refunds(registry, funded, open_task, submitter):

@@ -1,7 +1,7 @@
 """TaskRegistry.claim_task: locks the stake, starts the solve deadline."""
 
 import brownie
-from conftest import CLAIMED, SOLVE_PERIOD, SOLVER_STAKE, sleep_past, sleep_until_before
+from lifecycle import CLAIMED, SOLVE_PERIOD, SOLVER_STAKE, sleep_past, sleep_until_before
 
 
 def test_claim_locks_stake(registry, stake_manager, open_task, solver):

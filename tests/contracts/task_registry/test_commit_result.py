@@ -1,7 +1,7 @@
 """TaskRegistry.commit_result: the solver, before the solve deadline."""
 
 import brownie
-from conftest import ARTIFACT_URI, COMMITTED, MODEL_HASH, RUN_ROOT, sleep_past
+from lifecycle import ARTIFACT_URI, COMMITTED, MODEL_HASH, RUN_ROOT, sleep_past
 
 ZERO32 = "0x" + "00" * 32
 

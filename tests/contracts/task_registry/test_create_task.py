@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from conftest import (
+from lifecycle import (
     CHECKPOINT_INTERVAL,
     CLAIM_PERIOD,
     DATA_ROOT,

@@ -1,7 +1,7 @@
 """TaskRegistry.expire: a missed solve deadline slashes and refunds."""
 
 import brownie
-from conftest import EXPIRED, PAYMENT, SOLVER_STAKE, sleep_past, sleep_until_before
+from lifecycle import EXPIRED, PAYMENT, SOLVER_STAKE, sleep_past, sleep_until_before
 
 
 def _deadline(registry, task_id):

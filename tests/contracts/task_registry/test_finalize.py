@@ -1,7 +1,7 @@
 """TaskRegistry.finalize: after the window, no open dispute; pays once."""
 
 import brownie
-from conftest import FINALIZED, PAYMENT, SOLVER_STAKE, sleep_past, sleep_until_before
+from lifecycle import FINALIZED, PAYMENT, SOLVER_STAKE, sleep_past, sleep_until_before
 
 
 def _deadline(registry, task_id):

@@ -1,7 +1,7 @@
 """TaskRegistry.on_dispute_opened: dispute game only, inside the window."""
 
 import brownie
-from conftest import sleep_past
+from lifecycle import sleep_past
 
 
 def test_opened_counts(registry, committed_task, dispute_game, challenger, stranger):

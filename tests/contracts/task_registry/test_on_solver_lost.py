@@ -1,7 +1,7 @@
 """TaskRegistry.on_solver_lost: ends the task, slashes, refunds."""
 
 import brownie
-from conftest import PAYMENT, REJECTED, SOLVER_STAKE
+from lifecycle import PAYMENT, REJECTED, SOLVER_STAKE
 
 
 def test_solver_lost_settles(
