@@ -4,7 +4,7 @@ problems, and a solver killed mid-training."""
 
 import pytest
 
-from offchain.roles.faults import is_skipped
+from offchain.dispute.run import is_skipped
 from offchain.roles.registry import CANCELLED, COMMITTED, FINALIZED, OPEN, get_task
 from offchain.roles.submit import Submitter, TaskTerms, build_spec
 from offchain.store import LocalStore
