@@ -32,7 +32,7 @@ from .config import Settings, load_settings
 from .state import StateDB
 from .store import HttpStore, LocalStore
 
-ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "treasury": 9}
+ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "challenger": 4, "treasury": 9}
 FUNDS = 1_000 * 10**18
 
 
@@ -55,7 +55,7 @@ class LocalNetwork:
         addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
                            self.workdir / "interfaces", self.workdir / "deployments")
         d = Deployer(self.anvil.url, self.keys[0])
-        for role in ("submitter", "solver", "verifier"):
+        for role in ("submitter", "solver", "verifier", "challenger"):
             d.call("TestToken", addrs["TestToken"], "mint", self.address(role), FUNDS)
         self.start_store()
         return self
