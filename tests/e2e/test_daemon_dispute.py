@@ -52,6 +52,14 @@ def moves_sent(db, dispute_id):
     return [a for a in db.actions(f"dispute:{dispute_id}:") if "gas_used" in a.data]
 
 
+def faulty_task_disputed(net, name, seed):
+    """Start faulty solver daemon `name`, submit a task; (task id, dispute id) once disputed."""
+    net.spawn(name, "solve", "--fault", FAULT.text(), role_key="solver")
+    tid = submit(net, seed=seed)
+    net.wait(lambda: verifier_task(net, tid)[0] == "disputing", 300, "the dispute")
+    return tid, verifier_task(net, tid)[1]["dispute"]
+
+
 def assert_nothing_repeated(chain, net, name, role, nonce0):
     """Every transaction the daemon sent is one recorded once-only action, none failed."""
     db = net.db(name)
@@ -67,11 +75,8 @@ def test_faulty_solver_loses_the_dispute_played_by_the_daemons(net):
     before = wallets(chain, net, "submitter", "solver", "verifier", "treasury")
     solver_bonded = chain.call("StakeManager", "bonded", net.address("solver"))
     nonce0 = {r: chain.w3.eth.get_transaction_count(net.address(r)) for r in ("solver", "verifier")}
-    net.spawn("solver-fault", "solve", "--fault", FAULT.text(), role_key="solver")
     try:
-        tid = submit(net, seed=11)
-        net.wait(lambda: verifier_task(net, tid)[0] == "disputing", 300, "the dispute")
-        did = verifier_task(net, tid)[1]["dispute"]
+        tid, did = faulty_task_disputed(net, "solver-fault", seed=11)
         vdb = net.db("verifier")
         net.wait(lambda: len(moves_sent(vdb, did)) >= 2, 300, "two verifier moves")
         net.kill("verifier", 9)  # mid-dispute
@@ -106,11 +111,8 @@ def test_faulty_solver_loses_the_dispute_played_by_the_daemons(net):
 
 def test_stalling_solver_loses_by_timeout(net):
     chain = net.chain()
-    net.spawn("solver-stall", "solve", "--fault", FAULT.text(), role_key="solver")
     try:
-        tid = submit(net, seed=12)
-        net.wait(lambda: verifier_task(net, tid)[0] == "disputing", 300, "the dispute")
-        did = verifier_task(net, tid)[1]["dispute"]
+        tid, did = faulty_task_disputed(net, "solver-stall", seed=12)
         sdb = net.db("solver-stall")
         net.wait(lambda: moves_sent(sdb, did), 120, "the solver's first move")
     finally:
