@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
 from web3.logs import DISCARD
 
 from ..chain import send_once
@@ -26,6 +27,7 @@ from ..commit import merkle, roots
 from ..dispute.player import CHALLENGER
 from ..dispute.run import PartyRun
 from ..runtime import executor
+from ..runtime.program import Program
 from ..store import StoreError
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
@@ -53,7 +55,7 @@ class Verifier(Daemon):
 
     def advance(self, tid: int, phase: str, data: dict) -> None:
         if phase == "challenged":
-            self._open(tid, data)
+            self._open(tid)
             return
         if phase == "disputing":
             self._play(tid)
@@ -77,7 +79,7 @@ class Verifier(Daemon):
             log.error("verify: task=%d artifact problem (attempt %d): %s", tid, attempts, exc)
             self.db.set_task(tid, "artifact_error", attempts=attempts, problem=str(exc))
 
-    def _inputs(self, task) -> tuple[TaskSpec, object, object]:
+    def _inputs(self, task) -> tuple[TaskSpec, np.ndarray, Program]:
         """(spec, training matrix, program) of a task, each checked against the chain."""
         spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
         _, (train,) = decode_arrays(self.store.get(spec.data))
@@ -156,7 +158,7 @@ class Verifier(Daemon):
                 return did
         return None
 
-    def _open(self, tid: int, data: dict) -> None:
+    def _open(self, tid: int) -> None:
         """Open a dispute against the task (bond approved and paid) and start playing it."""
         if not has_dispute_game(self.chain):
             return  # a registry-only deployment: the evidence is all there is
@@ -172,7 +174,9 @@ class Verifier(Daemon):
                 return
             player = self.desk.player(tid)
             if player.run.run_root == task.run_root:
-                raise ValueError("own run agrees with the committed run root; not challenging")
+                self.db.set_task(tid, "missed", reason="own run agrees with the committed run root")
+                log.error("verify: task=%d own run agrees with the committed run root: no dispute", tid)
+                return
             game = self.chain.contract("DisputeGame").address
             bond = int(self.chain.call("Parameters", "challenger_bond"))
             send_once(self.chain, self.db, f"approve-bond:{tid}", "TestToken", "approve", game, bond)

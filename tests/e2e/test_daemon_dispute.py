@@ -3,10 +3,10 @@
 A faulty solver daemon (one flipped bit at step 1, which every sampled step's
 replay covers: 10 steps in one checkpoint segment) is challenged by the
 verifier daemon; both play to a one-step end at exactly the injected
-(step, node, element) while the verifier is killed (-9) and restarted
-mid-dispute; money moves as the parameters say. A solver that stalls loses
-by timeout. An honest solver daemon beats a lying challenger, and the task is
-then finalised after the challenge window.
+(step, node, element) while first the verifier, then the solver is killed
+(-9) and restarted mid-dispute; money moves as the parameters say. A solver
+that stalls loses by timeout. An honest solver daemon beats a lying
+challenger, and the task is then finalised after the challenge window.
 """
 
 import pytest
@@ -83,6 +83,11 @@ def test_faulty_solver_loses_the_dispute_played_by_the_daemons(net):
         g = game_view(chain, did)
         assert g.phase != PHASE_DONE
         net.spawn("verifier", "verify")
+        sdb = net.db("solver-fault")
+        net.wait(lambda: len(moves_sent(sdb, did)) >= 4, 300, "four solver moves")
+        net.kill("solver-fault", 9)  # the defender too
+        assert game_view(chain, did).phase != PHASE_DONE
+        net.spawn("solver-fault", "solve", "--fault", FAULT.text(), role_key="solver")
         net.wait(lambda: verifier_task(net, tid)[0] in ("won", "lost"), 300, "the end of the dispute")
         net.wait(lambda: (net.db("solver-fault").task(tid) or ("",))[0] == "rejected", 60, "the solver")
     finally:
