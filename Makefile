@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 # pytest -n/-m selections: CI runs the seeded default set
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all lint abi bench clean
+.PHONY: setup demo test test-all test-float lint abi bench clean
 
 setup: $(VENV)/.stamp node_modules/.stamp build/.contracts-stamp
 
@@ -41,8 +41,22 @@ test: setup
 test-all: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# the full soft-float differential set (>100,000 operand pairs against numpy)
+test-float: setup
+	$(BIN)/python -m pytest tests/contracts/softfloat $(PYTEST_ARGS)
+
+# every benchmark; figures are recorded in bench/README.md
+bench: setup
+	$(BIN)/python bench/repro_overhead.py
+	$(BIN)/python bench/commit_cost.py
+	$(BIN)/python bench/gas_lifecycle.py
+	$(BIN)/python bench/gas_onestep.py
+	$(BIN)/python bench/dispute_cost.py
+	$(BIN)/python bench/skip_detection.py
+
 lint: setup
 	$(BIN)/ruff check offchain tests scripts bench
+	$(BIN)/python scripts/gen_vyper_constants.py --check
 
 abi: setup
 	$(BIN)/python scripts/export_abis.py

@@ -111,14 +111,17 @@ def primitive_operands(rng: np.random.Generator) -> dict[str, list[tuple[int, in
     n = 40
     normal = [
         (_bits(a), _bits(b))
-        for a, b in zip(rng.normal(0, 3, n), rng.normal(0, 3, n) * 10.0 ** rng.integers(-4, 4, n))
+        for a, b in zip(
+            rng.normal(0, 3, n), rng.normal(0, 3, n) * 10.0 ** rng.integers(-4, 4, n), strict=True
+        )
     ]
     tiny = rng.integers(1, 0x7FFFFF, (n, 2))
-    subnormal = [(int(a) | int(s) * SIGN, int(b)) for (a, b), s in zip(tiny, rng.integers(0, 2, n))]
+    signs = rng.integers(0, 2, n)
+    subnormal = [(int(a) | int(s) * SIGN, int(b)) for (a, b), s in zip(tiny, signs, strict=True)]
     # subnormal results from normal operands: the smallest normals
     subnormal += [(0x00800000 | int(a), 0x3F000000 | int(b)) for a, b in tiny[: n // 4]]
     ties = []
-    for k in range(n):
+    for _ in range(n):
         ex = int(rng.integers(100, 150))
         x = (ex << 23) | int(rng.integers(0, 1 << 23))
         ties.append((x, _bits(np.ldexp(1.0, ex - 151))))  # x + half ulp
@@ -166,7 +169,7 @@ def primitive_section(bench: Bench) -> int:
     gas = [probe.functions.gas_from_int(x).call()[0] - baseline for x in ints]
     rows.append(("from_int", "int32", gas, ext.functions.f32_from_int(ints[0]).estimate_gas()))
 
-    print("== primitives (softfloat32, internal call cost; msg.gas baseline %d) ==" % baseline)
+    print(f"== primitives (softfloat32, internal call cost; msg.gas baseline {baseline}) ==")
     print(f"{'op':<9}{'operands':<11}{'n':>4}{'mean':>8}{'max':>7}{'estimateGas(ext)':>18}")
     worst = 0
     per_op: dict[str, list[int]] = {}

@@ -47,6 +47,7 @@ interface IParameters:
 interface IStakeManager:
     def lock(staker: address, task_id: uint256, amount: uint256): nonpayable
     def unlock(staker: address, task_id: uint256, amount: uint256): nonpayable
+    def locked_for_task(staker: address, task_id: uint256) -> uint256: view
     def slash(
         staker: address,
         task_id: uint256,
@@ -408,7 +409,7 @@ def finalize(task_id: uint256):
     assert task.open_disputes == 0, "task_registry: dispute open"
     self.tasks[task_id].status = STATUS_FINALIZED
     self.total_escrowed -= task.payment
-    extcall STAKE_MANAGER.unlock(task.solver, task_id, task.solver_stake)
+    self._release(task.solver, task_id, task.solver_stake)
     paid: uint256 = task.payment - task.fee
     if paid > 0:
         self._push(task.solver, paid)
@@ -443,8 +444,7 @@ def expire(task_id: uint256):
             [staticcall PARAMETERS.treasury(), task.submitter],
             [to_treasury, slashed - to_treasury],
         )
-    if task.solver_stake > slashed:
-        extcall STAKE_MANAGER.unlock(task.solver, task_id, task.solver_stake - slashed)
+    self._release(task.solver, task_id, task.solver_stake - slashed)
     self._push(task.submitter, task.payment)
     log TaskExpired(
         task_id=task_id, caller=msg.sender, solver=task.solver, slashed=slashed, refund=task.payment
@@ -551,6 +551,18 @@ def _check_dispute_game():
     assert (
         msg.sender == self.dispute_game and msg.sender != empty(address)
     ), "task_registry: caller is not the dispute game"
+
+
+@internal
+def _release(solver: address, task_id: uint256, amount: uint256):
+    """
+    @dev Unlocks up to `amount` of the solver's lock for the task: never
+         more than is still locked, so a slash by the dispute game in the
+         meantime cannot leave the task stuck.
+    """
+    to_unlock: uint256 = min(amount, staticcall STAKE_MANAGER.locked_for_task(solver, task_id))
+    if to_unlock > 0:
+        extcall STAKE_MANAGER.unlock(solver, task_id, to_unlock)
 
 
 @internal

@@ -15,7 +15,10 @@
      (subnormals use e = 1), its value being m * 2^(e - 150). add and mul
      build the exact result as an integer s times a power of two and hand
      it to `_round_pack`, which rounds it once (nearest, ties to even).
-     No loops: the bit length is found by a fixed binary search of shifts.
+     No loops and no storage: the bit length of s is known on the common
+     paths (normal operands) and found by a fixed binary search of shifts
+     otherwise (cancellation, subnormal factors, from_int).
+     API: add, sub, mul, fmax (`max` is a builtin), gt, select, from_int.
 @custom:security Pure arithmetic; no state, no external calls.
 """
 
@@ -63,7 +66,73 @@ def add(a: uint32, b: uint32) -> uint32:
     @param b The second operand's bit pattern.
     @return The bit pattern of the rounded sum.
     """
-    return self._add(convert(a, uint256), convert(b, uint256))
+    x: uint256 = convert(a, uint256)
+    y: uint256 = convert(b, uint256)
+    ax: uint256 = x & ABS_MASK
+    ay: uint256 = y & ABS_MASK
+    # order by magnitude: afterwards |x| >= |y| (NaN patterns sort last)
+    if ax < ay:
+        t: uint256 = x
+        x = y
+        y = t
+        ax = ay
+        ay = t & ABS_MASK
+
+    if ax >= INF:
+        # x is NaN (then NaN), or x is inf and y is finite or inf
+        if ax > INF:
+            return convert(CANONICAL_NAN, uint32)
+        if ay == INF and (x ^ y) >= SIGN:
+            return convert(CANONICAL_NAN, uint32)
+        return convert(x, uint32)
+    if ay == 0:
+        # y is +-0: x, except +0 + -0 = +0 when x is a zero too
+        if ax == 0:
+            return convert(x & y, uint32)
+        return convert(x, uint32)
+
+    ex: uint256 = ax >> 23
+    if ex == 0:
+        # both subnormal: the sum is exact, and a carry into bit 23 is the
+        # smallest normal's exponent field; |x| >= |y| keeps it nonnegative
+        if (x ^ y) < SIGN:
+            return convert((x & SIGN) | unsafe_add(ax, ay), uint32)
+        if ax == ay:
+            return 0
+        return convert((x & SIGN) | unsafe_sub(ax, ay), uint32)
+    mx: uint256 = (ax & FRAC_MASK) | HIDDEN
+    ey: uint256 = ay >> 23
+    my: uint256 = ay & FRAC_MASK
+    if ey == 0:
+        ey = 1
+    else:
+        my = my | HIDDEN
+
+    d: uint256 = unsafe_sub(ex, ey)
+    if d > MAX_ALIGN:
+        # |y| < 1/4 ulp below |x|: any tiny nonzero stand-in rounds alike
+        d = MAX_ALIGN
+        my = 1
+
+    # exact: x + y = s * 2^(ex - d - 150), s >= 0 since |x| >= |y|; with
+    # 2^23 <= mx < 2^24 the bit length n of s is known except when
+    # subtracting operands less than two binades apart (cancellation)
+    s: uint256 = 0
+    n: uint256 = 0
+    if (x ^ y) < SIGN:
+        s = unsafe_add(mx << d, my)
+        n = unsafe_add(24, d)
+        n = unsafe_add(n, s >> n)
+    else:
+        s = unsafe_sub(mx << d, my)
+        if d >= 2:
+            n = unsafe_add(23, d)
+            n = unsafe_add(n, s >> n)
+        else:
+            if s == 0:
+                return 0
+            n = self._bit_length(s)
+    return self._round_pack(x & SIGN, s, unsafe_add(unsafe_sub(ex, d), EXP_OFFSET), n)
 
 
 @internal
@@ -75,7 +144,7 @@ def sub(a: uint32, b: uint32) -> uint32:
     @param b The subtrahend's bit pattern.
     @return The bit pattern of the rounded difference.
     """
-    return self._add(convert(a, uint256), convert(b, uint256) ^ SIGN)
+    return self.add(a, b ^ convert(SIGN, uint32))
 
 
 @internal
@@ -103,19 +172,26 @@ def mul(a: uint32, b: uint32) -> uint32:
 
     ex: uint256 = ax >> 23
     mx: uint256 = ax & FRAC_MASK
+    ey: uint256 = ay >> 23
+    my: uint256 = ay & FRAC_MASK
+    if ex != 0 and ey != 0:
+        # both normal: the product of two 24-bit significands has 47 or 48 bits
+        s: uint256 = unsafe_mul(mx | HIDDEN, my | HIDDEN)
+        return self._round_pack(
+            sign, s, unsafe_add(ex, ey), unsafe_add(47, s >> 47)
+        )
     if ex == 0:
         ex = 1
     else:
         mx = mx | HIDDEN
-    ey: uint256 = ay >> 23
-    my: uint256 = ay & FRAC_MASK
     if ey == 0:
         ey = 1
     else:
         my = my | HIDDEN
 
     # exact: (mx * 2^(ex-150)) * (my * 2^(ey-150)) = (mx*my) * 2^(ex+ey-300)
-    return self._round_pack(sign, unsafe_mul(mx, my), unsafe_add(ex, ey))
+    p: uint256 = unsafe_mul(mx, my)
+    return self._round_pack(sign, p, unsafe_add(ex, ey), self._bit_length(p))
 
 
 @internal
@@ -133,7 +209,16 @@ def gt(a: uint32, b: uint32) -> bool:
     ay: uint256 = y & ABS_MASK
     if ax > INF or ay > INF:
         return False
-    return self._order_key(x, ax) > self._order_key(y, ay)
+    # order keys: 2^31 + |v| for v >= 0, 2^31 - |v| for v < 0 (so -0 == +0)
+    if x < SIGN:
+        ax = unsafe_add(SIGN, ax)
+    else:
+        ax = unsafe_sub(SIGN, ax)
+    if y < SIGN:
+        ay = unsafe_add(SIGN, ay)
+    else:
+        ay = unsafe_sub(SIGN, ay)
+    return ax > ay
 
 
 @internal
@@ -153,11 +238,18 @@ def fmax(a: uint32, b: uint32) -> uint32:
     ay: uint256 = y & ABS_MASK
     if ax > INF or ay > INF:
         return convert(CANONICAL_NAN, uint32)
-    kx: uint256 = self._order_key(x, ax)
-    ky: uint256 = self._order_key(y, ay)
-    if kx > ky:
+    # order keys as in `gt`
+    if x < SIGN:
+        ax = unsafe_add(SIGN, ax)
+    else:
+        ax = unsafe_sub(SIGN, ax)
+    if y < SIGN:
+        ay = unsafe_add(SIGN, ay)
+    else:
+        ay = unsafe_sub(SIGN, ay)
+    if ax > ay:
         return a
-    if ky > kx:
+    if ay > ax:
         return b
     return a & b
 
@@ -189,92 +281,23 @@ def from_int(x: int256) -> uint32:
     assert x >= INT32_MIN and x <= INT32_MAX, "softfloat32: int out of range"
     if x == 0:
         return 0
+    sign: uint256 = 0
+    m: uint256 = 0
     if x < 0:
-        return self._round_pack(SIGN, convert(-x, uint256), 300)
-    return self._round_pack(0, convert(x, uint256), 300)
+        sign = SIGN
+        m = convert(-x, uint256)
+    else:
+        m = convert(x, uint256)
+    # value m * 2^0 = m * 2^(300 - 300)
+    return self._round_pack(sign, m, 300, self._bit_length(m))
 
 
 @internal
 @pure
-def _order_key(x: uint256, ax: uint256) -> uint256:
+def _bit_length(s: uint256) -> uint256:
     """
-    @dev A key whose unsigned order is the numeric order of non-NaN
-         patterns, with -0 and +0 equal: 2^31 + |x| for x >= 0, 2^31 - |x|
-         for x < 0.
+    @dev The bit length of s < 2^64 (0 for 0), by binary search of shifts.
     """
-    if x < SIGN:
-        return unsafe_add(SIGN, ax)
-    return unsafe_sub(SIGN, ax)
-
-
-@internal
-@pure
-def _add(x: uint256, y: uint256) -> uint32:
-    """
-    @dev x + y on binary32 patterns held in uint256 words (bits 0..31).
-    """
-    ax: uint256 = x & ABS_MASK
-    ay: uint256 = y & ABS_MASK
-    # order by magnitude: afterwards |x| >= |y| (NaN patterns sort last)
-    if ax < ay:
-        t: uint256 = x
-        x = y
-        y = t
-        ax = ay
-        ay = t & ABS_MASK
-
-    if ax >= INF:
-        # x is NaN (then NaN), or x is inf and y is finite or inf
-        if ax > INF:
-            return convert(CANONICAL_NAN, uint32)
-        if ay == INF and (x ^ y) >= SIGN:
-            return convert(CANONICAL_NAN, uint32)
-        return convert(x, uint32)
-    if ay == 0:
-        # y is +-0: x, except +0 + -0 = +0 when x is a zero too
-        if ax == 0:
-            return convert(x & y, uint32)
-        return convert(x, uint32)
-
-    ex: uint256 = ax >> 23
-    mx: uint256 = ax & FRAC_MASK
-    if ex == 0:
-        ex = 1
-    else:
-        mx = mx | HIDDEN
-    ey: uint256 = ay >> 23
-    my: uint256 = ay & FRAC_MASK
-    if ey == 0:
-        ey = 1
-    else:
-        my = my | HIDDEN
-
-    d: uint256 = unsafe_sub(ex, ey)
-    if d > MAX_ALIGN:
-        # |y| < 1/4 ulp below |x|: any tiny nonzero stand-in rounds alike
-        d = MAX_ALIGN
-        my = 1
-
-    # exact: x + y = s * 2^(ex - d - 150), s >= 0 since |x| >= |y|
-    s: uint256 = 0
-    if (x ^ y) < SIGN:
-        s = unsafe_add(mx << d, my)
-    else:
-        s = unsafe_sub(mx << d, my)
-        if s == 0:
-            return 0
-    return self._round_pack(x & SIGN, s, unsafe_add(unsafe_sub(ex, d), EXP_OFFSET))
-
-
-@internal
-@pure
-def _round_pack(sign: uint256, s: uint256, e: uint256) -> uint32:
-    """
-    @dev Round the exact nonzero value s * 2^(e - 300) to binary32 (nearest,
-         ties to even; overflow to infinity; gradual underflow) and attach
-         `sign`. Requires 0 < s < 2^64 and e >= 1.
-    """
-    # bit length L of s by binary search (s < 2^64)
     t: uint256 = s
     n: uint256 = 0
     if t > 4_294_967_295:  # 2^32 - 1
@@ -295,9 +318,18 @@ def _round_pack(sign: uint256, s: uint256, e: uint256) -> uint32:
     if t > 1:
         t = t >> 1
         n = unsafe_add(n, 1)
-    n = unsafe_add(n, t)
+    return unsafe_add(n, t)
 
-    # the leading bit of s is 2^(e + L - 301): biased exponent e + L - 174
+
+@internal
+@pure
+def _round_pack(sign: uint256, s: uint256, e: uint256, n: uint256) -> uint32:
+    """
+    @dev Round the exact nonzero value s * 2^(e - 300) to binary32 (nearest,
+         ties to even; overflow to infinity; gradual underflow) and attach
+         `sign`. Requires 0 < s < 2^64 with bit length n, and e >= 1.
+    """
+    # the leading bit of s is 2^(e + n - 301): biased exponent e + n - 174
     top: uint256 = unsafe_add(e, n)
     m: uint256 = 0
     if top < 175:

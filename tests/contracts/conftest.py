@@ -21,9 +21,14 @@ ARTIFACT_URI = "http://127.0.0.1:8000/artifacts/"
 OPEN, CLAIMED, COMMITTED, FINALIZED, CANCELLED, EXPIRED, REJECTED = range(1, 8)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def mod_isolation(module_isolation):
+    """Each test module starts from an empty chain."""
+
+
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    pass
+    """Each test's transactions are undone after it."""
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +100,7 @@ def funded(token, stake_manager, registry, submitter, solver, challenger):
     return token
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def bonded(funded, stake_manager, solver):
     """The solver has bonded twice the task stake."""
     stake_manager.bond(2 * SOLVER_STAKE, {"from": solver})
@@ -119,25 +124,25 @@ def create_args(**over):
     return list(args.values())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def open_task(registry, funded, bonded, submitter):
     tx = registry.create_task(*create_args(), {"from": submitter})
     return tx.return_value
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def claimed_task(registry, open_task, solver):
     registry.claim_task(open_task, {"from": solver})
     return open_task
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def committed_task(registry, claimed_task, solver):
     registry.commit_result(claimed_task, RUN_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
     return claimed_task
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def disputed_task(registry, committed_task, dispute_game, challenger):
     registry.on_dispute_opened(committed_task, challenger, {"from": dispute_game})
     return committed_task
@@ -149,3 +154,8 @@ def sleep_past(chain, deadline):
     if deadline >= now:
         chain.sleep(deadline - now + 2)
     chain.mine()
+
+
+def sleep_until_before(chain, deadline, margin=5):
+    """Moves chain time to a few seconds before `deadline`."""
+    chain.sleep(deadline - chain.time() - margin)

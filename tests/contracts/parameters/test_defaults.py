@@ -19,7 +19,10 @@ def test_defaults_keep_relations(parameters):
     assert parameters.min_claim_period() <= parameters.max_claim_period()
     assert parameters.min_solve_period() <= parameters.max_solve_period()
     assert parameters.slash_challenger_bps() + parameters.slash_treasury_bps() <= 10_000
-    longest = parameters.challenge_window() + parameters.max_dispute_rounds() * parameters.dispute_move_deadline()
+    longest = (
+        parameters.challenge_window()
+        + parameters.max_dispute_rounds() * parameters.dispute_move_deadline()
+    )
     assert parameters.longest_dispute() == longest
     assert parameters.unbonding_delay() > longest
     assert parameters.unbonding_delay() == 14 * DAY

@@ -1,0 +1,114 @@
+"""Walks tasks through the money contracts on a local chain and prints
+balances before and after: one task created, claimed, committed and
+finalized; one cancelled; one expired.
+
+`brownie run scripts/lifecycle_demo.py` (Anvil is started by brownie).
+The run root is a placeholder here: training arrives with the runtime.
+"""
+
+from __future__ import annotations
+
+from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain
+from web3 import Web3
+
+from scripts.deploy import deploy
+
+E18 = 10**18
+PAYMENT = 1_000 * E18
+STAKE = 100 * E18
+CLAIM_PERIOD = 3_600
+SOLVE_PERIOD = 86_400
+
+
+def _h(text: str) -> str:
+    return Web3.keccak(text=text).hex()
+
+
+def _balances(token, stake_manager, actors: dict) -> dict:
+    rows = {}
+    for role, account in actors.items():
+        rows[role] = (
+            token.balanceOf(account) / E18,
+            stake_manager.bonded(account) / E18,
+            stake_manager.locked(account) / E18,
+        )
+    return rows
+
+
+def _print_balances(title: str, rows: dict, registry, stake_manager, token) -> None:
+    print(f"\n{title}")
+    print(f"  {'role':<10} {'wallet':>12} {'bonded':>10} {'locked':>10}")
+    for role, (wallet, bonded, locked) in rows.items():
+        print(f"  {role:<10} {wallet:>12.2f} {bonded:>10.2f} {locked:>10.2f}")
+    print(
+        f"  registry escrow {token.balanceOf(registry) / E18:.2f}, "
+        f"stake manager holds {token.balanceOf(stake_manager) / E18:.2f}"
+    )
+
+
+def _create(registry, submitter, tag: str) -> int:
+    tx = registry.create_task(
+        _h(f"spec:{tag}"),
+        _h(f"program:{tag}"),
+        _h(f"data:{tag}"),
+        1_000,
+        100,
+        PAYMENT,
+        STAKE,
+        CLAIM_PERIOD,
+        SOLVE_PERIOD,
+        {"from": submitter},
+    )
+    return tx.return_value
+
+
+def run_demo() -> dict:
+    """Deploys, runs the three tasks, returns the balances before and after."""
+    governance, treasury, submitter, solver = accounts[0], accounts[1], accounts[2], accounts[3]
+    record = deploy(deployer=governance, treasury=treasury, write=True)
+    c = record["contracts"]
+    token = TestToken.at(c["token"])
+    stake_manager = StakeManager.at(c["StakeManager"])
+    registry = TaskRegistry.at(c["TaskRegistry"])
+    params = Parameters.at(c["Parameters"])
+    actors = {"submitter": submitter, "solver": solver, "treasury": treasury}
+
+    for who in (submitter, solver):
+        token.mint(who, 10_000 * E18, {"from": who})
+        token.approve(registry, 2**256 - 1, {"from": who})
+        token.approve(stake_manager, 2**256 - 1, {"from": who})
+    stake_manager.bond(2 * STAKE, {"from": solver})
+    before = _balances(token, stake_manager, actors)
+    _print_balances("balances before", before, registry, stake_manager, token)
+
+    # 1. create -> claim -> commit -> finalize
+    done = _create(registry, submitter, "finalized")
+    registry.claim_task(done, {"from": solver})
+    registry.commit_result(
+        done, _h("run root"), _h("model"), "file:///tmp/artifacts", {"from": solver}
+    )
+    chain.sleep(params.challenge_window() + 1)
+    registry.finalize(done, {"from": governance})
+    print(
+        f"\ntask {done}: created, claimed, committed, finalized (status {registry.task_status(done)})"
+    )
+
+    # 2. create -> cancel
+    cancelled = _create(registry, submitter, "cancelled")
+    registry.cancel_task(cancelled, {"from": submitter})
+    print(f"task {cancelled}: created, cancelled (status {registry.task_status(cancelled)})")
+
+    # 3. create -> claim -> missed deadline -> expire
+    expired = _create(registry, submitter, "expired")
+    registry.claim_task(expired, {"from": solver})
+    chain.sleep(SOLVE_PERIOD + 1)
+    registry.expire(expired, {"from": governance})
+    print(f"task {expired}: created, claimed, expired (status {registry.task_status(expired)})")
+
+    after = _balances(token, stake_manager, actors)
+    _print_balances("balances after", after, registry, stake_manager, token)
+    return {"before": before, "after": after, "tasks": (done, cancelled, expired)}
+
+
+def main():
+    run_demo()

@@ -1,0 +1,406 @@
+"""Stateful hypothesis test of the money contracts.
+
+Random sequences of bond / unbond / withdraw / create / claim / commit /
+finalize / cancel / expire / dispute hooks (slash) / governance / time
+jumps run against the real contracts and a small model of them. Every
+call that the model allows must succeed and every call it forbids must
+revert; after every step the issue's four invariants are checked:
+
+1. each contract's token balance equals what it owes (bonded + unbonding
+   for the stake manager, escrowed payments for the registry);
+2. nobody ever withdraws locked stake or the stake of a pending task;
+3. a task pays out at most once and ends in exactly one terminal state;
+4. governance actions never change any balance.
+"""
+
+import brownie
+import pytest
+from brownie.test import strategy
+
+E18 = 10**18
+HOUR = 3_600
+DAY = 86_400
+OPEN, CLAIMED, COMMITTED, FINALIZED, CANCELLED, EXPIRED, REJECTED = range(1, 8)
+TERMINAL = {FINALIZED, CANCELLED, EXPIRED, REJECTED}
+# A call within this many seconds of a deadline is not judged by the model:
+# the node picks the block timestamp.
+MARGIN = 120
+
+
+class MoneyMachine:
+    st_actor = strategy("uint8", max_value=1)
+    st_task = strategy("uint8", max_value=7)
+    st_amount = strategy("uint256", min_value=1, max_value=300 * E18)
+    st_stake = strategy("uint256", min_value=100 * E18, max_value=200 * E18)
+    st_payment = strategy("uint256", min_value=1, max_value=1_000 * E18)
+    st_hours = strategy("uint16", min_value=1, max_value=60)
+    st_bps = strategy("uint16", max_value=10_000)
+    st_flag = strategy("bool")
+
+    def __init__(cls, accounts, token, parameters, stake_manager, registry):
+        cls.accounts = accounts
+        cls.token = token
+        cls.parameters = parameters
+        cls.stake_manager = stake_manager
+        cls.registry = registry
+        cls.governance = accounts[0]
+        cls.treasury = accounts[1]
+        cls.submitter = accounts[2]
+        cls.solvers = [accounts[3], accounts[4]]
+        cls.dispute_game = accounts[5]
+        cls.challenger = accounts[6]
+        cls.everyone = [accounts[i] for i in range(7)] + [stake_manager, registry]
+
+    def setup(self):
+        self.bonded = {s: self.stake_manager.bonded(s) for s in self.solvers}
+        self.locked = {s: 0 for s in self.solvers}
+        self.unbonding = {s: 0 for s in self.solvers}
+        self.release_at = {s: 0 for s in self.solvers}
+        self.tasks = {}
+        self.payouts = {}
+        self.withdrawn = {s: 0 for s in self.solvers}
+        # every run starts with two open tasks, so short runs reach settlement
+        self._create(500 * E18, 100 * E18)
+        self._create(300 * E18, 150 * E18)
+
+    # ---------------------------------------------------------- helpers --
+
+    def _now(self):
+        return brownie.chain.time()
+
+    def _near(self, deadline):
+        return abs(self._now() - deadline) <= MARGIN
+
+    def _task(self, index, *wanted):
+        """Mostly a task in a `wanted` status (so sequences make progress),
+        sometimes any task (so the wrong-phase reverts are exercised)."""
+        ids = sorted(self.tasks)
+        if not ids:
+            return None
+        preferred = [i for i in ids if self.tasks[i]["status"] in wanted]
+        if preferred and index < 6:
+            return self.tasks[preferred[index % len(preferred)]]
+        return self.tasks[ids[index % len(ids)]]
+
+    def _settle_payout(self, task, status):
+        assert task["status"] not in TERMINAL
+        task["status"] = status
+        self.payouts[task["id"]] = self.payouts.get(task["id"], 0) + 1
+
+    # ----------------------------------------------------------- staking --
+
+    def rule_bond(self, st_actor, st_amount):
+        solver = self.solvers[st_actor]
+        self.stake_manager.bond(st_amount, {"from": solver})
+        self.bonded[solver] += st_amount
+
+    def rule_request_unbond(self, st_actor, st_amount):
+        solver = self.solvers[st_actor]
+        free = self.bonded[solver] - self.locked[solver]
+        if st_amount <= free:
+            tx = self.stake_manager.request_unbond(st_amount, {"from": solver})
+            self.bonded[solver] -= st_amount
+            self.unbonding[solver] += st_amount
+            self.release_at[solver] = tx.timestamp + self.parameters.unbonding_delay()
+        else:
+            with brownie.reverts("stake_manager: insufficient free stake"):
+                self.stake_manager.request_unbond(st_amount, {"from": solver})
+
+    def rule_withdraw(self, st_actor):
+        solver = self.solvers[st_actor]
+        if self.unbonding[solver] == 0:
+            with brownie.reverts("stake_manager: nothing to withdraw"):
+                self.stake_manager.withdraw({"from": solver})
+            return
+        if self._near(self.release_at[solver]):
+            return
+        if self._now() > self.release_at[solver]:
+            tx = self.stake_manager.withdraw({"from": solver})
+            # invariant 2: only unbonded stake leaves, never locked stake
+            assert tx.return_value == self.unbonding[solver]
+            self.withdrawn[solver] += tx.return_value
+            self.unbonding[solver] = 0
+        else:
+            with brownie.reverts("stake_manager: unbonding delay not passed"):
+                self.stake_manager.withdraw({"from": solver})
+
+    # ------------------------------------------------------------- tasks --
+
+    def rule_create(self, st_payment, st_stake):
+        self._create(st_payment, st_stake)
+
+    def _create(self, st_payment, st_stake):
+        tx = self.registry.create_task(
+            "0x" + "11" * 32,
+            "0x" + "22" * 32,
+            "0x" + "33" * 32,
+            100,
+            10,
+            st_payment,
+            st_stake,
+            2 * DAY,
+            DAY,
+            {"from": self.submitter},
+        )
+        task_id = tx.return_value
+        self.tasks[task_id] = dict(
+            id=task_id,
+            status=OPEN,
+            payment=st_payment,
+            stake=st_stake,
+            solver=None,
+            fee=st_payment * self.parameters.verification_fee_bps() // 10_000,
+            claim_deadline=tx.timestamp + 2 * DAY,
+            solve_deadline=0,
+            challenge_deadline=0,
+            disputes=0,
+        )
+
+    def rule_cancel(self, st_task):
+        task = self._task(st_task, OPEN)
+        if task is None:
+            return
+        if task["status"] == OPEN:
+            self.registry.cancel_task(task["id"], {"from": self.submitter})
+            self._settle_payout(task, CANCELLED)
+        else:
+            with brownie.reverts("task_registry: task not open"):
+                self.registry.cancel_task(task["id"], {"from": self.submitter})
+
+    def rule_claim(self, st_task, st_actor):
+        task = self._task(st_task, OPEN)
+        if task is None or self._near(task["claim_deadline"]):
+            return
+        solver = self.solvers[st_actor]
+        free = self.bonded[solver] - self.locked[solver]
+        if task["status"] != OPEN:
+            reason = "task_registry: task not open"
+        elif self._now() > task["claim_deadline"]:
+            reason = "task_registry: claim deadline passed"
+        elif free < task["stake"]:
+            reason = "stake_manager: insufficient free stake"
+        else:
+            tx = self.registry.claim_task(task["id"], {"from": solver})
+            task.update(status=CLAIMED, solver=solver, solve_deadline=tx.timestamp + DAY)
+            self.locked[solver] += task["stake"]
+            return
+        with brownie.reverts(reason):
+            self.registry.claim_task(task["id"], {"from": solver})
+
+    def rule_commit(self, st_task):
+        task = self._task(st_task, CLAIMED)
+        if task is None or task["status"] != CLAIMED or self._near(task["solve_deadline"]):
+            return
+        args = (
+            task["id"],
+            "0x" + "44" * 32,
+            "0x" + "55" * 32,
+            "ipfs://run",
+            {"from": task["solver"]},
+        )
+        if self._now() > task["solve_deadline"]:
+            with brownie.reverts("task_registry: solve deadline passed"):
+                self.registry.commit_result(*args)
+        else:
+            tx = self.registry.commit_result(*args)
+            task.update(
+                status=COMMITTED,
+                challenge_deadline=tx.timestamp
+                + self.registry.get_task(task["id"]).dict()["challenge_window"],
+            )
+
+    def rule_finalize(self, st_task):
+        task = self._task(st_task, COMMITTED)
+        if task is None or self._near(task["challenge_deadline"]):
+            return
+        if task["status"] != COMMITTED:
+            reason = "task_registry: task not committed"
+        elif self._now() <= task["challenge_deadline"]:
+            reason = "task_registry: challenge window open"
+        elif task["disputes"] > 0:
+            reason = "task_registry: dispute open"
+        else:
+            self.registry.finalize(task["id"], {"from": self.challenger})
+            self._settle_payout(task, FINALIZED)
+            self.locked[task["solver"]] -= task["stake"]
+            return
+        with brownie.reverts(reason):
+            self.registry.finalize(task["id"], {"from": self.challenger})
+
+    def rule_expire(self, st_task):
+        task = self._task(st_task, CLAIMED)
+        if task is None or self._near(task["solve_deadline"]):
+            return
+        if task["status"] != CLAIMED:
+            reason = "task_registry: task not claimed"
+        elif self._now() <= task["solve_deadline"]:
+            reason = "task_registry: solve deadline not passed"
+        else:
+            self.registry.expire(task["id"], {"from": self.challenger})
+            self._settle_payout(task, EXPIRED)
+            slashed = task["stake"] * self.parameters.expiry_slash_bps() // 10_000
+            self._take_stake(task, slashed)
+            return
+        with brownie.reverts(reason):
+            self.registry.expire(task["id"], {"from": self.challenger})
+
+    def rule_advance(self, st_task, st_actor):
+        """Moves a task one step along its happy path (claim, commit, or
+        wait out the window and finalize), the common case made likely."""
+        task = self._task(st_task, OPEN, CLAIMED, COMMITTED)
+        if task is None:
+            return
+        if task["status"] == OPEN:
+            self.rule_claim(st_task, st_actor)
+        elif task["status"] == CLAIMED:
+            self.rule_commit(st_task)
+        elif task["status"] == COMMITTED and task["disputes"] == 0:
+            brownie.chain.sleep(max(0, task["challenge_deadline"] - self._now()) + 2 * MARGIN)
+            self.rule_finalize(st_task)
+
+    # ---------------------------------------------- dispute hooks (EOA game) --
+
+    def rule_open_dispute(self, st_task):
+        task = self._task(st_task, COMMITTED)
+        if task is None or task["status"] != COMMITTED or self._near(task["challenge_deadline"]):
+            return
+        if self._now() <= task["challenge_deadline"]:
+            self.registry.on_dispute_opened(
+                task["id"], self.challenger, {"from": self.dispute_game}
+            )
+            task["disputes"] += 1
+        else:
+            with brownie.reverts("task_registry: challenge window closed"):
+                self.registry.on_dispute_opened(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
+
+    def rule_close_dispute(self, st_task):
+        task = self._task(st_task, COMMITTED, REJECTED)
+        if task is None:
+            return
+        if task["disputes"] > 0:
+            self.registry.on_dispute_closed(task["id"], {"from": self.dispute_game})
+            task["disputes"] -= 1
+        else:
+            with brownie.reverts("task_registry: no open dispute"):
+                self.registry.on_dispute_closed(task["id"], {"from": self.dispute_game})
+
+    def rule_solver_lost(self, st_task):
+        task = self._task(st_task, COMMITTED)
+        if task is None:
+            return
+        if task["status"] == COMMITTED and task["disputes"] > 0:
+            self.registry.on_solver_lost(task["id"], self.challenger, {"from": self.dispute_game})
+            task["disputes"] -= 1
+            self._settle_payout(task, REJECTED)
+            self._take_stake(task, task["stake"])
+        elif task["status"] == COMMITTED:
+            with brownie.reverts("task_registry: no open dispute"):
+                self.registry.on_solver_lost(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
+        else:
+            with brownie.reverts("task_registry: task not committed"):
+                self.registry.on_solver_lost(
+                    task["id"], self.challenger, {"from": self.dispute_game}
+                )
+
+    def _take_stake(self, task, slashed):
+        solver = task["solver"]
+        self.locked[solver] -= task["stake"]
+        self.bonded[solver] -= slashed
+
+    # ------------------------------------------------- governance and time --
+
+    def rule_governance(self, st_bps, st_flag):
+        before = [self.token.balanceOf(a) for a in self.everyone]
+        stakes = [
+            (
+                self.stake_manager.bonded(s),
+                self.stake_manager.locked(s),
+                self.stake_manager.unbonding(s),
+            )
+            for s in self.solvers
+        ]
+        escrow = self.registry.total_escrowed()
+        if st_flag:
+            if self.parameters.paused():
+                self.parameters.unpause({"from": self.governance})
+            else:
+                self.parameters.pause({"from": self.governance})
+        else:
+            self.parameters.set_parameter("expiry_slash_bps", st_bps, {"from": self.governance})
+            self.parameters.set_parameter(
+                "slash_challenger_bps", st_bps // 2, {"from": self.governance}
+            )
+        # invariant 4: governance never moves a balance, a stake or an escrow
+        assert [self.token.balanceOf(a) for a in self.everyone] == before
+        assert stakes == [
+            (
+                self.stake_manager.bonded(s),
+                self.stake_manager.locked(s),
+                self.stake_manager.unbonding(s),
+            )
+            for s in self.solvers
+        ]
+        assert self.registry.total_escrowed() == escrow
+        if self.parameters.paused():
+            # keep the machine able to create tasks
+            self.parameters.unpause({"from": self.governance})
+
+    def rule_sleep(self, st_hours):
+        brownie.chain.sleep(st_hours * HOUR)
+
+    # -------------------------------------------------------- invariants --
+
+    def invariant_balances_match_debts(self):
+        sm, reg = self.stake_manager, self.registry
+        owed_stake = sum(self.bonded.values()) + sum(self.unbonding.values())
+        assert self.token.balanceOf(sm) == sm.total_bonded() + sm.total_unbonding() == owed_stake
+        escrow = sum(t["payment"] for t in self.tasks.values() if t["status"] not in TERMINAL)
+        assert self.token.balanceOf(reg) == reg.total_escrowed() == escrow
+
+    def invariant_locked_stake_stays(self):
+        for s in self.solvers:
+            pending = sum(
+                t["stake"]
+                for t in self.tasks.values()
+                if t["solver"] == s and t["status"] in (CLAIMED, COMMITTED)
+            )
+            assert self.stake_manager.locked(s) == self.locked[s] == pending
+            assert self.stake_manager.bonded(s) == self.bonded[s] >= pending
+            assert self.stake_manager.unbonding(s) == self.unbonding[s]
+
+    def invariant_one_terminal_state(self):
+        for task_id, task in self.tasks.items():
+            status = self.registry.task_status(task_id)
+            assert status == task["status"]
+            assert self.payouts.get(task_id, 0) == (1 if status in TERMINAL else 0)
+
+
+def _run(state_machine, accounts, token, parameters, stake_manager, registry, examples, steps):
+    for actor in (accounts[2], accounts[3], accounts[4]):
+        token.mint(actor, 10**9 * E18, {"from": actor})
+        token.approve(stake_manager, 2**256 - 1, {"from": actor})
+        token.approve(registry, 2**256 - 1, {"from": actor})
+    for solver in (accounts[3], accounts[4]):
+        stake_manager.bond(300 * E18, {"from": solver})
+    state_machine(
+        MoneyMachine,
+        accounts,
+        token,
+        parameters,
+        stake_manager,
+        registry,
+        settings={"max_examples": examples, "stateful_step_count": steps},
+    )
+
+
+def test_money_invariants(state_machine, accounts, token, parameters, stake_manager, registry):
+    _run(state_machine, accounts, token, parameters, stake_manager, registry, 15, 20)
+
+
+@pytest.mark.slow
+def test_money_invariants_long(state_machine, accounts, token, parameters, stake_manager, registry):
+    _run(state_machine, accounts, token, parameters, stake_manager, registry, 200, 50)
