@@ -1,5 +1,5 @@
 """Probability that a verifier detects `--skip-steps F`, over repeated draws of the
-agent's own skip selection (roles.faults.is_skipped) and step sampling
+agent's own skip selection (dispute.run.is_skipped) and step sampling
 (roles.sampling.sample_steps) with the verifier's replay rule (replay from the
 nearest checkpoint before each sampled step, compare every replayed step).
 Prints measured rates beside 1 - (1 - F)^s. No chain, no training: the
@@ -8,7 +8,7 @@ outcome depends only on which steps are faked and which are sampled."""
 import os
 import sys
 
-from offchain.roles.faults import is_skipped
+from offchain.dispute.run import is_skipped
 from offchain.roles.sampling import detection_probability, sample_steps
 
 T, S, RUNS = 40, 3, int(os.environ.get("RUNS", "2000"))

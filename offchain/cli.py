@@ -154,7 +154,7 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
 @click.pass_context
 def solve(ctx, fault, skip_steps, skip_seed, backend, exit_when_done) -> None:
     """Run the solver daemon: claim tasks, train, commit, collect payment."""
-    from .roles.faults import Fault
+    from .dispute.run import Fault
     from .roles.solve import Solver
 
     s = _settings(ctx)
@@ -204,14 +204,28 @@ def status(ctx, accounts) -> None:
 
 @cli.command()
 @click.option("--steps", type=int, default=40, show_default=True, help="Training steps of the demo task.")
-@click.option("--samples", type=int, default=3, show_default=True, help="Steps the verifier checks.")
-@click.option("--fault", default=None, help="Run the solver with this fault (see `solve --help`).")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Steps the verifier checks (default 3; every step with --fault, so the fault is caught).")
+@click.option("--fault", default=None, metavar="step=T,node=J,element=E",
+              help="Run the solver with this fault (see `solve --help`): the verifier disputes it.")
 @click.option("--skip-steps", type=float, default=0.0, help="Run the solver with --skip-steps.")
 def demo(steps, samples, fault, skip_steps) -> None:
     """Start Anvil, deploy, run store, solver and verifier, submit the digits task,
-    wait until it is finalised and print a summary. Leaves nothing running."""
+    wait until it is finalised (or, with a fault the verifier catches, until the
+    daemons have played the dispute to its end) and print a summary. Leaves
+    nothing running."""
     from .demo import run_demo
+    from .dispute.run import Fault
 
+    try:
+        if fault:
+            Fault.parse(fault)
+        if not 0.0 <= skip_steps <= 1.0:
+            raise ValueError(f"demo: --skip-steps must be in [0, 1], got {skip_steps}")
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if samples is None:
+        samples = steps if fault else 3
     try:
         run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps)
     except Exception as exc:  # noqa: BLE001

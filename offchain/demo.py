@@ -2,7 +2,7 @@
 end-to-end tests share.
 
 `LocalNetwork` starts Anvil on a free port (one block a second), deploys and
-wires the contracts with web3.py, funds the roles with the test token, serves
+wires the contracts with web3.py (the dispute game included), funds the roles with the test token, serves
 an artifact store, and starts role daemons as subprocesses (`python -m
 offchain ...`), each with its own key, state directory and store cache.
 Deadlines are real chain time; `warp` moves Anvil's clock forward (a local
@@ -32,7 +32,7 @@ from .config import Settings, load_settings
 from .state import StateDB
 from .store import HttpStore, LocalStore
 
-ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "treasury": 9}
+ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "challenger": 4, "treasury": 9}
 FUNDS = 1_000 * 10**18
 
 
@@ -55,7 +55,7 @@ class LocalNetwork:
         addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
                            self.workdir / "interfaces", self.workdir / "deployments")
         d = Deployer(self.anvil.url, self.keys[0])
-        for role in ("submitter", "solver", "verifier"):
+        for role in ("submitter", "solver", "verifier", "challenger"):
             d.call("TestToken", addrs["TestToken"], "mint", self.address(role), FUNDS)
         self.start_store()
         return self
@@ -166,6 +166,22 @@ def held_out_accuracy(net: LocalNetwork, tid: int) -> float:
     return accuracy(spec.compile(train), final.state, from_bits(test_x), np.asarray(test_y[0], np.int64))
 
 
+#: verifier phases after which a dispute it opened is over
+DISPUTE_ENDS = ("won", "lost", "missed")
+
+
+def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
+    """dispute-demo's last line for a dispute the daemons played (gas: open plus both sides' moves)."""
+    from .roles.disputes import dispute_gas, outcome_line
+
+    if dispute_id is None:
+        return "dispute: none opened"
+    vdb, sdb = net.db("verifier"), net.db("solver")
+    opened = next((a.data.get("gas_used", 0) for a in vdb.actions("open:")), 0)
+    gas = opened + dispute_gas(vdb, dispute_id) + dispute_gas(sdb, dispute_id)
+    return outcome_line(net.chain(), dispute_id, gas)
+
+
 def run_demo(steps: int = 40, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
              console: Console | None = None) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary."""
@@ -194,15 +210,26 @@ def run_demo(steps: int = 40, samples: int = 3, fault: str | None = None, skip_s
         phases["claim + train + commit"] = time.time() - t
         t = time.time()
         vdb = net.db("verifier")
-        net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged"), 600, "the verifier")
+        net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
+                 "the verifier")
         phases["verify"] = time.time() - t
-        vphase, vdata = vdb.task(tid)
+        vphase = vdb.task(tid)[0]
+        outcome = None
+        if vphase != "verified":
+            t = time.time()
+            console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
+            net.wait(lambda: vdb.task(tid)[0] in DISPUTE_ENDS, 900, "the end of the dispute")
+            phases["dispute"] = time.time() - t
+            vphase = vdb.task(tid)[0]
+            outcome = dispute_outcome(net, vdb.task(tid)[1].get("dispute"))
+            console.print(outcome, soft_wrap=True, highlight=False)
         task = get_task(chain, tid)
-        if vphase == "verified":
+        if task.status == COMMITTED:
             t = time.time()
             net.warp(task.challenge_window + 1)
             net.wait(lambda: get_task(chain, tid).status == FINALIZED, 120, "finalisation")
             phases["challenge window + finalize"] = time.time() - t
+        vdata = vdb.task(tid)[1]
         summary = {
             "task_id": tid, "steps": steps, "accuracy": held_out_accuracy(net, tid),
             "run_root": "0x" + get_task(chain, tid).run_root.hex(), "verifier": vphase,
@@ -210,7 +237,7 @@ def run_demo(steps: int = 40, samples: int = 3, fault: str | None = None, skip_s
             "status": get_task(chain, tid).status_name,
             "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
                     "verifier": gas_of(vdb)},
-            "phases": phases, "challenge": vdb.evidence(tid),
+            "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome,
         }
     summary["phases"]["total"] = time.time() - t_all
     _print_summary(console, summary)
@@ -228,6 +255,8 @@ def _print_summary(console: Console, s: dict) -> None:
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
         table.add_row("challenge", f"step {ev['step']}: mine 0x{ev['mine'][:16]}.. solver 0x{ev['theirs'][:16]}..")
+    if s.get("dispute"):
+        table.add_row("dispute", s["dispute"])
     for who, g in s["gas"].items():
         table.add_row(f"gas ({who})", f"{g:,}")
     for ph, sec in s["phases"].items():

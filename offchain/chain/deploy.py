@@ -1,7 +1,8 @@
 """Deploy the protocol with web3.py alone (no brownie): compile the Vyper
-sources with the vyper compiler, deploy token, Parameters, StakeManager and
-TaskRegistry, wire them, and write interfaces/<Name>.json and
-deployments/<network>.json where the agent's settings say. Used by the demo
+sources with the vyper compiler, deploy token, Parameters, StakeManager,
+TaskRegistry and (by default) the OneStepVerifier and DisputeGame, wire them,
+and write interfaces/<Name>.json and deployments/<network>.json where the
+agent's settings say. Used by the demo
 and the end-to-end tests on a fresh Anvil node."""
 
 from __future__ import annotations
@@ -83,12 +84,13 @@ class Deployer:
 
 def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: str | Path,
                deployments_dir: str | Path, network: str = "development",
-               parameters: dict[str, int] | None = None, dispute: bool = False) -> dict[str, str]:
+               parameters: dict[str, int] | None = None, dispute: bool = True) -> dict[str, str]:
     """Deploy and wire everything; write ABIs and addresses; return {name: address}.
 
     `parameters` are set through Parameters.set_parameter by the deployer
     (the governance owner right after deployment), e.g. shorter periods for a demo.
-    With `dispute`, the OneStepVerifier and the DisputeGame are deployed and wired too.
+    With `dispute` (the default), the OneStepVerifier and the DisputeGame are deployed and
+    wired too; without it, no one can challenge a result (a registry-only deployment).
     """
     d = Deployer(rpc_url, deployer_key)
     token = d.deploy("TestToken", "Test Token", "TT")

@@ -18,11 +18,14 @@ from pathlib import Path
 
 from eth_account import Account
 
+from ..chain import ChainClient
 from ..chain.anvil import Anvil, dev_keys
 from ..chain.deploy import deploy_all
+from ..config import Settings
 from ..runtime import dataset
 from ..runtime.compiler import MLPConfig, compile_mlp
-from .driver import Chain, DisputeDriver
+from ..state import StateDB
+from .driver import DisputeDriver, chain_now, game_view
 from .player import CHALLENGER, PHASE_DONE, REASON_NAMES, ROLE_NAMES, SOLVER, Player
 from .run import Fault, PartyRun
 
@@ -84,57 +87,64 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
     deployer, treasury, submitter, solver, challenger = keys[:5]
     addr = {k: Account.from_key(k).address for k in keys[:5]}
     with Anvil() as node, tempfile.TemporaryDirectory() as tmp:
-        addrs = deploy_all(node.url, deployer, addr[treasury], Path(tmp) / "interfaces", Path(tmp) / "deployments",
-                           dispute=True)
-        chain = Chain(node.url, addrs)
-        reg, sm, game = addrs["TaskRegistry"], addrs["StakeManager"], addrs["DisputeGame"]
+        deploy_all(node.url, deployer, addr[treasury], Path(tmp) / "interfaces", Path(tmp) / "deployments")
+        settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
+                            interfaces_dir=str(Path(tmp) / "interfaces"))
+        chain = {k: ChainClient(settings, k) for k in (deployer, submitter, solver, challenger)}
+        db = {k: StateDB(Path(tmp) / f"{name}.sqlite") for name, k in (("solver", solver),
+                                                                        ("challenger", challenger))}
+        reg, sm = (chain[deployer].contract(n).address for n in ("TaskRegistry", "StakeManager"))
+        game = chain[deployer].contract("DisputeGame").address
         for k in (submitter, solver, challenger):
-            chain.send(k, "TestToken", "mint", addr[k], 1_000 * TOKEN)
-        chain.send(submitter, "TestToken", "approve", reg, 10 * TOKEN)
-        r = chain.send(submitter, "TaskRegistry", "create_task", b"\x01" * 32, program.root(), data.root(),
-                       steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600)
-        task_id = chain.call("TaskRegistry", "task_count")
-        chain.send(solver, "TestToken", "approve", sm, 100 * TOKEN)
-        chain.send(solver, "StakeManager", "bond", 100 * TOKEN)
-        chain.send(solver, "TaskRegistry", "claim_task", task_id)
-        chain.send(solver, "TaskRegistry", "commit_result", task_id, solver_run.run_root, b"\x02" * 32, "local")
+            chain[deployer].transact("TestToken", "mint", addr[k], 1_000 * TOKEN)
+        chain[submitter].transact("TestToken", "approve", reg, 10 * TOKEN)
+        chain[submitter].transact("TaskRegistry", "create_task", b"\x01" * 32, program.root(), data.root(),
+                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600)
+        task_id = chain[submitter].call("TaskRegistry", "task_count")
+        chain[solver].transact("TestToken", "approve", sm, 100 * TOKEN)
+        chain[solver].transact("StakeManager", "bond", 100 * TOKEN)
+        chain[solver].transact("TaskRegistry", "claim_task", task_id)
+        chain[solver].transact("TaskRegistry", "commit_result", task_id, solver_run.run_root, b"\x02" * 32,
+                               "local")
         echo(f"task {task_id}: {steps} steps committed by the solver")
 
-        bond = chain.call("Parameters", "challenger_bond")
-        chain.send(challenger, "TestToken", "approve", game, bond)
+        bond = chain[challenger].call("Parameters", "challenger_bond")
+        chain[challenger].transact("TestToken", "approve", game, bond)
         c_player, s_player = Player(CHALLENGER, challenger_run), Player(SOLVER, solver_run)
-        r = chain.send(challenger, "DisputeGame", "open_dispute", *c_player.open_args(task_id))
+        r = chain[challenger].transact("DisputeGame", "open_dispute", *c_player.open_args(task_id))
         gas_open = int(r["gasUsed"])
-        dispute_id = chain.call("DisputeGame", "dispute_count")
+        dispute_id = chain[challenger].call("DisputeGame", "dispute_count")
         echo(f"dispute {dispute_id} opened (gas {gas_open})")
 
         def drivers():
-            return (DisputeDriver(chain, solver, s_player, dispute_id, Path(tmp) / "solver.sqlite",
+            return (DisputeDriver(chain[solver], db[solver], s_player, dispute_id,
                                   stall_after=2 if stall == "solver" else None),
-                    DisputeDriver(chain, challenger, c_player, dispute_id, Path(tmp) / "challenger.sqlite",
+                    DisputeDriver(chain[challenger], db[challenger], c_player, dispute_id,
                                   stall_after=2 if stall == "challenger" else None))
 
         sd, cd = drivers()
         sent = 0
-        while chain.game(dispute_id).phase != PHASE_DONE:
+        while game_view(chain[deployer], dispute_id).phase != PHASE_DONE:
             acted = False
             for d in (sd, cd):
-                if chain.game(dispute_id).phase != PHASE_DONE and d.step():
+                if game_view(chain[deployer], dispute_id).phase != PHASE_DONE and d.step():
                     acted, sent = True, sent + 1
-                    g = chain.game(dispute_id)
+                    g = game_view(chain[deployer], dispute_id)
                     echo(f"  {ROLE_NAMES[d.player.role]:>10} moved: phase={g.phase} height={g.height} "
                          f"moves={g.moves}")
                     if restart_after is not None and sent == restart_after:
                         echo("  (drivers restarted)")
                         sd, cd = drivers()
             if not acted:  # both wait: the party to move stalls; let its deadline pass
-                g = chain.game(dispute_id)
-                chain.advance(g.deadline - chain.now() + 1)
-        g = chain.game(dispute_id)
-        balances = {name: chain.call("TestToken", "balanceOf", addr[k])
+                g = game_view(chain[deployer], dispute_id)
+                node.rpc("evm_increaseTime", hex(g.deadline - chain_now(chain[deployer]) + 1))
+                node.mine(1)
+        g = game_view(chain[deployer], dispute_id)
+        call = chain[deployer].call
+        balances = {name: call("TestToken", "balanceOf", addr[k])
                     for name, k in (("submitter", submitter), ("solver", solver),
                                     ("challenger", challenger), ("treasury", treasury))}
-        balances["solver_bonded"] = chain.call("StakeManager", "bonded", addr[solver])
+        balances["solver_bonded"] = call("StakeManager", "bonded", addr[solver])
         res = DemoResult(ROLE_NAMES[g.winner], REASON_NAMES[g.reason], g.moves,
                          gas_open + sd.gas + cd.gas, g.t, g.j, g.e, g.m, sd.gas, cd.gas, gas_open,
                          max(sd.one_step_gas, cd.one_step_gas), balances)

@@ -1,123 +1,103 @@
-"""Plays one side of a dispute against the DisputeGame contract.
+"""Plays one side of a dispute against the DisputeGame contract, from the chain client
+of the party's account and its SQLite state.
 
-`Chain` is a small web3 wrapper (local signing, revert reasons, block time).
 `DisputeDriver.step()` reads the game, asks the pure `Player` for a move and
-sends it; it claims a timeout when the other side stalls. Progress (moves,
-gas) is recorded in the role's SQLite state, so a driver rebuilt after a
-restart carries on: the game itself lives on chain, and the player
-recomputes every reveal from its run.
+sends it through `send_once`, keyed by the dispute, the function and the
+game's move counter: a driver rebuilt after a crash (even `kill -9` between
+signing and the receipt) finds the transaction it already sent and never
+sends a move twice. The game itself lives on chain and the player recomputes
+every reveal from its run, so nothing else needs to be saved. Gas per move
+is read back from the recorded actions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+import logging
 
-from eth_account import Account
-from web3 import HTTPProvider, Web3
-from web3.exceptions import ContractLogicError
-
-from ..chain.deploy import compile_contract
+from ..chain import ChainClient, TxFailed, send_once
 from ..state import StateDB
-from .player import PHASE_DONE, GameView, Move, Player
+from .player import PHASE_DONE, ROLE_NAMES, GameView, Move, Player
+
+log = logging.getLogger("offchain.dispute")
 
 
-class MoveFailed(RuntimeError):
-    """A transaction reverted; the message is the contract's reason."""
+def game_view(chain: ChainClient, dispute_id: int) -> GameView:
+    """DisputeGame.game(dispute_id) as a GameView."""
+    return GameView.from_tuple(chain.call("DisputeGame", "game", dispute_id))
 
 
-@dataclass
-class Chain:
-    """web3 on one RPC URL with the deployed addresses {name: address}."""
-
-    url: str
-    addresses: dict[str, str]
-    w3: Web3 = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 60}))
-
-    def contract(self, name: str):
-        return self.w3.eth.contract(address=self.addresses[name], abi=compile_contract(name)["abi"])
-
-    def call(self, name: str, fn: str, *args):
-        return getattr(self.contract(name).functions, fn)(*args).call()
-
-    def send(self, key: str, name: str, fn: str, *args) -> dict:
-        """Sign and send name.fn(*args) from `key`; return the receipt; MoveFailed on revert."""
-        acct = Account.from_key(key)
-        f = getattr(self.contract(name).functions, fn)(*args)
-        try:
-            gas = f.estimate_gas({"from": acct.address})
-        except ContractLogicError as exc:
-            raise MoveFailed(f"{name}.{fn}: {exc.message or exc}") from None
-        tx = f.build_transaction({"from": acct.address, "gas": gas + 50_000,
-                                  "nonce": self.w3.eth.get_transaction_count(acct.address, "pending"),
-                                  "gasPrice": self.w3.eth.gas_price, "chainId": self.w3.eth.chain_id})
-        h = self.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
-        r = self.w3.eth.wait_for_transaction_receipt(h, timeout=120)
-        if r["status"] != 1:
-            raise MoveFailed(f"{name}.{fn}: reverted")
-        return r
-
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
-    def advance(self, seconds: int) -> None:
-        """Anvil only: move time forward and mine a block."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])
-        self.w3.provider.make_request("evm_mine", [])
-
-    def game(self, dispute_id: int) -> GameView:
-        return GameView.from_tuple(self.call("DisputeGame", "game", dispute_id))
+def chain_now(chain: ChainClient) -> int:
+    """Timestamp of the latest block (the contract's clock)."""
+    return int(chain.block("latest")["timestamp"])
 
 
 class DisputeDriver:
     """One party in one dispute: moves before deadlines, claims timeouts, survives restarts."""
 
-    def __init__(self, chain: Chain, key: str, player: Player, dispute_id: int,
-                 state_path: str | Path | None = None, stall_after: int | None = None):
-        self.chain, self.key, self.player, self.dispute_id = chain, key, player, dispute_id
+    def __init__(self, chain: ChainClient, db: StateDB, player: Player, dispute_id: int,
+                 stall_after: int | None = None):
+        self.chain, self.db, self.player, self.dispute_id = chain, db, player, dispute_id
         self.stall_after = stall_after
-        self.state = StateDB(state_path) if state_path is not None else None
-        self._key = f"dispute:{dispute_id}:{player.role}"
-        rec = (self.state.get(self._key) if self.state is not None else None) or {}
-        self.moves: int = rec.get("moves", 0)
-        self.gas: int = rec.get("gas", 0)
-        self.one_step_gas: int = rec.get("one_step_gas", 0)
+        self.prefix = f"dispute:{dispute_id}:"
 
-    def _save(self) -> None:
-        if self.state is not None:
-            self.state.put(self._key, {"moves": self.moves, "gas": self.gas,
-                                       "one_step_gas": self.one_step_gas})
+    # --- what this party has sent (from its recorded actions) -------------------
+
+    def _moves(self):
+        return [a for a in self.db.actions(self.prefix) if a.status == "done" and "gas_used" in a.data]
+
+    @property
+    def moves(self) -> int:
+        return len(self._moves())
+
+    @property
+    def gas(self) -> int:
+        return sum(a.data["gas_used"] for a in self._moves())
+
+    @property
+    def one_step_gas(self) -> int:
+        return sum(a.data["gas_used"] for a in self._moves() if a.key.split(":")[2] == "one_step")
 
     @property
     def stalled(self) -> bool:
         return self.stall_after is not None and self.moves >= self.stall_after
 
-    def done(self) -> bool:
-        return self.chain.game(self.dispute_id).phase == PHASE_DONE
+    # --- playing --------------------------------------------------------------
 
-    def next_move(self) -> Move | None:
+    def game(self) -> GameView:
+        return game_view(self.chain, self.dispute_id)
+
+    def done(self) -> bool:
+        return self.game().phase == PHASE_DONE
+
+    def next_move(self, g: GameView | None = None) -> Move | None:
         if self.stalled:
             return None
-        return self.player.move(self.dispute_id, self.chain.game(self.dispute_id), self.chain.now())
+        g = g or self.game()
+        return self.player.move(self.dispute_id, g, chain_now(self.chain))
 
     def step(self) -> bool:
-        """Make one move if one is due; True when a transaction landed."""
-        mv = self.next_move()
+        """Make one move if one is due; True when a transaction of ours landed."""
+        g = self.game()
+        mv = self.next_move(g)
         if mv is None:
             return False
+        key = f"{self.prefix}{mv.fn}:{g.moves}"
+
+        def landed() -> bool:  # the game went on past the state this move answers
+            now = self.game()
+            return now.moves != g.moves or now.phase != g.phase or now.mover != g.mover
+
+        before = self.db.action(key)
         try:
-            r = self.chain.send(self.key, "DisputeGame", mv.fn, *mv.args)
-        except MoveFailed:
-            # the other side may have ended the phase first (one step, timeout): re-read next time
-            if mv.fn in ("one_step", "timeout") and self.done():
+            send_once(self.chain, self.db, key, "DisputeGame", mv.fn, *mv.args, landed=landed)
+        except TxFailed:
+            # the other side may have ended the game first (one step, timeout): re-read next time
+            if self.done():
                 return False
             raise
-        self.moves += 1
-        self.gas += int(r["gasUsed"])
-        if mv.fn == "one_step":
-            self.one_step_gas = int(r["gasUsed"])
-        self._save()
-        return True
+        act = self.db.action(key)
+        sent = "gas_used" in act.data and (before is None or "gas_used" not in before.data)
+        if sent:
+            log.info("dispute %d: %s %s (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role], mv.fn,
+                     act.data["gas_used"])
+        return sent

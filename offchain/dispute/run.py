@@ -1,18 +1,28 @@
-"""A party's view of a training run: every step root, node output and micro-trace it claims.
+"""A party's view of a training run: every step root, node output and micro-trace it claims,
+and the one fault mechanism of the project (`Fault`, `Skip`, `step_outputs`).
 
-`PartyRun` trains a program from step 0 to T (keeping the state after every
-step in memory), and can recompute the node outputs of any step. With a
-`Fault(t, j, e)` it is the faulty solver of the demo: after node j of step t
-is computed, the lowest mantissa bit of element e is flipped and the run
-carries on from the faulty value (the later nodes of step t are recomputed
-element by element with `micro`, the later steps by the executor).
+`step_outputs` computes one step as a party does: honestly, faked (`Skip`:
+no work, the state slots copied from the previous step, every other node
+output zero) or with a `Fault(t, j, e)`: after node j of step t is
+computed, the lowest mantissa bit of element e is flipped and the later
+nodes of step t are recomputed element by element with `micro` from the
+faulty value (the later steps carry on from the resulting state). The
+solver daemon trains with it and `PartyRun` replays with it, so a faulty
+solver defends exactly the run it committed.
+
+`PartyRun` holds the step roots of steps 0..T and the states after some
+steps (every step by default, every k-th for a long run, or the solver's
+published checkpoints); any other step's outputs are recomputed on demand
+from the nearest kept state, and checked against the step root.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+from eth_hash.auto import keccak
 
 from ..commit import merkle
 from ..commit.roots import node_roots, run_root
@@ -20,6 +30,9 @@ from ..commit.tensor import tensor_levels
 from ..commit.trace import StepView, micro_trace
 from ..runtime.executor import run_step, state_after
 from ..runtime.program import Program
+
+#: steps whose outputs a PartyRun keeps recomputed (the Player reads t and t-1)
+OUTPUT_CACHE = 3
 
 
 @dataclass(frozen=True)
@@ -32,66 +45,163 @@ class Fault:
 
     @classmethod
     def parse(cls, text: str) -> Fault:
-        """From `step=T,node=J,element=E`."""
-        try:
-            kv = dict(part.split("=", 1) for part in text.split(","))
-            return cls(int(kv["step"]), int(kv["node"]), int(kv["element"]))
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"dispute: bad fault {text!r} (expected step=T,node=J,element=E)") from exc
+        """From `step=T,node=J,element=E` (ValueError with one line on bad input)."""
+        m = re.fullmatch(r"\s*step=(\d+)\s*,\s*node=(\d+)\s*,\s*element=(\d+)\s*", text or "")
+        if not m:
+            raise ValueError(f"dispute: bad fault {text!r} (expected step=T,node=J,element=E)")
+        return cls(int(m[1]), int(m[2]), int(m[3]))
+
+    def check(self, program: Program, steps: int) -> None:
+        """ValueError unless (t, j, e) names an element of a run of `steps` steps."""
+        if not 0 <= self.t <= steps:
+            raise ValueError(f"dispute: fault step {self.t} outside 0..{steps}")
+        nodes = program.nodes(self.t)
+        if not 0 <= self.j < len(nodes):
+            raise ValueError(f"dispute: fault node {self.j} outside 0..{len(nodes) - 1}")
+        if not 0 <= self.e < nodes[self.j].size:
+            raise ValueError(f"dispute: fault element {self.e} outside 0..{nodes[self.j].size - 1}")
+
+    def text(self) -> str:
+        return f"step={self.t},node={self.j},element={self.e}"
+
+
+def is_skipped(fraction: float, seed: int, task_id: int, t: int) -> bool:
+    """Whether step t is faked under `--skip-steps fraction` (never step 0)."""
+    if fraction <= 0 or t == 0:
+        return False
+    h = int.from_bytes(keccak(b"skip" + seed.to_bytes(32, "big") + task_id.to_bytes(32, "big")
+                              + t.to_bytes(32, "big")), "big")
+    return h < int(fraction * 2**256)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """`--skip-steps F --skip-seed S` for one task: which steps t >= 1 are faked."""
+
+    fraction: float
+    seed: int = 0
+    task_id: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError(f"dispute: skip fraction must be in [0, 1], got {self.fraction}")
+
+    def covers(self, t: int) -> bool:
+        return is_skipped(self.fraction, self.seed, self.task_id, t)
+
+
+def faked_step(program: Program, t: int, state: list[np.ndarray]) -> list[np.ndarray]:
+    """Outputs of a faked step: the state slots copied, every other node output zero."""
+    outs = [np.zeros((n.rows, n.cols), dtype=np.uint32) for n in program.nodes(t)]
+    for s, arr in enumerate(state):
+        j = program.state_node(t, s)
+        outs[j] = np.array(arr, dtype=np.uint32).reshape(outs[j].shape)
+    return outs
+
+
+def _prev_view(program: Program, t: int, state: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Step t-1's outputs as far as step t reads them (its state nodes; the rest is empty)."""
+    if t == 0:
+        return None
+    prev = [np.zeros(0, dtype=np.uint32) for _ in program.nodes(t - 1)]
+    for s, arr in enumerate(state):
+        prev[program.state_node(t - 1, s)] = arr
+    return prev
+
+
+def step_outputs(program: Program, t: int, state: list[np.ndarray], data: np.ndarray,
+                 backend: str = "reference", fault: Fault | None = None,
+                 skip: Skip | None = None) -> list[np.ndarray]:
+    """uint32 outputs of every node of step t from the state after t-1, as this party computes them."""
+    if skip is not None and skip.covers(t):
+        return faked_step(program, t, state)
+    outs = [np.array(o, dtype=np.uint32) for o in run_step(program, t, state, data, backend)]
+    if fault is not None and fault.t == t:
+        outs[fault.j].reshape(-1)[fault.e] ^= 1  # the lowest mantissa bit
+        prev = _prev_view(program, t, state)
+        nodes = program.nodes(t)
+        for j in range(fault.j + 1, len(nodes)):  # carry on from the faulty value
+            view = StepView(program, t, outs, prev, data)
+            flat = np.array([micro_trace(view, j, e)[-1] for e in range(nodes[j].size)], dtype=np.uint32)
+            outs[j] = flat.reshape(outs[j].shape)
+    return outs
 
 
 class PartyRun:
     """All the commitments of one party's run of `program` for `steps` steps."""
 
     def __init__(self, program: Program, data: np.ndarray, steps: int, backend: str = "reference",
-                 fault: Fault | None = None, base: PartyRun | None = None):
-        """Train (or reuse `base`, an identical run without fault, up to the fault's step)."""
-        self.program, self.data, self.steps, self.backend, self.fault = program, data, steps, backend, fault
+                 fault: Fault | None = None, base: PartyRun | None = None, skip: Skip | None = None,
+                 keep_every: int = 1, _trained: bool = True):
+        """Train steps 0..T keeping the state after every `keep_every`-th step (or reuse
+        `base`, the same run without fault or skip, up to the fault's step)."""
+        if keep_every < 1:
+            raise ValueError("dispute: keep_every must be at least 1")
+        self.program, self.data, self.steps, self.backend = program, data, steps, backend
+        self.fault, self.skip, self.keep_every = fault, skip, keep_every
         if fault is not None:
-            self._check_fault(fault)
-        self._states: list[list[np.ndarray]] = []
+            fault.check(program, steps)
+        self._states: dict[int, list[np.ndarray]] = {}
+        self._cache: dict[int, list[np.ndarray]] = {}
         self.step_roots: list[bytes] = []
-        start = 0
-        if base is not None and fault is not None:
+        if not _trained:
+            return
+        start, state = 0, []
+        if base is not None and fault is not None and skip is None and fault.t > 0:
             start = fault.t
-            self._states = list(base._states[:start])
+            state = base.state(start - 1)
+            self._states = {k: v for k, v in base._states.items() if k < start and k % keep_every == 0}
+            self._states[start - 1] = state
             self.step_roots = list(base.step_roots[:start])
         for t in range(start, steps + 1):
-            outs = self.outputs(t)
-            self._states.append(state_after(program, t, outs))
+            outs = step_outputs(program, t, state, data, backend, fault, skip)
+            state = state_after(program, t, outs)
+            if t % keep_every == 0:
+                self._states[t] = state
             self.step_roots.append(merkle.root(node_roots(outs)))
         self.run_root = run_root(self.step_roots)
-        self._cache: dict[int, list[np.ndarray]] = {}
 
-    def _check_fault(self, f: Fault) -> None:
-        if not 0 <= f.t <= self.steps:
-            raise ValueError(f"dispute: fault step {f.t} outside 0..{self.steps}")
-        nodes = self.program.nodes(f.t)
-        if not 0 <= f.j < len(nodes):
-            raise ValueError(f"dispute: fault node {f.j} outside 0..{len(nodes) - 1}")
-        if not 0 <= f.e < nodes[f.j].size:
-            raise ValueError(f"dispute: fault element {f.e} outside 0..{nodes[f.j].size - 1}")
+    @classmethod
+    def from_states(cls, program: Program, data: np.ndarray, step_roots: list[bytes],
+                    states: dict[int, list[np.ndarray]], backend: str = "reference",
+                    fault: Fault | None = None, skip: Skip | None = None) -> PartyRun:
+        """A run already computed (a solver's, from its checkpoints): its committed step roots
+        S_0..S_T and the states after some steps; nothing is trained now."""
+        if not step_roots:
+            raise ValueError("dispute: a run has at least step 0")
+        run = cls(program, data, len(step_roots) - 1, backend, fault, skip=skip, _trained=False)
+        run.step_roots = list(step_roots)
+        run._states = {int(k): [np.asarray(a, dtype=np.uint32) for a in v] for k, v in states.items()}
+        run.run_root = run_root(run.step_roots)
+        return run
 
-    def outputs(self, t: int) -> list[np.ndarray]:
-        """uint32 outputs of every node of step t, as this party computes them."""
-        cache = getattr(self, "_cache", None)
-        if cache is not None and t in cache:
-            return cache[t]
-        state = self._states[t - 1] if t > 0 else []
-        outs = [np.array(o, dtype=np.uint32) for o in run_step(self.program, t, state, self.data, self.backend)]
-        f = self.fault
-        if f is not None and f.t == t:
-            outs[f.j].reshape(-1)[f.e] ^= 1  # lowest mantissa bit
-            prev = self.outputs(t - 1) if t > 0 else None
-            nodes = self.program.nodes(t)
-            for j in range(f.j + 1, len(nodes)):  # carry on from the faulty value
-                view = StepView(self.program, t, outs, prev, self.data)
-                flat = np.array([micro_trace(view, j, e)[-1] for e in range(nodes[j].size)], dtype=np.uint32)
-                outs[j] = flat.reshape(outs[j].shape)
-        if cache is not None:
-            if len(cache) >= 3:
-                cache.pop(next(iter(cache)))
-            cache[t] = outs
+    def state(self, t: int) -> list[np.ndarray]:
+        """The state after step t (replayed from the nearest kept state at or before t)."""
+        if t in self._states:
+            return self._states[t]
+        kept = [k for k in self._states if k < t]
+        if not kept:
+            k, state = -1, []
+        else:
+            k = max(kept)
+            state = self._states[k]
+        for u in range(k + 1, t + 1):
+            state = state_after(self.program, u, self.outputs(u, state))
+        return state
+
+    def outputs(self, t: int, state: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """uint32 outputs of every node of step t, as this party computes them (checked
+        against its step root S_t)."""
+        if t in self._cache:
+            return self._cache[t]
+        if state is None:
+            state = self.state(t - 1) if t > 0 else []
+        outs = step_outputs(self.program, t, state, self.data, self.backend, self.fault, self.skip)
+        if t < len(self.step_roots) and merkle.root(node_roots(outs)) != self.step_roots[t]:
+            raise ValueError(f"dispute: step {t} recomputed does not match this party's step root")
+        if len(self._cache) >= OUTPUT_CACHE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[t] = outs
         return outs
 
     def node_roots(self, t: int) -> list[bytes]:
@@ -99,7 +209,8 @@ class PartyRun:
 
     def view(self, t: int) -> StepView:
         """What a micro-trace of step t reads (outputs of t and t-1, the dataset)."""
-        return StepView(self.program, t, self.outputs(t), self.outputs(t - 1) if t > 0 else None, self.data)
+        prev = self.outputs(t - 1) if t > 0 else None
+        return StepView(self.program, t, self.outputs(t), prev, self.data)
 
     def trace(self, t: int, j: int, e: int) -> list[int]:
         """s_0..s_K of element e of node j at step t; s_K is this party's claimed value."""

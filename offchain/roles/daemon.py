@@ -17,22 +17,35 @@ from ..store import open_store
 log = logging.getLogger("offchain.roles")
 
 TERMINAL = {"finalized", "cancelled", "expired", "rejected", "refused", "lost", "verified",
-            "challenged", "done"}
+            "won", "missed", "done"}
 
 
 class Daemon:
-    """Subclasses set `role`, `events`, and implement `on_event` and `advance`."""
+    """Subclasses set `role`, `events` (event names, of the TaskRegistry or, when
+    `watch_disputes` and it is deployed, the DisputeGame) and implement `on_event`
+    and `advance`."""
 
     role = "daemon"
     events: tuple[str, ...] = ()
+    watch_disputes = False
 
     def __init__(self, settings: Settings, chain: ChainClient | None = None):
         self.settings = settings
         self.chain = chain or ChainClient(settings)
         self.db = StateDB(Path(settings.state_dir) / f"{self.role}.db")
         self.store = open_store(settings)
-        self.cursor = EventCursor(self.chain, self.db, self.role, ["TaskRegistry"])
+        self._cursor: EventCursor | None = None
         self._stop = False
+
+    @property
+    def cursor(self) -> EventCursor:
+        """The event cursor (built on first use: the deployment must exist by then)."""
+        if self._cursor is None:
+            contracts = ["TaskRegistry"]
+            if self.watch_disputes and "DisputeGame" in self.chain.deployment:
+                contracts.append("DisputeGame")
+            self._cursor = EventCursor(self.chain, self.db, self.role, contracts)
+        return self._cursor
 
     def on_event(self, ev) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

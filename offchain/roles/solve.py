@@ -1,10 +1,17 @@
 """The solver daemon: watch for tasks, rebuild and check each one, claim, train
 with progress and checkpoints, publish the manifest, commit the run root before
-the deadline, and collect the payment after the challenge window.
+the deadline, defend every dispute opened against the result, and collect the
+payment after the challenge window once no dispute is open.
+
+A dispute is defended with the dispute `Player` over the solver's own run,
+rebuilt from its published checkpoints with the deviation it trained with
+(`--fault`, `--skip-steps`, recorded per task), so a faulty solver defends its
+faulty run consistently with its commitment and an honest one defends the
+truth. A lost dispute ends the task (phase `rejected`).
 
 Every on-chain action goes through `send_once`, and training resumes from the
 last published checkpoint, so a solver killed at any point (kill -9) and
-restarted finishes the task without a second claim or commit.
+restarted finishes the task, or the dispute, without repeating a transaction.
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ import numpy as np
 
 from ..chain import send_once
 from ..commit import merkle, roots
+from ..dispute.player import SOLVER
+from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..runtime import executor
 from ..store import StoreError
 from .daemon import Daemon
-from .faults import Fault, faked_step, faulty_step, is_skipped
+from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
 from .task import Checkpoint, Manifest, TaskSpec, data_root
 
@@ -28,7 +37,8 @@ log = logging.getLogger("offchain.solve")
 
 class Solver(Daemon):
     role = "solve"
-    events = ("TaskCreated",)
+    events = ("TaskCreated", "DisputeOpened")
+    watch_disputes = True
 
     def __init__(self, settings, chain=None, fault: Fault | None = None, skip_steps: float = 0.0,
                  skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0):
@@ -38,10 +48,19 @@ class Solver(Daemon):
         self.fault, self.skip, self.skip_seed = fault, skip_steps, skip_seed
         self.backend = backend
         self.max_tasks = max_tasks  # 0: no limit
+        self.desk = DisputeDesk(self.chain, self.db, SOLVER, self._own_run)
 
     # --- events -------------------------------------------------------------
     def on_event(self, ev) -> None:
         tid = int(ev.args["task_id"])
+        if ev.contract == "DisputeGame":
+            if self.db.task(tid) is not None and ev.args.get("dispute_id") is not None:
+                log.warning("solve: task=%d dispute %d opened by %s", tid, ev.args["dispute_id"],
+                            ev.args["challenger"])
+                self.desk.track(tid, int(ev.args["dispute_id"]))
+            return
+        if ev.event != "TaskCreated":
+            return
         if self.db.task(tid) is None:
             self.db.set_task(tid, "seen", block=ev.block)
             log.info("solve: task=%d seen", tid)
@@ -56,7 +75,8 @@ class Solver(Daemon):
         elif phase == "claimed":
             self._train_and_commit(tid, task)
         elif phase == "committed":
-            self._collect(tid, task)
+            self._defend(tid)
+            self._collect(tid, get_task(self.chain, tid))
 
     def _check(self, tid: int, task) -> None:
         if task.status != OPEN:
@@ -144,16 +164,12 @@ class Solver(Daemon):
             ckpts = {int(k): v for k, v in prog["checkpoints"].items()}
             log.info("solve: task=%d resuming after step %d", tid, ck.step)
         T, k = spec.steps, spec.checkpoint_interval
-        if self.fault:
-            self.fault.check(program, T)
+        fault, skip = self._deviation(tid, prog)
+        if fault:
+            fault.check(program, T)
         started = time.time()
         for t in range(t0, T + 1):
-            if is_skipped(self.skip, self.skip_seed, tid, t):
-                outputs = faked_step(program, t, state)
-            elif self.fault and self.fault.step == t:
-                outputs = faulty_step(program, t, state, train, self.fault)
-            else:
-                outputs = executor.run_step(program, t, state, train, self.backend)
+            outputs = step_outputs(program, t, state, train, self.backend, fault, skip)
             node_roots = roots.node_roots(outputs)
             step_roots.append(merkle.root(node_roots))
             state = executor.state_after(program, t, outputs)
@@ -161,10 +177,39 @@ class Solver(Daemon):
                 addr = self.store.put(Checkpoint(t, state, node_roots).to_bytes())
                 ckpts[t] = addr
                 self.db.put(key, {"checkpoint": addr, "roots": [r.hex() for r in step_roots],
-                                  "checkpoints": {str(c): a for c, a in ckpts.items()}})
+                                  "checkpoints": {str(c): a for c, a in ckpts.items()},
+                                  "fault": fault and [fault.t, fault.j, fault.e],
+                                  "skip": skip and [skip.fraction, skip.seed]})
                 rate = (t - t0 + 1) / max(time.time() - started, 1e-9)
                 log.info("solve: task=%d step %d/%d (%.1f steps/s)", tid, t, T, rate)
         return Manifest(tid, step_roots, ckpts, ckpts[T])
+
+    def _deviation(self, tid: int, prog: dict | None) -> tuple[Fault | None, Skip | None]:
+        """The fault and skip a task is (or was) trained with: recorded once training began."""
+        if prog is not None and "fault" in prog:
+            f, sk = prog["fault"], prog["skip"]
+            return (Fault(*f) if f else None), (Skip(sk[0], sk[1], tid) if sk else None)
+        return self.fault, (Skip(self.skip, self.skip_seed, tid) if self.skip > 0 else None)
+
+    # --- disputes ------------------------------------------------------------------
+    def _own_run(self, tid: int) -> PartyRun:
+        """This solver's committed run, rebuilt from its checkpoints (nothing retrained now)."""
+        prog = self.db.get(f"train:{tid}")
+        if prog is None:
+            raise ValueError(f"solve: task={tid}: no training record to defend a dispute with")
+        spec = TaskSpec.from_bytes(self.store.get(get_task(self.chain, tid).spec_hash))
+        train = self._train_matrix(spec)
+        states = {int(c): Checkpoint.from_bytes(self.store.get(a)).state for c, a in prog["checkpoints"].items()}
+        fault, skip = self._deviation(tid, prog)
+        return PartyRun.from_states(spec.compile(train), train, [bytes.fromhex(r) for r in prog["roots"]],
+                                    states, self.backend, fault, skip)
+
+    def _defend(self, tid: int) -> None:
+        for did, winner in self.desk.play(tid).items():
+            if winner == "solver":
+                log.info("solve: task=%d dispute %d won", tid, did)
+            else:
+                log.warning("solve: task=%d dispute %d lost (%s)", tid, did, winner)
 
     def _collect(self, tid: int, task) -> None:
         if task.status == FINALIZED:
@@ -172,6 +217,8 @@ class Solver(Daemon):
             log.info("solve: task=%d finalized", tid)
         elif task.status in (REJECTED, EXPIRED):
             self.db.set_task(tid, "rejected" if task.status == REJECTED else "expired")
+            log.warning("solve: task=%d %s", tid, "rejected: a dispute was lost, stake slashed"
+                        if task.status == REJECTED else "expired")
         elif task.status == COMMITTED and task.open_disputes == 0 and now(self.chain) > task.challenge_deadline:
             r = send_once(self.chain, self.db, f"finalize:{tid}", "TaskRegistry", "finalize", tid,
                           landed=lambda: get_task(self.chain, tid).status == FINALIZED)

@@ -4,7 +4,7 @@ problems, and a solver killed mid-training."""
 
 import pytest
 
-from offchain.roles.faults import is_skipped
+from offchain.dispute.run import is_skipped
 from offchain.roles.registry import CANCELLED, COMMITTED, FINALIZED, OPEN, get_task
 from offchain.roles.submit import Submitter, TaskTerms, build_spec
 from offchain.store import LocalStore
@@ -23,6 +23,11 @@ def submit(net, steps=10, interval=10, program_root=None, seed=1):
 
 def verifier_phase(net, tid):
     return (net.db("verifier").task(tid) or ("", {}))[0]
+
+
+def challenged(net, tid):
+    """The verifier found a mismatch (it then opens and plays a dispute: test_daemon_dispute.py)."""
+    return verifier_phase(net, tid) in ("challenged", "disputing")
 
 
 def bal(chain, who):
@@ -56,7 +61,7 @@ def test_fault_at_sampled_step_is_challenged(net):
     net.spawn("solver-fault", "solve", "--fault", "step=1,node=3,element=5", role_key="solver")
     try:
         _, tid = submit(net, seed=2)
-        net.wait(lambda: verifier_phase(net, tid) == "challenged", 300, "the challenge")
+        net.wait(lambda: challenged(net, tid), 300, "the challenge")
     finally:
         net.kill("solver-fault")
     (ev,) = net.db("verifier").evidence(tid)
@@ -73,7 +78,7 @@ def test_skipped_steps_are_detected(net):
     try:
         _, tid = submit(net, seed=3)
         assert tid == tid_next
-        net.wait(lambda: verifier_phase(net, tid) == "challenged", 300, "the challenge")
+        net.wait(lambda: challenged(net, tid), 300, "the challenge")
     finally:
         net.kill("solver-skip")
     assert net.db("verifier").evidence(tid)[0]["step"] == 1

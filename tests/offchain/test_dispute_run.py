@@ -5,7 +5,7 @@ import pytest
 
 from offchain.dispute.demo import default_program
 from offchain.dispute.player import CHALLENGER, SOLVER, Player
-from offchain.dispute.run import Fault, PartyRun
+from offchain.dispute.run import Fault, PartyRun, Skip, step_outputs
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,46 @@ def test_player_trace_ends_at_its_value_and_starts_at_zero(pair):
     assert ts[0] == tc[0] == 0
     assert ts[-1] == int(faulty.outputs(1)[3].reshape(-1)[1])
     assert ts[:-1] == tc[:-1] and ts[-1] != tc[-1]
+
+
+def test_fault_text_round_trips():
+    f = Fault(7, 3, 11)
+    assert Fault.parse(f.text()) == f
+
+
+def test_skip_fakes_a_step_by_copying_the_state(pair):
+    program, honest, _ = pair
+    every = Skip(1.0, seed=0, task_id=1)
+    assert not every.covers(0) and every.covers(1) and not Skip(0.0).covers(1)
+    outs = step_outputs(program, 1, honest.state(0), honest.data, skip=every)
+    state_nodes = {program.state_node(1, s) for s in range(program.header.n_state)}
+    for s, arr in enumerate(honest.state(0)):
+        assert np.array_equal(outs[program.state_node(1, s)], arr)
+    assert all(not outs[j].any() for j in range(len(outs)) if j not in state_nodes)
+    with pytest.raises(ValueError, match="dispute: skip fraction"):
+        Skip(1.5)
+
+
+def test_skipping_run_keeps_its_state_from_step_to_step(pair):
+    program, honest, _ = pair
+    faked = PartyRun(program, honest.data, 2, skip=Skip(1.0))
+    assert faked.step_roots[0] == honest.step_roots[0]
+    assert all(np.array_equal(a, b) for a, b in zip(faked.state(2), honest.state(0), strict=True))
+
+
+def test_sparse_and_checkpoint_runs_recompute_the_same_outputs(pair):
+    program, honest, faulty = pair
+    sparse = PartyRun(program, honest.data, 2, keep_every=2)
+    assert sparse.step_roots == honest.step_roots and set(sparse._states) == {0, 2}
+    rebuilt = PartyRun.from_states(program, honest.data, faulty.step_roots, {0: faulty.state(0)},
+                                   fault=faulty.fault)
+    assert rebuilt.run_root == faulty.run_root
+    for t in (2, 1):
+        assert all(np.array_equal(a, b) for a, b in zip(rebuilt.outputs(t), faulty.outputs(t), strict=True))
+
+
+def test_checkpoint_run_refuses_outputs_that_miss_its_step_root(pair):
+    program, honest, faulty = pair
+    wrong = PartyRun.from_states(program, honest.data, faulty.step_roots, {0: honest.state(0)})
+    with pytest.raises(ValueError, match="step 1 recomputed does not match"):
+        wrong.outputs(1)
