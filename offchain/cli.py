@@ -203,7 +203,7 @@ def status(ctx, accounts) -> None:
 
 
 @cli.command()
-@click.option("--steps", type=int, default=40, show_default=True, help="Training steps of the demo task.")
+@click.option("--steps", type=int, default=1000, show_default=True, help="Training steps of the demo task.")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Steps the verifier checks (default 3; every step with --fault, so the fault is caught).")
 @click.option("--fault", default=None, metavar="step=T,node=J,element=E",

@@ -182,7 +182,7 @@ def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
     return outcome_line(net.chain(), dispute_id, gas)
 
 
-def run_demo(steps: int = 40, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
+def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
              console: Console | None = None) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary."""
     from .roles.registry import COMMITTED, FINALIZED, get_task
