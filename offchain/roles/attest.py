@@ -7,7 +7,7 @@ collect the fee share, the jackpot award and the stake.
 
 Hook for the verifier daemon: when `enabled(chain)`, call
 `advance(daemon, tid, phase, data)` instead of the plain sampling check;
-the phases it sets start with "attest-" and end at "attest-done". A
+the phases it sets start with "attest-" and end at "done". A
 mismatch on a task that turns out not forced is kept as evidence
 (`db.add_evidence(tid, step, "step_root", ...)`) for the dispute role.
 """
@@ -78,7 +78,7 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
     inc = incentive(chain, tid)
     if phase in ("committed", "artifact_error"):
         if task.status != COMMITTED or now(chain) > inc["attest_deadline"]:
-            db.set_task(tid, "attest-done", reason="missed the verification window")
+            db.set_task(tid, "done", reason="missed the verification window")
             return
         stake = int(chain.call("Parameters", "min_verifier_stake"))
         if int(chain.call("StakeManager", "free_stake", me)) < stake:
@@ -150,7 +150,7 @@ def _settle(d, tid: int, task, inc: dict, data: dict) -> None:
             proofs = rules.step_proofs(manifest.step_roots, steps)
     r = send_once(chain, db, f"attest-settle:{tid}", "VerifierPool", "settle", tid, proofs,
                   landed=lambda: attestation(chain, tid, me)["settled"])
-    db.set_task(tid, "attest-done", settle_tx=r.get("tx_hash"))
+    db.set_task(tid, "done", settle_tx=r.get("tx_hash"))
     log.info("attest: task=%d settled (%s)", tid, "fee claimed" if proofs else "no fee")
 
 

@@ -17,6 +17,7 @@ import time
 from ..commit import merkle, roots
 from ..runtime import executor
 from ..store import StoreError
+from . import attest
 from .daemon import Daemon
 from .registry import COMMITTED, artifact_uri, get_task
 from .sampling import sample_steps
@@ -40,6 +41,9 @@ class Verifier(Daemon):
             log.info("verify: task=%d result committed in block %d", tid, ev.block)
 
     def advance(self, tid: int, phase: str, data: dict) -> None:
+        if attest.enabled(self.chain):  # incentive layer: commit-reveal attestations
+            attest.advance(self, tid, phase, data)
+            return
         if phase not in ("committed", "artifact_error"):
             return
         task = get_task(self.chain, tid)
