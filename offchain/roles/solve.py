@@ -174,7 +174,7 @@ class Solver(Daemon):
             log.info("solve: task=%d finalized", tid)
         elif task.status in (REJECTED, EXPIRED):
             self.db.set_task(tid, "rejected" if task.status == REJECTED else "expired")
-        elif task.status == COMMITTED and not forced.after_commit(
+        elif task.status == COMMITTED and forced.incentives_on(self.chain) and not forced.after_commit(
                 self.chain, self.db, tid, Manifest.from_bytes(self.store.get(self.db.task(tid)[1]["manifest"])),
                 self.db.task(tid)[1]["manifest"]):
             return  # incentive layer: the secret reveal comes first
