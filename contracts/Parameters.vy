@@ -11,8 +11,9 @@
 @custom:security Relations between parameters are re-checked on every
         change: min <= max for periods, the two slash shares sum to at most
         100 %, and the unbonding delay exceeds the longest possible dispute
-        opened at the end of a challenge window
-        (challenge_window + max_dispute_rounds * dispute_move_deadline).
+        opened at the end of a challenge window, counted from the commit
+        (verification_window + 2 * reveal_window + challenge_window
+        + max_dispute_rounds * dispute_move_deadline).
 """
 
 from .modules import ownable_2step
@@ -53,6 +54,8 @@ event TreasuryChanged:
 BPS: constant(uint256) = 10_000
 # @dev Parts-per-million denominator.
 PPM: constant(uint256) = 1_000_000
+# @dev Most steps one verifier may be asked to sample.
+MAX_SAMPLES: constant(uint256) = 16
 # @dev Largest stake or bond any parameter may require (token base units).
 MAX_AMOUNT: constant(uint256) = 10**36
 
@@ -93,6 +96,14 @@ expiry_slash_bps: public(uint256)
 verification_fee_bps: public(uint256)
 # @dev Probability that a task is a forced-error task (ppm).
 forced_error_rate_ppm: public(uint256)
+# @dev Seconds after a commit during which verifiers join, commit attestations and flag.
+verification_window: public(uint256)
+# @dev Seconds for verifiers to reveal attestations, and then for the solver to reveal its secret.
+reveal_window: public(uint256)
+# @dev Steps each verifier samples (at most 16).
+sample_count: public(uint256)
+# @dev Share of each verification fee that goes to the forced-error jackpot (bps).
+jackpot_share_bps: public(uint256)
 # @dev Receiver of the treasury shares (the jackpot).
 treasury: public(address)
 
@@ -124,6 +135,10 @@ def __init__(treasury: address):
     self.expiry_slash_bps = 1_000
     self.verification_fee_bps = 500
     self.forced_error_rate_ppm = 10_000
+    self.verification_window = 6 * HOUR
+    self.reveal_window = 3 * HOUR
+    self.sample_count = 4
+    self.jackpot_share_bps = 2_000
     self._check_relations()
 
 
@@ -204,6 +219,22 @@ def set_parameter(name: String[32], new_value: uint256):
         self._check_bounds(new_value, 0, PPM // 10)
         old_value = self.forced_error_rate_ppm
         self.forced_error_rate_ppm = new_value
+    elif key == keccak256("verification_window"):
+        self._check_bounds(new_value, 10 * MINUTE, 7 * DAY)
+        old_value = self.verification_window
+        self.verification_window = new_value
+    elif key == keccak256("reveal_window"):
+        self._check_bounds(new_value, 10 * MINUTE, 7 * DAY)
+        old_value = self.reveal_window
+        self.reveal_window = new_value
+    elif key == keccak256("sample_count"):
+        self._check_bounds(new_value, 1, MAX_SAMPLES)
+        old_value = self.sample_count
+        self.sample_count = new_value
+    elif key == keccak256("jackpot_share_bps"):
+        self._check_bounds(new_value, 0, BPS)
+        old_value = self.jackpot_share_bps
+        self.jackpot_share_bps = new_value
     else:
         raise "parameters: unknown parameter"
     self._check_relations()
@@ -250,8 +281,12 @@ def set_treasury(new_treasury: address):
 @external
 def longest_dispute() -> uint256:
     """
-    @dev The longest a dispute can last, counted from the latest moment it
-         can be opened: challenge_window + max_dispute_rounds * dispute_move_deadline.
+    @dev The longest a dispute can last, counted from the commit of a
+         result: the incentive phases (verification window, verifier
+         reveals, solver secret reveal), then the challenge window, then a
+         dispute opened at its last second and played to its last round:
+         verification_window + 2 * reveal_window + challenge_window
+         + max_dispute_rounds * dispute_move_deadline.
     @return Seconds.
     """
     return self._longest_dispute()
@@ -272,7 +307,12 @@ def _check_bounds(x: uint256, lo: uint256, hi: uint256):
 @view
 @internal
 def _longest_dispute() -> uint256:
-    return self.challenge_window + self.max_dispute_rounds * self.dispute_move_deadline
+    return (
+        self.verification_window
+        + 2 * self.reveal_window
+        + self.challenge_window
+        + self.max_dispute_rounds * self.dispute_move_deadline
+    )
 
 
 @view

@@ -5,7 +5,7 @@
 @license MIT
 @notice Holds the stakes of solvers and verifiers in one ERC-20. A staker
         bonds, requests an unbond (which starts the unbonding delay) and
-        withdraws after the delay. The task registry and the dispute game
+        withdraws after the delay. The task registry, the dispute game and the verifier pool
         (the "operators", wired once after deployment) lock stake per task,
         unlock it, and slash it to recipients they name.
 @custom:security Locked stake can never be unbonded or withdrawn: only free
@@ -70,6 +70,11 @@ event StakeSlashed:
     amount: uint256
 
 
+# @dev The verifier pool was made an operator (once, before `wire`).
+event VerifierPoolWired:
+    verifier_pool: indexed(address)
+
+
 # @dev The operators were wired (once).
 event OperatorsWired:
     registry: indexed(address)
@@ -95,6 +100,8 @@ DEPLOYER: public(immutable(address))
 registry: public(address)
 # @dev The dispute game, allowed to lock, unlock and slash (may be empty).
 dispute_game: public(address)
+# @dev The verifier pool (incentive layer), allowed to lock, unlock and slash (may be empty).
+verifier_pool: public(address)
 # @dev True once the operators are set; they can never change again.
 wired: public(bool)
 
@@ -146,6 +153,22 @@ def wire(registry: address, dispute_game: address):
     self.dispute_game = dispute_game
     self.wired = True
     log OperatorsWired(registry=registry, dispute_game=dispute_game)
+
+
+@external
+def wire_verifier_pool(verifier_pool: address):
+    """
+    @dev Adds the verifier pool (incentive layer) as a third operator. Only
+         the deployer, at most once, and only before `wire`, which closes
+         the operator set for good.
+    @param verifier_pool The VerifierPool contract; not empty.
+    """
+    assert msg.sender == DEPLOYER, "stake_manager: caller is not the deployer"
+    assert not self.wired, "stake_manager: already wired"
+    assert self.verifier_pool == empty(address), "stake_manager: verifier pool already wired"
+    assert verifier_pool != empty(address), "stake_manager: zero verifier pool"
+    self.verifier_pool = verifier_pool
+    log VerifierPoolWired(verifier_pool=verifier_pool)
 
 
 @external
@@ -304,7 +327,7 @@ def is_operator(caller: address) -> bool:
     """
     @dev Whether `caller` may lock, unlock and slash.
     @param caller Any address.
-    @return True for the registry and the dispute game.
+    @return True for the registry, the dispute game and the verifier pool.
     """
     return self._is_operator(caller)
 
@@ -322,7 +345,7 @@ def _free(staker: address) -> uint256:
 def _is_operator(caller: address) -> bool:
     if caller == empty(address):
         return False
-    return caller == self.registry or caller == self.dispute_game
+    return caller == self.registry or caller == self.dispute_game or caller == self.verifier_pool
 
 
 @view

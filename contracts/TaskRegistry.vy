@@ -16,6 +16,17 @@
         until the task ends. The dispute game, wired once after deployment,
         reports disputes through `on_dispute_opened`, `on_dispute_closed`
         and `on_solver_lost`; an open dispute blocks `finalize`.
+
+        With a verifier pool wired (the incentive layer, docs/protocol.md
+        "Incentives"), a claim carries keccak256(secret) of a solver
+        secret; after the commit come the verification window and the
+        verifiers' reveal window (run by the pool), then the solver reveals
+        its secret with `reveal_secret`. A forced-error task (decided by the
+        secret and the hash of the block after the claim) replaces its
+        deliberately wrong first root there, and the pool pays the jackpot
+        to the verifiers that flagged it. Disputes and `finalize` wait for
+        the secret; a solver that never reveals it is slashed by
+        `slash_unrevealed`. The verification fee goes to the pool.
 @custom:security Every payment leaves escrow exactly once, when the task
         enters a terminal state, and only to the solver, the submitter or the
         treasury, as the parameters say. The governance owner has no function
@@ -42,6 +53,9 @@ interface IParameters:
     def slash_treasury_bps() -> uint256: view
     def expiry_slash_bps() -> uint256: view
     def verification_fee_bps() -> uint256: view
+    def verification_window() -> uint256: view
+    def reveal_window() -> uint256: view
+    def forced_error_rate_ppm() -> uint256: view
 
 
 interface IStakeManager:
@@ -54,6 +68,11 @@ interface IStakeManager:
         recipients: DynArray[address, 4],
         amounts: DynArray[uint256, 4],
     ) -> uint256: nonpayable
+
+
+interface IVerifierPool:
+    def on_fee(task_id: uint256, amount: uint256): nonpayable
+    def on_forced_error(task_id: uint256): nonpayable
 
 
 # ---------------------------------------------------------------- EVENTS ----
@@ -140,6 +159,37 @@ event DisputeGameWired:
     dispute_game: indexed(address)
 
 
+# @dev The verifier pool was wired (once, before `wire`).
+event VerifierPoolWired:
+    verifier_pool: indexed(address)
+
+
+# @dev The randomness deciding whether the task is a forced-error task was recorded.
+event ClaimSeedRecorded:
+    task_id: indexed(uint256)
+    caller: indexed(address)
+    seed: bytes32
+
+
+# @dev The solver revealed its secret; a forced-error task got its true root.
+event SecretRevealed:
+    task_id: indexed(uint256)
+    solver: indexed(address)
+    forced: bool
+    wrong_root: bytes32
+    run_root: bytes32
+    challenge_deadline: uint256
+
+
+# @dev The solver never revealed its secret: slashed, the submitter refunded.
+event SecretWithheld:
+    task_id: indexed(uint256)
+    caller: indexed(address)
+    solver: indexed(address)
+    slashed: uint256
+    refund: uint256
+
+
 # ------------------------------------------------------------- CONSTANTS ----
 
 # @dev Task statuses (0 means "no such task").
@@ -156,6 +206,10 @@ STATUS_REJECTED: constant(uint8) = 7
 BPS: constant(uint256) = 10_000
 # @dev Longest artifact URI.
 MAX_URI: constant(uint256) = 256
+# @dev Parts-per-million denominator (forced-error rate).
+PPM: constant(uint256) = 1_000_000
+# @dev Blocks whose hash the EVM still returns.
+BLOCKHASH_WINDOW: constant(uint256) = 256
 
 
 # --------------------------------------------------------------- STORAGE ----
@@ -183,6 +237,20 @@ struct Task:
     final_model_hash: bytes32
 
 
+# @dev The incentive-layer record of a task (used only with a verifier pool).
+struct Incentive:
+    secret_hash: bytes32
+    rate_ppm: uint256
+    claim_block: uint256
+    claim_seed: bytes32
+    attest_deadline: uint64
+    reveal_deadline: uint64
+    secret_deadline: uint64
+    revealed: bool
+    forced: bool
+    first_root: bytes32
+
+
 # @dev The payment and stake asset.
 TOKEN: public(immutable(IERC20))
 # @dev The parameter store (pause flag, bounds, shares, treasury).
@@ -196,6 +264,10 @@ DEPLOYER: public(immutable(address))
 dispute_game: public(address)
 # @dev True once `wire` was called.
 wired: public(bool)
+# @dev The verifier pool (incentive layer); empty means no incentive layer.
+verifier_pool: public(address)
+# @dev Incentive-layer records by task id.
+incentives: HashMap[uint256, Incentive]
 
 # @dev Tasks by id; ids start at 1.
 tasks: HashMap[uint256, Task]
@@ -238,6 +310,21 @@ def wire(dispute_game: address):
     self.dispute_game = dispute_game
     self.wired = True
     log DisputeGameWired(dispute_game=dispute_game)
+
+
+@external
+def wire_verifier_pool(verifier_pool: address):
+    """
+    @dev Turns the incentive layer on: sets the verifier pool, once, only
+         the deployer, and only before `wire` closes the wiring.
+    @param verifier_pool The VerifierPool contract; not empty.
+    """
+    assert msg.sender == DEPLOYER, "task_registry: caller is not the deployer"
+    assert not self.wired, "task_registry: already wired"
+    assert self.verifier_pool == empty(address), "task_registry: verifier pool already wired"
+    assert verifier_pool != empty(address), "task_registry: zero verifier pool"
+    self.verifier_pool = verifier_pool
+    log VerifierPoolWired(verifier_pool=verifier_pool)
 
 
 @external
@@ -341,11 +428,15 @@ def cancel_task(task_id: uint256):
 
 
 @external
-def claim_task(task_id: uint256):
+def claim_task(task_id: uint256, secret_hash: bytes32 = empty(bytes32)):
     """
     @dev Claims an open task before its claim deadline and locks the
-         caller's stake for it; the solve deadline starts now.
+         caller's stake for it; the solve deadline starts now. With a
+         verifier pool, `secret_hash` = keccak256(secret) is required: the
+         secret and the hash of the next block decide whether the task is
+         a forced-error task (rate fixed now).
     @param task_id The task.
+    @param secret_hash keccak256 of the solver's 32-byte secret (incentive layer only).
     """
     assert not staticcall PARAMETERS.paused(), "task_registry: paused"
     task: Task = self.tasks[task_id]
@@ -356,6 +447,11 @@ def claim_task(task_id: uint256):
     self.tasks[task_id].solver = msg.sender
     self.tasks[task_id].status = STATUS_CLAIMED
     self.tasks[task_id].solve_deadline = solve_deadline
+    if self.verifier_pool != empty(address):
+        assert secret_hash != empty(bytes32), "task_registry: zero secret hash"
+        self.incentives[task_id].secret_hash = secret_hash
+        self.incentives[task_id].rate_ppm = staticcall PARAMETERS.forced_error_rate_ppm()
+        self.incentives[task_id].claim_block = block.number
     extcall STAKE_MANAGER.lock(msg.sender, task_id, task.solver_stake)
     log TaskClaimed(task_id=task_id, solver=msg.sender, solve_deadline=convert(solve_deadline, uint256))
 
@@ -365,7 +461,10 @@ def commit_result(
     task_id: uint256, run_root: bytes32, final_model_hash: bytes32, artifact_uri: String[MAX_URI]
 ):
     """
-    @dev Commits the training run; the challenge window starts now. Solver only.
+    @dev Commits the training run; the challenge window starts now. Solver
+         only. With a verifier pool, the verification window starts now
+         instead, and the challenge window only when the secret is revealed;
+         the claim seed is recorded here if still available.
     @param task_id The task.
     @param run_root Merkle root over the step roots S_0..S_T.
     @param final_model_hash Hash of the final model.
@@ -378,6 +477,17 @@ def commit_result(
     assert run_root != empty(bytes32), "task_registry: zero run root"
     assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
     challenge_deadline: uint64 = convert(block.timestamp, uint64) + task.challenge_window
+    if self.verifier_pool != empty(address):
+        challenge_deadline = 0
+        self._record_seed(task_id, False)
+        attest: uint64 = convert(block.timestamp + staticcall PARAMETERS.verification_window(), uint64)
+        reveal: uint64 = attest + convert(staticcall PARAMETERS.reveal_window(), uint64)
+        self.incentives[task_id].attest_deadline = attest
+        self.incentives[task_id].reveal_deadline = reveal
+        self.incentives[task_id].secret_deadline = reveal + convert(
+            staticcall PARAMETERS.reveal_window(), uint64
+        )
+        self.incentives[task_id].first_root = run_root
     self.tasks[task_id].status = STATUS_COMMITTED
     self.tasks[task_id].run_root = run_root
     self.tasks[task_id].final_model_hash = final_model_hash
@@ -394,11 +504,117 @@ def commit_result(
 
 
 @external
+def record_claim_seed(task_id: uint256):
+    """
+    @dev Records blockhash(claim_block + 1), the randomness that decides
+         whether the task is a forced-error task, while the EVM still has
+         it (256 blocks). Anyone may call it; `commit_result` does it too.
+         A task whose seed was never recorded counts as forced.
+    @param task_id The task.
+    """
+    assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
+    status: uint8 = self.tasks[task_id].status
+    assert status == STATUS_CLAIMED or status == STATUS_COMMITTED, "task_registry: task not claimed"
+    assert self.incentives[task_id].claim_seed == empty(bytes32), "task_registry: seed already recorded"
+    self._record_seed(task_id, True)
+
+
+@external
+def reveal_secret(
+    task_id: uint256,
+    secret: bytes32,
+    run_root: bytes32,
+    final_model_hash: bytes32,
+    artifact_uri: String[MAX_URI],
+):
+    """
+    @dev The solver reveals its claim secret after the verifiers' reveal
+         window. Forced task (keccak256(secret || seed) mod 1e6 < rate, or
+         no recorded seed): the committed root was the deliberate error;
+         `run_root` (not the first root) replaces it and the verifier pool
+         pays the jackpot to the flaggers. Otherwise `run_root` must be the
+         committed root. Either way the challenge window starts now.
+    @param task_id The task.
+    @param secret The 32 bytes whose keccak256 was given at claim.
+    @param run_root The true run root (forced) or the committed one.
+    @param final_model_hash Hash of the final model (used when forced).
+    @param artifact_uri Where checkpoints are served (used when forced).
+    """
+    assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
+    task: Task = self.tasks[task_id]
+    inc: Incentive = self.incentives[task_id]
+    assert task.status == STATUS_COMMITTED, "task_registry: task not committed"
+    assert msg.sender == task.solver, "task_registry: caller is not the solver"
+    assert not inc.revealed, "task_registry: secret already revealed"
+    assert block.timestamp > convert(inc.reveal_deadline, uint256), "task_registry: verifier reveals open"
+    assert block.timestamp <= convert(inc.secret_deadline, uint256), "task_registry: secret deadline passed"
+    assert keccak256(secret) == inc.secret_hash, "task_registry: wrong secret"
+    forced: bool = self._is_forced(inc, secret)
+    if forced:
+        assert run_root != empty(bytes32) and run_root != inc.first_root, "task_registry: forced root not replaced"
+        assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
+        self.tasks[task_id].run_root = run_root
+        self.tasks[task_id].final_model_hash = final_model_hash
+        self.artifact_uri[task_id] = artifact_uri
+    else:
+        assert run_root == task.run_root, "task_registry: root changed without forced error"
+    challenge_deadline: uint64 = convert(block.timestamp, uint64) + task.challenge_window
+    self.tasks[task_id].challenge_deadline = challenge_deadline
+    self.incentives[task_id].revealed = True
+    self.incentives[task_id].forced = forced
+    log SecretRevealed(
+        task_id=task_id,
+        solver=msg.sender,
+        forced=forced,
+        wrong_root=inc.first_root if forced else empty(bytes32),
+        run_root=run_root,
+        challenge_deadline=convert(challenge_deadline, uint256),
+    )
+    if forced:
+        extcall IVerifierPool(self.verifier_pool).on_forced_error(task_id)
+
+
+@external
+def slash_unrevealed(task_id: uint256):
+    """
+    @dev After the secret deadline with no secret revealed (a hidden or
+         abandoned forced error), slashes the solver's whole stake
+         (slash_challenger_bps to the caller, slash_treasury_bps to the
+         jackpot, the rest to the submitter), refunds the payment and ends
+         the task REJECTED. Anyone may call it.
+    @param task_id The task.
+    """
+    assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
+    task: Task = self.tasks[task_id]
+    assert task.status == STATUS_COMMITTED, "task_registry: task not committed"
+    assert not self.incentives[task_id].revealed, "task_registry: secret already revealed"
+    assert (
+        block.timestamp > convert(self.incentives[task_id].secret_deadline, uint256)
+    ), "task_registry: secret deadline not passed"
+    self.tasks[task_id].status = STATUS_REJECTED
+    self.total_escrowed -= task.payment
+    stake: uint256 = task.solver_stake
+    to_caller: uint256 = stake * staticcall PARAMETERS.slash_challenger_bps() // BPS
+    to_jackpot: uint256 = stake * staticcall PARAMETERS.slash_treasury_bps() // BPS
+    extcall STAKE_MANAGER.slash(
+        task.solver,
+        task_id,
+        [msg.sender, self.verifier_pool, task.submitter],
+        [to_caller, to_jackpot, stake - to_caller - to_jackpot],
+    )
+    self._push(task.submitter, task.payment)
+    log SecretWithheld(
+        task_id=task_id, caller=msg.sender, solver=task.solver, slashed=stake, refund=task.payment
+    )
+
+
+@external
 def finalize(task_id: uint256):
     """
     @dev After the challenge window, with no dispute open, pays the solver
          (payment minus the verification fee), sends the fee to the
-         treasury and unlocks the solver's stake. Anyone may call it.
+         treasury (to the verifier pool when wired, after the secret was
+         revealed) and unlocks the solver's stake. Anyone may call it.
     @param task_id The task.
     """
     task: Task = self.tasks[task_id]
@@ -407,6 +623,9 @@ def finalize(task_id: uint256):
         block.timestamp > convert(task.challenge_deadline, uint256)
     ), "task_registry: challenge window open"
     assert task.open_disputes == 0, "task_registry: dispute open"
+    pool: address = self.verifier_pool
+    if pool != empty(address):
+        assert self.incentives[task_id].revealed, "task_registry: secret not revealed"
     self.tasks[task_id].status = STATUS_FINALIZED
     self.total_escrowed -= task.payment
     self._release(task.solver, task_id, task.solver_stake)
@@ -414,7 +633,11 @@ def finalize(task_id: uint256):
     if paid > 0:
         self._push(task.solver, paid)
     if task.fee > 0:
-        self._push(staticcall PARAMETERS.treasury(), task.fee)
+        if pool != empty(address):
+            self._push(pool, task.fee)
+            extcall IVerifierPool(pool).on_fee(task_id, task.fee)
+        else:
+            self._push(staticcall PARAMETERS.treasury(), task.fee)
     log TaskFinalized(task_id=task_id, caller=msg.sender, solver=task.solver, paid=paid, fee=task.fee)
 
 
@@ -441,7 +664,7 @@ def expire(task_id: uint256):
         extcall STAKE_MANAGER.slash(
             task.solver,
             task_id,
-            [staticcall PARAMETERS.treasury(), task.submitter],
+            [self._jackpot(), task.submitter],
             [to_treasury, slashed - to_treasury],
         )
     self._release(task.solver, task_id, task.solver_stake - slashed)
@@ -463,6 +686,8 @@ def on_dispute_opened(task_id: uint256, challenger: address):
     self._check_dispute_game()
     task: Task = self.tasks[task_id]
     assert task.status == STATUS_COMMITTED, "task_registry: task not committed"
+    if self.verifier_pool != empty(address):
+        assert self.incentives[task_id].revealed, "task_registry: secret not revealed"
     assert (
         block.timestamp <= convert(task.challenge_deadline, uint256)
     ), "task_registry: challenge window closed"
@@ -511,7 +736,7 @@ def on_solver_lost(task_id: uint256, challenger: address):
     extcall STAKE_MANAGER.slash(
         task.solver,
         task_id,
-        [challenger, staticcall PARAMETERS.treasury(), task.submitter],
+        [challenger, self._jackpot(), task.submitter],
         [to_challenger, to_treasury, stake - to_challenger - to_treasury],
     )
     self._push(task.submitter, task.payment)
@@ -529,6 +754,18 @@ def get_task(task_id: uint256) -> Task:
     @return The task record.
     """
     return self.tasks[task_id]
+
+
+@view
+@external
+def incentive(task_id: uint256) -> Incentive:
+    """
+    @dev The incentive-layer record of a task (all zero without a verifier pool).
+    @param task_id The task.
+    @return secret_hash, rate_ppm, claim_block, claim_seed, attest_deadline,
+            reveal_deadline, secret_deadline, revealed, forced, first_root.
+    """
+    return self.incentives[task_id]
 
 
 @view
@@ -551,6 +788,47 @@ def _check_dispute_game():
     assert (
         msg.sender == self.dispute_game and msg.sender != empty(address)
     ), "task_registry: caller is not the dispute game"
+
+
+@view
+@internal
+def _jackpot() -> address:
+    """
+    @dev Receiver of the treasury share of a slash: the verifier pool (the
+         jackpot) when wired, else the treasury.
+    """
+    if self.verifier_pool != empty(address):
+        return self.verifier_pool
+    return staticcall PARAMETERS.treasury()
+
+
+@internal
+def _record_seed(task_id: uint256, strict: bool):
+    """
+    @dev Stores blockhash(claim_block + 1) when the EVM has it; with
+         `strict`, reverts when it does not.
+    """
+    seed_block: uint256 = self.incentives[task_id].claim_block + 1
+    available: bool = block.number > seed_block and block.number - seed_block <= BLOCKHASH_WINDOW
+    if strict:
+        assert block.number > seed_block, "task_registry: seed block not mined"
+        assert available, "task_registry: seed block too old"
+    if available and self.incentives[task_id].claim_seed == empty(bytes32):
+        seed: bytes32 = blockhash(seed_block)
+        self.incentives[task_id].claim_seed = seed
+        log ClaimSeedRecorded(task_id=task_id, caller=msg.sender, seed=seed)
+
+
+@pure
+@internal
+def _is_forced(inc: Incentive, secret: bytes32) -> bool:
+    """
+    @dev keccak256(secret || seed) mod 1e6 < rate_ppm; a task whose seed was
+         never recorded is forced (so withholding the seed gains nothing).
+    """
+    if inc.claim_seed == empty(bytes32):
+        return True
+    return convert(keccak256(concat(secret, inc.claim_seed)), uint256) % PPM < inc.rate_ppm
 
 
 @internal

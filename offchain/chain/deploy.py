@@ -26,6 +26,7 @@ SOURCES = {
     "TaskRegistry": "contracts/TaskRegistry.vy",
     "OneStepVerifier": "contracts/OneStepVerifier.vy",
     "DisputeGame": "contracts/DisputeGame.vy",
+    "VerifierPool": "contracts/VerifierPool.vy",
 }
 
 
@@ -84,13 +85,16 @@ class Deployer:
 
 def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: str | Path,
                deployments_dir: str | Path, network: str = "development",
-               parameters: dict[str, int] | None = None, dispute: bool = True) -> dict[str, str]:
+               parameters: dict[str, int] | None = None, dispute: bool = True,
+               incentives: bool = False) -> dict[str, str]:
     """Deploy and wire everything; write ABIs and addresses; return {name: address}.
 
     `parameters` are set through Parameters.set_parameter by the deployer
     (the governance owner right after deployment), e.g. shorter periods for a demo.
     With `dispute` (the default), the OneStepVerifier and the DisputeGame are deployed and
     wired too; without it, no one can challenge a result (a registry-only deployment).
+    With `incentives`, the VerifierPool (attestations, fees, forced-error jackpot)
+    is deployed and wired into the StakeManager and TaskRegistry before `wire`.
     """
     d = Deployer(rpc_url, deployer_key)
     token = d.deploy("TestToken", "Test Token", "TT")
@@ -101,6 +105,11 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
     if dispute:
         verifier = d.deploy("OneStepVerifier")
         game = d.deploy("DisputeGame", registry, params, verifier)
+    pool = ZERO
+    if incentives:
+        pool = d.deploy("VerifierPool", token, params, stake, registry)
+        d.call("StakeManager", stake, "wire_verifier_pool", pool)
+        d.call("TaskRegistry", registry, "wire_verifier_pool", pool)
     d.call("StakeManager", stake, "wire", registry, game)
     d.call("TaskRegistry", registry, "wire", game)
     for key, value in (parameters or {}).items():
@@ -108,6 +117,8 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
     addrs = {"TestToken": token, "Parameters": params, "StakeManager": stake, "TaskRegistry": registry}
     if dispute:
         addrs.update(OneStepVerifier=verifier, DisputeGame=game)
+    if incentives:
+        addrs["VerifierPool"] = pool
     Path(interfaces_dir).mkdir(parents=True, exist_ok=True)
     for name in addrs:
         (Path(interfaces_dir) / f"{name}.json").write_text(json.dumps(compile_contract(name)["abi"]))

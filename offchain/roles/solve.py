@@ -27,6 +27,7 @@ from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..runtime import executor
 from ..store import StoreError
+from . import forced
 from .daemon import Daemon
 from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
@@ -127,6 +128,7 @@ class Solver(Daemon):
             send_once(self.chain, self.db, f"bond:{tid}", "StakeManager", "bond", need,
                       landed=lambda: int(self.chain.call("StakeManager", "free_stake", me)) >= task.solver_stake)
         r = send_once(self.chain, self.db, f"claim:{tid}", "TaskRegistry", "claim_task", tid,
+                      *forced.claim_args(self.chain, self.db, tid),
                       landed=lambda: get_task(self.chain, tid).solver.lower() == me.lower())
         log.info("solve: task=%d claimed (tx %s)", tid, r.get("tx_hash", "-"))
         self.db.set_task(tid, "claimed")
@@ -143,13 +145,13 @@ class Solver(Daemon):
         train = self._train_matrix(spec)
         program = spec.compile(train)
         manifest = self._train(tid, spec, program, train)
-        uri = self.store.put(manifest.to_bytes())
-        run_root = roots.run_root(manifest.step_roots)
+        true_uri = self.store.put(manifest.to_bytes())
+        run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         final_hash = bytes.fromhex(manifest.final_model[2:])
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
                       final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
-        self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=uri)
+        self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=true_uri)
 
     def _train(self, tid: int, spec: TaskSpec, program, train: np.ndarray) -> Manifest:
         """Run steps 0..T, resuming from the last checkpoint this solver published."""
@@ -219,6 +221,10 @@ class Solver(Daemon):
             self.db.set_task(tid, "rejected" if task.status == REJECTED else "expired")
             log.warning("solve: task=%d %s", tid, "rejected: a dispute was lost, stake slashed"
                         if task.status == REJECTED else "expired")
+        elif task.status == COMMITTED and forced.incentives_on(self.chain) and not forced.after_commit(
+                self.chain, self.db, tid, Manifest.from_bytes(self.store.get(self.db.task(tid)[1]["manifest"])),
+                self.db.task(tid)[1]["manifest"]):
+            return  # incentive layer: the secret reveal comes first
         elif task.status == COMMITTED and task.open_disputes == 0 and now(self.chain) > task.challenge_deadline:
             r = send_once(self.chain, self.db, f"finalize:{tid}", "TaskRegistry", "finalize", tid,
                           landed=lambda: get_task(self.chain, tid).status == FINALIZED)

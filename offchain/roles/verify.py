@@ -29,6 +29,7 @@ from ..dispute.run import PartyRun
 from ..runtime import executor
 from ..runtime.program import Program
 from ..store import StoreError
+from . import attest
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
@@ -59,6 +60,9 @@ class Verifier(Daemon):
             return
         if phase == "disputing":
             self._play(tid)
+            return
+        if attest.enabled(self.chain):  # incentive layer: commit-reveal attestations
+            attest.advance(self, tid, phase, data)
             return
         if phase not in ("committed", "artifact_error"):
             return

@@ -20,7 +20,9 @@ def test_defaults_keep_relations(parameters):
     assert parameters.min_solve_period() <= parameters.max_solve_period()
     assert parameters.slash_challenger_bps() + parameters.slash_treasury_bps() <= 10_000
     longest = (
-        parameters.challenge_window()
+        parameters.verification_window()
+        + 2 * parameters.reveal_window()
+        + parameters.challenge_window()
         + parameters.max_dispute_rounds() * parameters.dispute_move_deadline()
     )
     assert parameters.longest_dispute() == longest

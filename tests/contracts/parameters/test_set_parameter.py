@@ -24,12 +24,17 @@ BOUNDS = {
     "expiry_slash_bps": (0, 10_000),
     "verification_fee_bps": (0, 3_000),
     "forced_error_rate_ppm": (0, 100_000),
+    "verification_window": (10 * MINUTE, 7 * DAY),
+    "reveal_window": (10 * MINUTE, 7 * DAY),
+    "sample_count": (1, 16),
+    "jackpot_share_bps": (0, 10_000),
 }
 
 
 def _make_room(parameters, governance, name):
     """Relaxes the relations so that a bound alone decides."""
-    if name in ("dispute_move_deadline", "max_dispute_rounds", "challenge_window"):
+    if name in ("dispute_move_deadline", "max_dispute_rounds", "challenge_window",
+                "verification_window", "reveal_window"):
         parameters.set_parameter("unbonding_delay", 365 * DAY, {"from": governance})
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})

@@ -1,0 +1,66 @@
+"""The incentive layer's on-chain formulas, in Python, bit for bit:
+
+- forced error: keccak256(secret || seed) mod 1e6 < rate_ppm (no seed: forced);
+- a verifier's sample i: 1 + keccak256(abi_encode(seed, verifier, task_id, i)) mod T;
+- an attestation commitment: keccak256(abi_encode(task_id, verifier, values, salt));
+- the deliberately wrong run root of a forced task: every S_t replaced by
+  keccak256(S_t || secret), so every sampled step differs.
+"""
+
+from __future__ import annotations
+
+from eth_abi import encode
+from eth_hash.auto import keccak
+
+from ..commit import merkle
+
+PPM = 1_000_000
+
+
+def secret_hash(secret: bytes) -> bytes:
+    """keccak256(secret), what claim_task takes."""
+    _check32(secret, "secret")
+    return keccak(secret)
+
+
+def is_forced(secret: bytes, seed: bytes, rate_ppm: int) -> bool:
+    """TaskRegistry._is_forced: an unrecorded (zero) seed means forced."""
+    _check32(secret, "secret")
+    if seed == bytes(32):
+        return True
+    return int.from_bytes(keccak(secret + seed), "big") % PPM < rate_ppm
+
+
+def sample_steps(seed: bytes, verifier: str, task_id: int, num_steps: int, samples: int) -> list[int]:
+    """VerifierPool.sample_steps: `samples` steps in 1..T, in draw order, repeats allowed."""
+    if num_steps < 1:
+        raise ValueError("incentives: a task has at least one step")
+    return [1 + int.from_bytes(keccak(encode(["bytes32", "address", "uint256", "uint256"],
+                                             [seed, verifier, task_id, i])), "big") % num_steps
+            for i in range(samples)]
+
+
+def commitment(task_id: int, verifier: str, values: list[bytes], salt: bytes) -> bytes:
+    """VerifierPool.commit_attestation's hash."""
+    return keccak(encode(["uint256", "address", "bytes32[]", "bytes32"], [task_id, verifier, list(values), salt]))
+
+
+def wrong_step_roots(step_roots: list[bytes], secret: bytes) -> list[bytes]:
+    """The forced error: every S_t replaced by keccak256(S_t || secret)."""
+    return [keccak(bytes(s) + secret) for s in step_roots]
+
+
+def run_tree(step_roots: list[bytes]) -> list[list[bytes]]:
+    """Merkle levels over S_0..S_T (the run root is the last level's only node)."""
+    return merkle.levels(list(step_roots))
+
+
+def step_proofs(step_roots: list[bytes], steps: list[int]) -> list[list[bytes]]:
+    """Merkle proofs of S_t for each t in `steps` against the run root."""
+    tree = run_tree(step_roots)
+    return [merkle.proof(tree, t) for t in steps]
+
+
+def _check32(b: bytes, what: str) -> None:
+    if not isinstance(b, (bytes, bytearray)) or len(b) != 32:
+        raise ValueError(f"incentives: {what} must be 32 bytes")

@@ -1,0 +1,177 @@
+"""The verifier's side of the incentive layer (docs/protocol.md "Incentives"):
+join a committed task, draw the sample steps from the pool, replay them,
+commit keccak256(values, salt), flag a mismatch (how forced errors are
+caught), reveal after the verification window, hunt lazy attesters of a
+forced error (whistleblower `report`), and settle with Merkle proofs to
+collect the fee share, the jackpot award and the stake.
+
+Hook for the verifier daemon: when `enabled(chain)`, call
+`advance(daemon, tid, phase, data)` instead of the plain sampling check;
+the phases it sets start with "attest-" and end at "done". A
+mismatch on a task that turns out not forced is kept as evidence
+(`db.add_evidence(tid, step, "step_root", ...)`) for the dispute role.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from ..chain import send_once
+from ..commit import merkle, roots
+from ..incentives import rules
+from ..runtime import executor
+from .forced import incentive, incentives_on
+from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
+from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
+
+log = logging.getLogger("offchain.attest")
+
+
+def enabled(chain) -> bool:
+    return incentives_on(chain)
+
+
+def attestation(chain, tid: int, who: str) -> dict:
+    names = ("stake", "join_block", "seed", "commitment", "flagged", "revealed", "settled")
+    return dict(zip(names, chain.call("VerifierPool", "attestation", tid, who), strict=False))
+
+
+def round_of(chain, tid: int) -> dict:
+    names = ("samples", "verifiers", "revealed", "flaggers", "pot", "award", "reserved", "finalized_at", "swept")
+    return dict(zip(names, chain.call("VerifierPool", "round_of", tid), strict=False))
+
+
+def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str) -> tuple[list[bytes], list[int]]:
+    """My S_t for each sample step (in order) and the steps where the solver's
+    manifest disagrees (a checkpoint that does not match its S_c counts for c)."""
+    spec = TaskSpec.from_bytes(store.get(task.spec_hash))
+    _, (train,) = decode_arrays(store.get(spec.data))
+    if data_root(train) != task.data_root:
+        raise ValueError("attest: data artifact does not match the task's data root")
+    program = spec.compile(train)
+    if program.root() != task.program_root:
+        raise ValueError("attest: spec does not compile to the task's program root")
+    mine: dict[int, bytes] = {}
+    bad: list[int] = []
+    for t in sorted(set(steps)):
+        c = manifest.nearest_checkpoint(t)
+        ck = Checkpoint.from_bytes(store.get(manifest.checkpoints[c]))
+        own = merkle.root(ck.node_roots)
+        ck.check(program, own)  # the state matches its own node roots
+        if own != manifest.step_roots[c]:
+            bad.append(c)
+        state = ck.state
+        for u in range(c + 1, t + 1):
+            outputs = executor.run_step(program, u, state, train, backend)
+            state = executor.state_after(program, u, outputs)
+        mine[t] = roots.step_root(outputs)
+        if mine[t] != manifest.step_roots[t]:
+            bad.append(t)
+    return [mine[t] for t in steps], sorted(set(bad))
+
+
+def advance(d, tid: int, phase: str, data: dict) -> None:
+    """One step of the attestation state machine for daemon `d` (a Verifier)."""
+    chain, db, me = d.chain, d.db, d.chain.address
+    task = get_task(chain, tid)
+    inc = incentive(chain, tid)
+    if phase in ("committed", "artifact_error"):
+        if task.status != COMMITTED or now(chain) > inc["attest_deadline"]:
+            db.set_task(tid, "done", reason="missed the verification window")
+            return
+        stake = int(chain.call("Parameters", "min_verifier_stake"))
+        if int(chain.call("StakeManager", "free_stake", me)) < stake:
+            sm = chain.contract("StakeManager").address
+            send_once(chain, db, f"attest-approve:{tid}", "TestToken", "approve", sm, stake)
+            send_once(chain, db, f"attest-bond:{tid}", "StakeManager", "bond", stake)
+        send_once(chain, db, f"attest-join:{tid}", "VerifierPool", "join", tid,
+                  landed=lambda: attestation(chain, tid, me)["join_block"] != 0)
+        db.set_task(tid, "attest-joined")
+    elif phase == "attest-joined":
+        att = attestation(chain, tid, me)
+        if chain.block_number() <= att["join_block"] + 1:
+            return  # the seed block is not mined yet
+        if att["seed"] == bytes(32):
+            send_once(chain, db, f"attest-seed:{tid}", "VerifierPool", "record_seed", tid, me,
+                      landed=lambda: attestation(chain, tid, me)["seed"] != bytes(32))
+        steps = [int(t) for t in chain.call("VerifierPool", "sample_steps", tid, me)]
+        manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
+        if roots.run_root(manifest.step_roots) != task.run_root:
+            raise ValueError("attest: manifest step roots do not hash to the committed run root")
+        values, bad = replay_values(d.store, task, manifest, steps, d.backend)
+        salt = bytes.fromhex(data["salt"]) if "salt" in data else os.urandom(32)
+        db.set_task(tid, "attest-joined", salt=salt.hex())  # durable before it is committed
+        send_once(chain, db, f"attest-commit:{tid}", "VerifierPool", "commit_attestation", tid,
+                  rules.commitment(tid, me, values, salt),
+                  landed=lambda: attestation(chain, tid, me)["commitment"] != bytes(32))
+        if bad:
+            send_once(chain, db, f"attest-flag:{tid}", "VerifierPool", "flag", tid,
+                      landed=lambda: attestation(chain, tid, me)["flagged"])
+            log.warning("attest: task=%d flagged: the solver's S_t differs at steps %s", tid, bad)
+            tree = merkle.levels(manifest.step_roots)
+            for t in bad:
+                db.add_evidence(tid, t, "step_root", {"theirs": manifest.step_roots[t].hex(),
+                                                      "proof": [p.hex() for p in merkle.proof(tree, t)],
+                                                      "run_root": task.run_root.hex()})
+        db.set_task(tid, "attest-committed", steps=steps, values=[v.hex() for v in values], flagged=bool(bad))
+        log.info("attest: task=%d committed %d sampled step roots", tid, len(steps))
+    elif phase == "attest-committed":
+        if now(chain) <= inc["attest_deadline"]:
+            return
+        if now(chain) > inc["reveal_deadline"]:
+            db.set_task(tid, "attest-revealed", missed=True)
+            return
+        values = [bytes.fromhex(v) for v in data["values"]]
+        send_once(chain, db, f"attest-reveal:{tid}", "VerifierPool", "reveal", tid, values,
+                  bytes.fromhex(data["salt"]), landed=lambda: attestation(chain, tid, me)["revealed"])
+        db.set_task(tid, "attest-revealed")
+        log.info("attest: task=%d revealed", tid)
+    elif phase == "attest-revealed":
+        _settle(d, tid, task, inc, data)
+
+
+def _settle(d, tid: int, task, inc: dict, data: dict) -> None:
+    chain, db, me = d.chain, d.db, d.chain.address
+    if task.status <= COMMITTED:
+        return
+    reveal_window = int(chain.call("Parameters", "reveal_window"))
+    proofs: list = []
+    if task.status == FINALIZED:
+        fin = round_of(chain, tid)["finalized_at"]
+        manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
+        if inc["forced"] and now(chain) <= fin + reveal_window:
+            hunt(d, tid, manifest)
+        if now(chain) <= fin + reveal_window:
+            return
+        values = [bytes.fromhex(v) for v in data.get("values", [])]
+        steps = data.get("steps", [])
+        if values and not data.get("missed") and all(manifest.step_roots[t] == v for t, v in zip(steps, values, strict=False)):
+            proofs = rules.step_proofs(manifest.step_roots, steps)
+    r = send_once(chain, db, f"attest-settle:{tid}", "VerifierPool", "settle", tid, proofs,
+                  landed=lambda: attestation(chain, tid, me)["settled"])
+    db.set_task(tid, "done", settle_tx=r.get("tx_hash"))
+    log.info("attest: task=%d settled (%s)", tid, "fee claimed" if proofs else "no fee")
+
+
+def hunt(d, tid: int, manifest: Manifest) -> int:
+    """Whistleblower: report every verifier whose revealed value differs from the
+    final root in a finalized forced-error task. Returns how many were reported."""
+    chain, db, me = d.chain, d.db, d.chain.address
+    pool = chain.contract("VerifierPool")
+    logs = pool.events.AttestationRevealed.get_logs(from_block=0, argument_filters={"task_id": tid})
+    reported = 0
+    for ev in logs:
+        who = ev.args["verifier"]
+        if who.lower() == me.lower() or attestation(chain, tid, who)["settled"]:
+            continue
+        steps = [int(t) for t in chain.call("VerifierPool", "sample_steps", tid, who)]
+        for k, (t, v) in enumerate(zip(steps, ev.args["values"], strict=False)):
+            if bytes(v) != manifest.step_roots[t]:
+                proof = rules.step_proofs(manifest.step_roots, [t])[0]
+                send_once(chain, db, f"attest-report:{tid}:{who}", "VerifierPool", "report", tid, who, k,
+                          manifest.step_roots[t], proof, landed=lambda w=who: attestation(chain, tid, w)["settled"])
+                log.warning("attest: task=%d reported %s: attested a wrong S_%d of a forced error", tid, who, t)
+                reported += 1
+                break
+    return reported

@@ -1,0 +1,174 @@
+"""VerifierPool.on_fee, on_forced_error, settle, report, sweep, fund_jackpot:
+every path of the fee, the jackpot and verifier slashing."""
+
+import brownie
+from conftest import PAYMENT, sleep_past
+from incentive_helpers import (
+    SALT,
+    STEP_ROOTS,
+    VERIFIER_STAKE,
+    WRONG_ROOTS,
+    attest,
+    finalize,
+    past_attest,
+    proofs_for,
+    reveal_secret,
+)
+
+
+def _reveal_all(pool, registry, chain, task_id, entries):
+    past_attest(registry, chain, task_id)
+    for v, (_, values) in entries.items():
+        pool.reveal(task_id, values, SALT, {"from": v})
+
+
+def _after_reports(registry, pool, parameters, chain, task_id):
+    sleep_past(chain, pool.round_of(task_id)["finalized_at"] + parameters.reveal_window())
+
+
+def test_honest_round_pays_fee(pool, registry, parameters, chain, token, stake_manager, honest_task,
+                               verifiers, solver):
+    a, b, lazy = verifiers
+    entries = {a: attest(pool, chain, honest_task, a, STEP_ROOTS), b: attest(pool, chain, honest_task, b, STEP_ROOTS)}
+    pool.join(honest_task, {"from": lazy})  # joins, never commits
+    _reveal_all(pool, registry, chain, honest_task, entries)
+    reveal_secret(registry, chain, solver, honest_task, forced=False)
+    fee = registry.get_task(honest_task)["fee"]
+    tx = finalize(registry, chain, honest_task)
+    pot = fee - fee * parameters.jackpot_share_bps() // 10_000
+    assert tx.events["FeeReceived"]["pot"] == pot
+    assert pool.jackpot() == fee - pot and pool.total_reserved() == pot
+    with brownie.reverts("verifier_pool: report window open"):
+        pool.settle(honest_task, [], {"from": a})
+    _after_reports(registry, pool, parameters, chain, honest_task)
+    before = token.balanceOf(a)
+    with brownie.reverts("verifier_pool: bad proof"):
+        pool.settle(honest_task, proofs_for(WRONG_ROOTS, entries[a][0]), {"from": a})
+    tx = pool.settle(honest_task, proofs_for(STEP_ROOTS, entries[a][0]), {"from": a})
+    assert token.balanceOf(a) - before == pot // 2
+    assert tx.events["VerifierSettled"]["fee_share"] == pot // 2
+    assert stake_manager.locked_for_task(a, honest_task) == 0
+    with brownie.reverts("verifier_pool: already settled"):
+        pool.settle(honest_task, [], {"from": a})
+    pool.settle(honest_task, [], {"from": lazy})  # no fee, stake back
+    assert stake_manager.locked_for_task(lazy, honest_task) == 0
+    # b never claims: its share returns to the jackpot at the sweep
+    with brownie.reverts("verifier_pool: claim window open"):
+        pool.sweep(honest_task, {"from": lazy})
+    sleep_past(chain, pool.round_of(honest_task)["finalized_at"] + 2 * parameters.reveal_window())
+    jackpot = pool.jackpot()
+    tx = pool.sweep(honest_task, {"from": lazy})
+    assert tx.events["TaskSwept"]["amount"] == pot - pot // 2
+    assert pool.jackpot() == jackpot + pot - pot // 2 and pool.total_reserved() == 0
+    with brownie.reverts("verifier_pool: already swept"):
+        pool.sweep(honest_task, {"from": lazy})
+    pool.settle(honest_task, proofs_for(STEP_ROOTS, entries[b][0]), {"from": b})  # after the sweep: no fee
+    assert token.balanceOf(pool) == pool.jackpot()
+
+
+def test_false_flag_forfeits_stake(pool, registry, parameters, chain, stake_manager, honest_task, verifiers,
+                                   solver):
+    a = verifiers[0]
+    entries = {a: attest(pool, chain, honest_task, a, STEP_ROOTS, flag=True)}
+    _reveal_all(pool, registry, chain, honest_task, entries)
+    reveal_secret(registry, chain, solver, honest_task, forced=False)
+    finalize(registry, chain, honest_task)
+    _after_reports(registry, pool, parameters, chain, honest_task)
+    jackpot = pool.jackpot()
+    tx = pool.settle(honest_task, [], {"from": a})
+    assert tx.events["VerifierSettled"]["forfeited"] == VERIFIER_STAKE
+    assert pool.jackpot() == jackpot + VERIFIER_STAKE
+    assert stake_manager.bonded(a) == VERIFIER_STAKE
+
+
+def test_forced_error_pays_jackpot_and_slashes_lazy(pool, registry, parameters, chain, token, stake_manager,
+                                                    forced_task, verifiers, solver, governance):
+    token.mint(governance, 100 * 10**18, {"from": governance})
+    token.approve(pool, 2**256 - 1, {"from": governance})
+    with brownie.reverts("verifier_pool: zero amount"):
+        pool.fund_jackpot(0, {"from": governance})
+    pool.fund_jackpot(100 * 10**18, {"from": governance})
+    honest, lazy, idle = verifiers
+    entries = {honest: attest(pool, chain, forced_task, honest, STEP_ROOTS, flag=True),
+               lazy: attest(pool, chain, forced_task, lazy, WRONG_ROOTS)}  # copies the solver
+    _reveal_all(pool, registry, chain, forced_task, entries)
+    tx = reveal_secret(registry, chain, solver, forced_task, forced=True)
+    assert tx.events["ForcedErrorCaught"]["award"] == 100 * 10**18
+    assert pool.jackpot() == 0
+    steps = entries[lazy][0]
+    with brownie.reverts("verifier_pool: task not finalized"):
+        pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
+                    {"from": idle})
+    fee = registry.get_task(forced_task)["fee"]
+    finalize(registry, chain, forced_task)
+    with brownie.reverts("verifier_pool: attested value is right"):
+        pool.report(forced_task, honest, 0, STEP_ROOTS[entries[honest][0][0]],
+                    proofs_for(STEP_ROOTS, entries[honest][0][:1])[0], {"from": idle})
+    with brownie.reverts("verifier_pool: bad proof"):
+        pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0][:-1],
+                    {"from": idle})
+    with brownie.reverts("verifier_pool: sample out of range"):
+        pool.report(forced_task, lazy, 9, STEP_ROOTS[steps[0]], [], {"from": idle})
+    with brownie.reverts("verifier_pool: not revealed"):
+        pool.report(forced_task, idle, 0, STEP_ROOTS[steps[0]], [], {"from": idle})
+    before = token.balanceOf(idle)
+    tx = pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
+                     {"from": idle})
+    to_whistleblower = VERIFIER_STAKE * parameters.slash_challenger_bps() // 10_000
+    assert token.balanceOf(idle) - before == to_whistleblower
+    assert tx.events["AttesterSlashed"]["amount"] == VERIFIER_STAKE
+    assert stake_manager.bonded(lazy) == VERIFIER_STAKE
+    with brownie.reverts("verifier_pool: already settled"):
+        pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
+                    {"from": idle})
+    _after_reports(registry, pool, parameters, chain, forced_task)
+    with brownie.reverts("verifier_pool: report window closed"):
+        pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], [], {"from": idle})
+    before = token.balanceOf(honest)
+    pot = fee - fee * parameters.jackpot_share_bps() // 10_000
+    tx = pool.settle(forced_task, proofs_for(STEP_ROOTS, entries[honest][0]), {"from": honest})
+    assert tx.events["VerifierSettled"]["award_share"] == 100 * 10**18
+    assert token.balanceOf(honest) - before == 100 * 10**18 + pot // 2
+    assert stake_manager.locked_for_task(honest, forced_task) == 0
+
+
+def test_report_needs_forced_task(pool, registry, chain, honest_task, verifiers, solver):
+    a = verifiers[0]
+    with brownie.reverts("verifier_pool: task not forced"):
+        pool.report(honest_task, a, 0, STEP_ROOTS[1], [], {"from": verifiers[1]})
+
+
+def test_settle_before_end_and_unjoined(pool, honest_task, verifiers):
+    with brownie.reverts("verifier_pool: not joined"):
+        pool.settle(honest_task, [], {"from": verifiers[0]})
+    pool.join(honest_task, {"from": verifiers[0]})
+    with brownie.reverts("verifier_pool: task not ended"):
+        pool.settle(honest_task, [], {"from": verifiers[0]})
+    with brownie.reverts("verifier_pool: task not ended"):
+        pool.sweep(honest_task, {"from": verifiers[0]})
+
+
+def test_rejected_task_releases_verifiers(pool, registry, chain, stake_manager, honest_task, verifiers, stranger):
+    a = verifiers[0]
+    pool.join(honest_task, {"from": a})
+    sleep_past(chain, registry.incentive(honest_task)["secret_deadline"])
+    registry.slash_unrevealed(honest_task, {"from": stranger})
+    with brownie.reverts("verifier_pool: no fee to claim"):
+        pool.settle(honest_task, proofs_for(STEP_ROOTS, [1]), {"from": a})
+    pool.settle(honest_task, [], {"from": a})
+    assert stake_manager.locked_for_task(a, honest_task) == 0
+    assert PAYMENT > 0
+
+
+def test_hooks_are_registry_only(pool, stranger):
+    with brownie.reverts("verifier_pool: caller is not the registry"):
+        pool.on_fee(1, 1, {"from": stranger})
+    with brownie.reverts("verifier_pool: caller is not the registry"):
+        pool.on_forced_error(1, {"from": stranger})
+
+
+def test_constructor_checks(VerifierPool, token, parameters, stake_manager, registry, governance, stranger):
+    with brownie.reverts("verifier_pool: token is not a contract"):
+        VerifierPool.deploy(stranger, parameters, stake_manager, registry, {"from": governance})
+    with brownie.reverts("verifier_pool: zero registry"):
+        VerifierPool.deploy(token, parameters, stake_manager, brownie.ZERO_ADDRESS, {"from": governance})
