@@ -17,6 +17,8 @@ from scripts.governance import (
     unpause,
 )
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
 
 @pytest.fixture
 def record():
@@ -36,6 +38,18 @@ def test_deploy_writes_record_and_wires(record):
     assert stake_manager.wired() and registry.wired()
     assert registry.PARAMETERS() == c["Parameters"]
     assert Parameters.at(c["Parameters"]).treasury() == accounts[1]
+    assert registry.dispute_game() == c["DisputeGame"] != ZERO_ADDRESS
+    assert stake_manager.dispute_game() == c["DisputeGame"]
+    assert "VerifierPool" not in c
+
+
+def test_deploy_with_incentives_and_without_dispute():
+    c = deploy_script.deploy(deployer=accounts[0], dispute=False, incentives=True)["contracts"]
+    registry = TaskRegistry.at(c["TaskRegistry"])
+    assert registry.dispute_game() == ZERO_ADDRESS
+    assert "DisputeGame" not in c and "OneStepVerifier" not in c
+    assert registry.verifier_pool() == c["VerifierPool"]
+    assert StakeManager.at(c["StakeManager"]).is_operator(c["VerifierPool"])
 
 
 def test_set_parameter_script(record):
