@@ -4,7 +4,7 @@ and a solver through the incentive phases."""
 
 import os
 
-from conftest import ARTIFACT_URI, E18, MODEL_HASH, sleep_past
+from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, sleep_past
 from eth_hash.auto import keccak
 
 from offchain.commit import merkle

@@ -3,7 +3,7 @@ manager have a VerifierPool wired, verifiers with stake, and tasks in each
 incentive phase (helpers in tests/contracts/incentive_helpers.py)."""
 
 import pytest
-from conftest import ARTIFACT_URI, E18, MODEL_HASH, create_args
+from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, create_args
 from incentive_helpers import (
     NUM_STEPS,
     SAMPLES,

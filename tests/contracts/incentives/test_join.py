@@ -1,7 +1,7 @@
 """VerifierPool.join: locks the verifier stake during the verification window."""
 
 import brownie
-from conftest import SOLVER_STAKE
+from lifecycle import SOLVER_STAKE
 from incentive_helpers import VERIFIER_STAKE, past_attest
 
 

@@ -3,7 +3,7 @@ secret hash, record_claim_seed, reveal_secret, slash_unrevealed, and the
 secret gate on disputes and finalize."""
 
 import brownie
-from conftest import (
+from lifecycle import (
     ARTIFACT_URI,
     COMMITTED,
     MODEL_HASH,

@@ -2,7 +2,7 @@
 every path of the fee, the jackpot and verifier slashing."""
 
 import brownie
-from conftest import PAYMENT, sleep_past
+from lifecycle import PAYMENT, sleep_past
 from incentive_helpers import (
     SALT,
     STEP_ROOTS,

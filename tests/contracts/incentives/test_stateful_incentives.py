@@ -17,7 +17,7 @@ the same rules. After every step:
 
 import pytest
 from brownie.test import strategy
-from conftest import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
+from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
 from eth_hash.auto import keccak
 from incentive_helpers import (
     NUM_STEPS,
