@@ -8,10 +8,19 @@ offchain ...`), each with its own key, state directory and store cache.
 Deadlines are real chain time; `warp` moves Anvil's clock forward (a local
 convenience, standing in for waiting out the challenge window). `stop`
 terminates everything it started.
+
+With `incentives=True` the VerifierPool is deployed too, with the shortest
+windows the parameter bounds allow (`INCENTIVE_PARAMETERS`);
+`set_forced_rate` fixes the forced-error rate of later claims (1_000_000 ppm,
+above the governance bound, is written straight into Anvil's storage: every
+task forced, for deterministic tests), and `walk_incentives` drives one task
+through the incentive timeline (verification, reveals, secret, challenge
+window, settlement) with `warp`, waiting for the daemons at each stage.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,13 +36,29 @@ from rich.table import Table
 
 from .chain import ChainClient
 from .chain.anvil import Anvil, dev_keys, free_port
-from .chain.deploy import Deployer, deploy_all
+from .chain.deploy import ROOT, Deployer, deploy_all
 from .config import Settings, load_settings
 from .state import StateDB
 from .store import HttpStore, LocalStore
 
 ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "challenger": 4, "treasury": 9}
 FUNDS = 1_000 * 10**18
+#: windows of a quick local run with the incentive layer (each the bound's minimum, 10 minutes)
+INCENTIVE_PARAMETERS = {"verification_window": 600, "reveal_window": 600, "challenge_window": 600}
+#: Parameters.vy's bound on forced_error_rate_ppm (PPM // 10)
+GOVERNANCE_MAX_RATE_PPM = 100_000
+PPM = 1_000_000
+
+
+def storage_slot(name: str, variable: str) -> int:
+    """The storage slot of a top-level variable of contract `name` (vyper -f layout)."""
+    vyper = Path(sys.executable).with_name("vyper")
+    out = subprocess.run([str(vyper), "-f", "layout", "-p", str(ROOT), str(ROOT / "contracts" / f"{name}.vy")],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    layout = json.loads(out.stdout)["storage_layout"]
+    if variable not in layout:
+        raise ValueError(f"demo: {name} has no storage variable {variable}")
+    return int(layout[variable]["slot"])
 
 
 @dataclass
@@ -41,6 +66,7 @@ class LocalNetwork:
     workdir: Path
     samples: int = 3
     block_time: float = 1.0
+    incentives: bool = False
     anvil: Anvil | None = None
     store_url: str = ""
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -53,12 +79,35 @@ class LocalNetwork:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
         addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
-                           self.workdir / "interfaces", self.workdir / "deployments")
-        d = Deployer(self.anvil.url, self.keys[0])
+                           self.workdir / "interfaces", self.workdir / "deployments",
+                           parameters=INCENTIVE_PARAMETERS if self.incentives else None,
+                           incentives=self.incentives)
         for role in ("submitter", "solver", "verifier", "challenger"):
-            d.call("TestToken", addrs["TestToken"], "mint", self.address(role), FUNDS)
+            self.mint(role, FUNDS)
         self.start_store()
         return self
+
+    def deployer(self) -> Deployer:
+        return Deployer(self.anvil.url, self.keys[0])
+
+    def mint(self, role: str, amount: int) -> None:
+        """Mint `amount` test tokens to `role`."""
+        self.deployer().call("TestToken", self.chain().contract("TestToken").address, "mint",
+                             self.address(role), amount)
+
+    def set_forced_rate(self, ppm: int) -> None:
+        """The forced-error rate of later claims: through governance within its bound,
+        above it (up to 1_000_000: every task forced) by writing the parameter's slot."""
+        if not 0 <= ppm <= PPM:
+            raise ValueError(f"demo: forced-error rate must be in [0, {PPM}] ppm, got {ppm}")
+        params = self.chain().contract("Parameters").address
+        if ppm <= GOVERNANCE_MAX_RATE_PPM:
+            self.deployer().call("Parameters", params, "set_parameter", "forced_error_rate_ppm", ppm)
+        else:
+            slot = storage_slot("Parameters", "forced_error_rate_ppm")
+            self.anvil.rpc("anvil_setStorageAt", params, hex(slot), "0x" + ppm.to_bytes(32, "big").hex())
+        if int(self.chain().call("Parameters", "forced_error_rate_ppm")) != ppm:
+            raise RuntimeError("demo: the forced-error rate did not change")
 
     def start_store(self) -> None:
         port = free_port()
@@ -180,6 +229,54 @@ def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
     opened = next((a.data.get("gas_used", 0) for a in vdb.actions("open:")), 0)
     gas = opened + dispute_gas(vdb, dispute_id) + dispute_gas(sdb, dispute_id)
     return outcome_line(net.chain(), dispute_id, gas)
+
+
+#: the stages of `walk_incentives`, in order
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "finalized", "settled")
+
+
+def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
+                    on=None, timeout: float = 300) -> dict[str, float]:
+    """Drive committed task `tid` through the incentive timeline (docs/protocol.md
+    "Incentives") with `warp`, waiting for the daemons at each stage:
+
+    attested   every verifier daemon committed its attestation (in the window);
+    revealed   after the verification window: every verifier revealed;
+    secret     after the reveal window: the solver revealed its secret;
+    finalized  after the challenge window: the solver finalized the task;
+    settled    after the report window: every verifier settled.
+
+    `on(stage)` runs at each stage before the next warp (tests check money or
+    act there). Returns the wall seconds of each stage."""
+    from .roles.forced import incentive
+    from .roles.registry import FINALIZED, get_task
+
+    chain = net.chain()
+    window, reveal = (int(chain.call("Parameters", n)) for n in ("verification_window", "reveal_window"))
+    phases: dict[str, float] = {}
+
+    def at(*names: str):
+        return lambda: all((net.db(v).task(tid) or ("",))[0] in names for v in verifiers)
+
+    def stage(name: str, warp: int, cond, what: str) -> None:
+        t = time.time()
+        if warp:
+            net.warp(warp)
+        net.wait(cond, timeout, what)
+        phases[name] = time.time() - t
+        if on is not None:
+            on(name)
+
+    stage("attested", 0, at("attest-committed"), "the verifiers' attestations")
+    stage("revealed", window + 1, at("attest-revealed"), "the verifiers' reveals")
+    stage("secret", reveal + 1, lambda: incentive(chain, tid)["revealed"], "the solver's secret")
+    task = get_task(chain, tid)
+    if task.open_disputes:
+        raise RuntimeError(f"demo: task {tid} has an open dispute")
+    stage("finalized", task.challenge_window + 1, lambda: get_task(chain, tid).status == FINALIZED,
+          "finalisation")
+    stage("settled", reveal + 1, at("done"), "the verifiers' settlements")
+    return phases
 
 
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
