@@ -78,10 +78,9 @@ class LocalNetwork:
     def start(self) -> LocalNetwork:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
-        addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
-                           self.workdir / "interfaces", self.workdir / "deployments",
-                           parameters=INCENTIVE_PARAMETERS if self.incentives else None,
-                           incentives=self.incentives)
+        deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
+                   self.workdir / "interfaces", self.workdir / "deployments",
+                   parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
         for role in ("submitter", "solver", "verifier", "challenger"):
             self.mint(role, FUNDS)
         self.start_store()
@@ -231,6 +230,26 @@ def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
     return outcome_line(net.chain(), dispute_id, gas)
 
 
+def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
+    """What the verifier daemon got from task `tid` (VerifierSettled) and whether it was forced."""
+    from .roles.forced import incentive
+
+    chain = net.chain()
+    inc = incentive(chain, tid)
+    me = net.address("verifier")
+    evs = chain.contract("VerifierPool").events.VerifierSettled.get_logs(
+        from_block=0, argument_filters={"task_id": tid, "verifier": me})
+    fee = sum(int(e.args["fee_share"]) for e in evs)
+    award = sum(int(e.args["award_share"]) for e in evs)
+    forfeited = sum(int(e.args["forfeited"]) for e in evs)
+    jackpot = int(chain.call("VerifierPool", "jackpot"))
+    flagged = bool(chain.call("VerifierPool", "attestation", tid, me)[4])
+    line = (f"forced={bool(inc['forced'])} flagged={flagged} verifier fee share {fee / 1e18:g}, "
+            f"jackpot award {award / 1e18:g}, forfeited {forfeited / 1e18:g}; jackpot now {jackpot / 1e18:g}")
+    return {"forced": bool(inc["forced"]), "flagged": flagged, "fee_share": fee, "award": award,
+            "forfeited": forfeited, "jackpot": jackpot, "line": line}
+
+
 #: the stages of `walk_incentives`, in order
 INCENTIVE_STAGES = ("attested", "revealed", "secret", "finalized", "settled")
 
@@ -280,15 +299,20 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
 
 
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
-             console: Console | None = None) -> dict:
-    """The whole life of one digits task on a fresh local network; returns the summary."""
+             console: Console | None = None, incentives: bool = False, forced_rate: int | None = None) -> dict:
+    """The whole life of one digits task on a fresh local network; returns the summary.
+    With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
+    the claims getting `forced_rate` ppm (None: the parameter's default)."""
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
 
     console = console or Console()
     phases: dict[str, float] = {}
     t_all = time.time()
-    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples) as net:
+    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples,
+                                                                            incentives=incentives) as net:
+        if incentives and forced_rate is not None:
+            net.set_forced_rate(forced_rate)
         phases["start chain + deploy"] = time.time() - t_all
         console.print(f"[bold]demo[/]: anvil at {net.anvil.url}, store at {net.store_url}")
         solve_args = ["solve"] + (["--fault", fault] if fault else []) + (
@@ -307,12 +331,19 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         phases["claim + train + commit"] = time.time() - t
         t = time.time()
         vdb = net.db("verifier")
-        net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
-                 "the verifier")
-        phases["verify"] = time.time() - t
-        vphase = vdb.task(tid)[0]
-        outcome = None
-        if vphase != "verified":
+        outcome, paid = None, None
+        if incentives:
+            net.wait(lambda: vdb.task(tid) is not None, 60, "the verifier")
+            phases.update({f"incentives: {k}": v for k, v in walk_incentives(net, tid).items()})
+            paid = incentive_outcome(net, tid)
+            console.print(f"task {tid}: {paid['line']}", highlight=False)
+            vphase = vdb.task(tid)[0]
+        else:
+            net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
+                     "the verifier")
+            phases["verify"] = time.time() - t
+            vphase = vdb.task(tid)[0]
+        if vphase not in ("verified", "done"):
             t = time.time()
             console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
             net.wait(lambda: vdb.task(tid)[0] in DISPUTE_ENDS, 900, "the end of the dispute")
@@ -334,7 +365,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             "status": get_task(chain, tid).status_name,
             "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
                     "verifier": gas_of(vdb)},
-            "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome,
+            "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome, "incentives": paid,
         }
     summary["phases"]["total"] = time.time() - t_all
     _print_summary(console, summary)
@@ -354,6 +385,8 @@ def _print_summary(console: Console, s: dict) -> None:
         table.add_row("challenge", f"step {ev['step']}: mine 0x{ev['mine'][:16]}.. solver 0x{ev['theirs'][:16]}..")
     if s.get("dispute"):
         table.add_row("dispute", s["dispute"])
+    if s.get("incentives"):
+        table.add_row("incentives", s["incentives"]["line"])
     for who, g in s["gas"].items():
         table.add_row(f"gas ({who})", f"{g:,}")
     for ph, sec in s["phases"].items():

@@ -84,7 +84,9 @@ def assert_nothing_owed(chain, net, tid, roles=("solver", "verifier")):
 
 
 def assert_no_failed_actions(net, name):
+    """No transaction of the daemon reverted, and it logged no error."""
     assert not [a.key for a in net.db(name).actions() if a.status == "failed"]
+    assert [line for line in net.log(name).splitlines() if " ERROR " in line] == []
 
 
 def test_honest_task_pays_the_verifier_its_fee_share(net):
