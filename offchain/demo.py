@@ -382,7 +382,8 @@ def _print_summary(console: Console, s: dict) -> None:
     table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
-        table.add_row("challenge", f"step {ev['step']}: mine 0x{ev['mine'][:16]}.. solver 0x{ev['theirs'][:16]}..")
+        mine = f"mine 0x{ev['mine'][:16]}.. " if "mine" in ev else ""  # attestation evidence: theirs only
+        table.add_row("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs'][:16]}..")
     if s.get("dispute"):
         table.add_row("dispute", s["dispute"])
     if s.get("incentives"):
