@@ -209,11 +209,16 @@ def status(ctx, accounts) -> None:
 @click.option("--fault", default=None, metavar="step=T,node=J,element=E",
               help="Run the solver with this fault (see `solve --help`): the verifier disputes it.")
 @click.option("--skip-steps", type=float, default=0.0, help="Run the solver with --skip-steps.")
-def demo(steps, samples, fault, skip_steps) -> None:
+@click.option("--incentives", is_flag=True,
+              help="Deploy the VerifierPool: the verifier attests, reveals and settles (fee share, jackpot).")
+@click.option("--forced-rate", type=click.IntRange(0, 1_000_000), default=None, metavar="PPM",
+              help="With --incentives: the forced-error rate of the claim (1000000: forced; default: the parameter).")
+def demo(steps, samples, fault, skip_steps, incentives, forced_rate) -> None:
     """Start Anvil, deploy, run store, solver and verifier, submit the digits task,
     wait until it is finalised (or, with a fault the verifier catches, until the
-    daemons have played the dispute to its end) and print a summary. Leaves
-    nothing running."""
+    daemons have played the dispute to its end) and print a summary. With
+    --incentives, walk the task through the incentive layer's windows too.
+    Leaves nothing running."""
     from .demo import run_demo
     from .dispute.run import Fault
 
@@ -222,12 +227,17 @@ def demo(steps, samples, fault, skip_steps) -> None:
             Fault.parse(fault)
         if not 0.0 <= skip_steps <= 1.0:
             raise ValueError(f"demo: --skip-steps must be in [0, 1], got {skip_steps}")
+        if forced_rate is not None and not incentives:
+            raise ValueError("demo: --forced-rate needs --incentives")
+        if incentives and (fault or skip_steps):
+            raise ValueError("demo: --incentives runs an honest solver (no --fault or --skip-steps)")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if samples is None:
         samples = steps if fault else 3
     try:
-        run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps)
+        run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps, incentives=incentives,
+                 forced_rate=forced_rate)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 

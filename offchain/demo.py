@@ -8,10 +8,19 @@ offchain ...`), each with its own key, state directory and store cache.
 Deadlines are real chain time; `warp` moves Anvil's clock forward (a local
 convenience, standing in for waiting out the challenge window). `stop`
 terminates everything it started.
+
+With `incentives=True` the VerifierPool is deployed too, with the shortest
+windows the parameter bounds allow (`INCENTIVE_PARAMETERS`);
+`set_forced_rate` fixes the forced-error rate of later claims (1_000_000 ppm,
+above the governance bound, is written straight into Anvil's storage: every
+task forced, for deterministic tests), and `walk_incentives` drives one task
+through the incentive timeline (verification, reveals, secret, challenge
+window, settlement) with `warp`, waiting for the daemons at each stage.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,13 +36,29 @@ from rich.table import Table
 
 from .chain import ChainClient
 from .chain.anvil import Anvil, dev_keys, free_port
-from .chain.deploy import Deployer, deploy_all
+from .chain.deploy import ROOT, Deployer, deploy_all
 from .config import Settings, load_settings
 from .state import StateDB
 from .store import HttpStore, LocalStore
 
 ROLES = {"deployer": 0, "submitter": 1, "solver": 2, "verifier": 3, "challenger": 4, "treasury": 9}
 FUNDS = 1_000 * 10**18
+#: windows of a quick local run with the incentive layer (each the bound's minimum, 10 minutes)
+INCENTIVE_PARAMETERS = {"verification_window": 600, "reveal_window": 600, "challenge_window": 600}
+#: Parameters.vy's bound on forced_error_rate_ppm (PPM // 10)
+GOVERNANCE_MAX_RATE_PPM = 100_000
+PPM = 1_000_000
+
+
+def storage_slot(name: str, variable: str) -> int:
+    """The storage slot of a top-level variable of contract `name` (vyper -f layout)."""
+    vyper = Path(sys.executable).with_name("vyper")
+    out = subprocess.run([str(vyper), "-f", "layout", "-p", str(ROOT), str(ROOT / "contracts" / f"{name}.vy")],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    layout = json.loads(out.stdout)["storage_layout"]
+    if variable not in layout:
+        raise ValueError(f"demo: {name} has no storage variable {variable}")
+    return int(layout[variable]["slot"])
 
 
 @dataclass
@@ -41,6 +66,7 @@ class LocalNetwork:
     workdir: Path
     samples: int = 3
     block_time: float = 1.0
+    incentives: bool = False
     anvil: Anvil | None = None
     store_url: str = ""
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -52,13 +78,35 @@ class LocalNetwork:
     def start(self) -> LocalNetwork:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
-        addrs = deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
-                           self.workdir / "interfaces", self.workdir / "deployments")
-        d = Deployer(self.anvil.url, self.keys[0])
+        deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
+                   self.workdir / "interfaces", self.workdir / "deployments",
+                   parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
         for role in ("submitter", "solver", "verifier", "challenger"):
-            d.call("TestToken", addrs["TestToken"], "mint", self.address(role), FUNDS)
+            self.mint(role, FUNDS)
         self.start_store()
         return self
+
+    def deployer(self) -> Deployer:
+        return Deployer(self.anvil.url, self.keys[0])
+
+    def mint(self, role: str, amount: int) -> None:
+        """Mint `amount` test tokens to `role`."""
+        self.deployer().call("TestToken", self.chain().contract("TestToken").address, "mint",
+                             self.address(role), amount)
+
+    def set_forced_rate(self, ppm: int) -> None:
+        """The forced-error rate of later claims: through governance within its bound,
+        above it (up to 1_000_000: every task forced) by writing the parameter's slot."""
+        if not 0 <= ppm <= PPM:
+            raise ValueError(f"demo: forced-error rate must be in [0, {PPM}] ppm, got {ppm}")
+        params = self.chain().contract("Parameters").address
+        if ppm <= GOVERNANCE_MAX_RATE_PPM:
+            self.deployer().call("Parameters", params, "set_parameter", "forced_error_rate_ppm", ppm)
+        else:
+            slot = storage_slot("Parameters", "forced_error_rate_ppm")
+            self.anvil.rpc("anvil_setStorageAt", params, hex(slot), "0x" + ppm.to_bytes(32, "big").hex())
+        if int(self.chain().call("Parameters", "forced_error_rate_ppm")) != ppm:
+            raise RuntimeError("demo: the forced-error rate did not change")
 
     def start_store(self) -> None:
         port = free_port()
@@ -182,16 +230,89 @@ def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
     return outcome_line(net.chain(), dispute_id, gas)
 
 
+def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
+    """What the verifier daemon got from task `tid` (VerifierSettled) and whether it was forced."""
+    from .roles.forced import incentive
+
+    chain = net.chain()
+    inc = incentive(chain, tid)
+    me = net.address("verifier")
+    evs = chain.contract("VerifierPool").events.VerifierSettled.get_logs(
+        from_block=0, argument_filters={"task_id": tid, "verifier": me})
+    fee = sum(int(e.args["fee_share"]) for e in evs)
+    award = sum(int(e.args["award_share"]) for e in evs)
+    forfeited = sum(int(e.args["forfeited"]) for e in evs)
+    jackpot = int(chain.call("VerifierPool", "jackpot"))
+    flagged = bool(chain.call("VerifierPool", "attestation", tid, me)[4])
+    line = (f"forced={bool(inc['forced'])} flagged={flagged} verifier fee share {fee / 1e18:g}, "
+            f"jackpot award {award / 1e18:g}, forfeited {forfeited / 1e18:g}; jackpot now {jackpot / 1e18:g}")
+    return {"forced": bool(inc["forced"]), "flagged": flagged, "fee_share": fee, "award": award,
+            "forfeited": forfeited, "jackpot": jackpot, "line": line}
+
+
+#: the stages of `walk_incentives`, in order
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "finalized", "settled")
+
+
+def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
+                    on=None, timeout: float = 300) -> dict[str, float]:
+    """Drive committed task `tid` through the incentive timeline (docs/protocol.md
+    "Incentives") with `warp`, waiting for the daemons at each stage:
+
+    attested   every verifier daemon committed its attestation (in the window);
+    revealed   after the verification window: every verifier revealed;
+    secret     after the reveal window: the solver revealed its secret;
+    finalized  after the challenge window: the solver finalized the task;
+    settled    after the report window: every verifier settled.
+
+    `on(stage)` runs at each stage before the next warp (tests check money or
+    act there). Returns the wall seconds of each stage."""
+    from .roles.forced import incentive
+    from .roles.registry import FINALIZED, get_task
+
+    chain = net.chain()
+    window, reveal = (int(chain.call("Parameters", n)) for n in ("verification_window", "reveal_window"))
+    phases: dict[str, float] = {}
+
+    def at(*names: str):
+        return lambda: all((net.db(v).task(tid) or ("",))[0] in names for v in verifiers)
+
+    def stage(name: str, warp: int, cond, what: str) -> None:
+        t = time.time()
+        if warp:
+            net.warp(warp)
+        net.wait(cond, timeout, what)
+        phases[name] = time.time() - t
+        if on is not None:
+            on(name)
+
+    stage("attested", 0, at("attest-committed"), "the verifiers' attestations")
+    stage("revealed", window + 1, at("attest-revealed"), "the verifiers' reveals")
+    stage("secret", reveal + 1, lambda: incentive(chain, tid)["revealed"], "the solver's secret")
+    task = get_task(chain, tid)
+    if task.open_disputes:
+        raise RuntimeError(f"demo: task {tid} has an open dispute")
+    stage("finalized", task.challenge_window + 1, lambda: get_task(chain, tid).status == FINALIZED,
+          "finalisation")
+    stage("settled", reveal + 1, at("done"), "the verifiers' settlements")
+    return phases
+
+
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
-             console: Console | None = None) -> dict:
-    """The whole life of one digits task on a fresh local network; returns the summary."""
+             console: Console | None = None, incentives: bool = False, forced_rate: int | None = None) -> dict:
+    """The whole life of one digits task on a fresh local network; returns the summary.
+    With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
+    the claims getting `forced_rate` ppm (None: the parameter's default)."""
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
 
     console = console or Console()
     phases: dict[str, float] = {}
     t_all = time.time()
-    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples) as net:
+    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples,
+                                                                            incentives=incentives) as net:
+        if incentives and forced_rate is not None:
+            net.set_forced_rate(forced_rate)
         phases["start chain + deploy"] = time.time() - t_all
         console.print(f"[bold]demo[/]: anvil at {net.anvil.url}, store at {net.store_url}")
         solve_args = ["solve"] + (["--fault", fault] if fault else []) + (
@@ -210,12 +331,19 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         phases["claim + train + commit"] = time.time() - t
         t = time.time()
         vdb = net.db("verifier")
-        net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
-                 "the verifier")
-        phases["verify"] = time.time() - t
-        vphase = vdb.task(tid)[0]
-        outcome = None
-        if vphase != "verified":
+        outcome, paid = None, None
+        if incentives:
+            net.wait(lambda: vdb.task(tid) is not None, 60, "the verifier")
+            phases.update({f"incentives: {k}": v for k, v in walk_incentives(net, tid).items()})
+            paid = incentive_outcome(net, tid)
+            console.print(f"task {tid}: {paid['line']}", highlight=False)
+            vphase = vdb.task(tid)[0]
+        else:
+            net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
+                     "the verifier")
+            phases["verify"] = time.time() - t
+            vphase = vdb.task(tid)[0]
+        if vphase not in ("verified", "done"):
             t = time.time()
             console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
             net.wait(lambda: vdb.task(tid)[0] in DISPUTE_ENDS, 900, "the end of the dispute")
@@ -237,7 +365,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             "status": get_task(chain, tid).status_name,
             "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
                     "verifier": gas_of(vdb)},
-            "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome,
+            "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome, "incentives": paid,
         }
     summary["phases"]["total"] = time.time() - t_all
     _print_summary(console, summary)
@@ -254,9 +382,12 @@ def _print_summary(console: Console, s: dict) -> None:
     table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
-        table.add_row("challenge", f"step {ev['step']}: mine 0x{ev['mine'][:16]}.. solver 0x{ev['theirs'][:16]}..")
+        mine = f"mine 0x{ev['mine'][:16]}.. " if "mine" in ev else ""  # attestation evidence: theirs only
+        table.add_row("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs'][:16]}..")
     if s.get("dispute"):
         table.add_row("dispute", s["dispute"])
+    if s.get("incentives"):
+        table.add_row("incentives", s["incentives"]["line"])
     for who, g in s["gas"].items():
         table.add_row(f"gas ({who})", f"{g:,}")
     for ph, sec in s["phases"].items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from ..chain import ChainClient, send_once
 from ..commit import roots
@@ -24,10 +25,13 @@ from .task import Manifest
 
 log = logging.getLogger("offchain.forced")
 
+#: seconds the solver waits for the block after its claim (the forced-error randomness)
+SEED_WAIT = 30.0
+
 
 def incentives_on(chain: ChainClient) -> bool:
     """True when the deployment has a VerifierPool (the registry then needs a secret at claim)."""
-    return "VerifierPool" in chain.deployment()
+    return "VerifierPool" in chain.deployment
 
 
 def secret_for(db: StateDB, tid: int) -> bytes:
@@ -52,8 +56,15 @@ def incentive(chain: ChainClient, tid: int) -> dict:
 
 
 def is_forced(chain: ChainClient, db: StateDB, tid: int) -> bool:
-    """Whether this task is a forced-error task, recording the claim seed first if it can."""
+    """Whether this task is a forced-error task, recording the claim seed first if it can
+    (waiting up to `SEED_WAIT` seconds for the seed block: a commit without a recorded seed
+    would make every task forced)."""
     inc = incentive(chain, tid)
+    end = time.time() + SEED_WAIT
+    while inc["claim_seed"] == bytes(32) and chain.block_number() <= inc["claim_block"] + 1:
+        if time.time() > end:
+            raise ValueError(f"forced: task={tid}: the claim seed block is not mined yet")
+        time.sleep(0.2)
     if inc["claim_seed"] == bytes(32) and chain.block_number() <= inc["claim_block"] + 256:
         send_once(chain, db, f"record-seed:{tid}", "TaskRegistry", "record_claim_seed", tid,
                   landed=lambda: incentive(chain, tid)["claim_seed"] != bytes(32))

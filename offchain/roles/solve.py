@@ -217,15 +217,22 @@ class Solver(Daemon):
         if task.status == FINALIZED:
             self.db.set_task(tid, "finalized")
             log.info("solve: task=%d finalized", tid)
-        elif task.status in (REJECTED, EXPIRED):
+            return
+        if task.status in (REJECTED, EXPIRED):
             self.db.set_task(tid, "rejected" if task.status == REJECTED else "expired")
             log.warning("solve: task=%d %s", tid, "rejected: a dispute was lost, stake slashed"
                         if task.status == REJECTED else "expired")
-        elif task.status == COMMITTED and forced.incentives_on(self.chain) and not forced.after_commit(
-                self.chain, self.db, tid, Manifest.from_bytes(self.store.get(self.db.task(tid)[1]["manifest"])),
-                self.db.task(tid)[1]["manifest"]):
-            return  # incentive layer: the secret reveal comes first
-        elif task.status == COMMITTED and task.open_disputes == 0 and now(self.chain) > task.challenge_deadline:
+            return
+        if task.status != COMMITTED:
+            return
+        if forced.incentives_on(self.chain):  # incentive layer: the secret reveal comes first
+            uri = self.db.task(tid)[1]["manifest"]
+            if not forced.after_commit(self.chain, self.db, tid, Manifest.from_bytes(self.store.get(uri)), uri):
+                return
+            task = get_task(self.chain, tid)  # the reveal started the challenge window
+            if task.status != COMMITTED:
+                return
+        if task.open_disputes == 0 and now(self.chain) > task.challenge_deadline:
             r = send_once(self.chain, self.db, f"finalize:{tid}", "TaskRegistry", "finalize", tid,
                           landed=lambda: get_task(self.chain, tid).status == FINALIZED)
             self.db.set_task(tid, "finalized", finalize_tx=r.get("tx_hash"))

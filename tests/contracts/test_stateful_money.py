@@ -16,6 +16,15 @@ revert; after every step the issue's four invariants are checked:
 import brownie
 import pytest
 from brownie.test import strategy
+from hypothesis import HealthCheck
+
+# Hypothesis's too_slow health check fails a run whose first ten examples spend
+# more than one second of *wall* time inside strategy draws. Here the draws are
+# interleaved with chain transactions on a node that shares two cores with the
+# rest of the suite, so a loaded machine alone can push the (tiny) draw time
+# over that budget: the check measures the machine, not the data. Only that
+# check is suppressed; the examples, steps and invariants are unchanged.
+SUPPRESSED = [HealthCheck.too_slow]
 
 E18 = 10**18
 HOUR = 3_600
@@ -426,7 +435,8 @@ def _run(state_machine, accounts, token, parameters, stake_manager, registry, ex
         parameters,
         stake_manager,
         registry,
-        settings={"max_examples": examples, "stateful_step_count": steps},
+        settings={"max_examples": examples, "stateful_step_count": steps,
+                  "suppress_health_check": SUPPRESSED},
     )
 
 
