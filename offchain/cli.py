@@ -207,7 +207,8 @@ def status(ctx, accounts) -> None:
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Steps the verifier checks (default 3; every step with --fault, so the fault is caught).")
 @click.option("--fault", default=None, metavar="step=T,node=J,element=E",
-              help="Run the solver with this fault (see `solve --help`): the verifier disputes it.")
+              help="Run the solver with this fault (see `solve --help`): the verifier disputes it "
+                   "(with --incentives: after flagging it and the solver's secret reveal).")
 @click.option("--skip-steps", type=float, default=0.0, help="Run the solver with --skip-steps.")
 @click.option("--incentives", is_flag=True,
               help="Deploy the VerifierPool: the verifier attests, reveals and settles (fee share, jackpot).")
@@ -229,8 +230,8 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate) -> None:
             raise ValueError(f"demo: --skip-steps must be in [0, 1], got {skip_steps}")
         if forced_rate is not None and not incentives:
             raise ValueError("demo: --forced-rate needs --incentives")
-        if incentives and (fault or skip_steps):
-            raise ValueError("demo: --incentives runs an honest solver (no --fault or --skip-steps)")
+        if incentives and skip_steps:
+            raise ValueError("demo: --incentives runs without --skip-steps")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if samples is None:

@@ -251,7 +251,7 @@ def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
 
 
 #: the stages of `walk_incentives`, in order
-INCENTIVE_STAGES = ("attested", "revealed", "secret", "finalized", "settled")
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "disputed", "finalized", "settled")
 
 
 def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
@@ -262,13 +262,17 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     attested   every verifier daemon committed its attestation (in the window);
     revealed   after the verification window: every verifier revealed;
     secret     after the reveal window: the solver revealed its secret;
-    finalized  after the challenge window: the solver finalized the task;
-    settled    after the report window: every verifier settled.
+    disputed   (a flagged task revealed not forced: a real fault) every flagger's
+               dispute ended (the daemons play it; no warp);
+    finalized  (the task still committed) after the challenge window: the solver
+               finalized the task;
+    settled    after the report window (at once for a rejected task): every
+               verifier settled.
 
     `on(stage)` runs at each stage before the next warp (tests check money or
     act there). Returns the wall seconds of each stage."""
     from .roles.forced import incentive
-    from .roles.registry import FINALIZED, get_task
+    from .roles.registry import COMMITTED, FINALIZED, get_task
 
     chain = net.chain()
     window, reveal = (int(chain.call("Parameters", n)) for n in ("verification_window", "reveal_window"))
@@ -289,12 +293,18 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     stage("attested", 0, at("attest-committed"), "the verifiers' attestations")
     stage("revealed", window + 1, at("attest-revealed"), "the verifiers' reveals")
     stage("secret", reveal + 1, lambda: incentive(chain, tid)["revealed"], "the solver's secret")
+    flaggers = [v for v in verifiers if (net.db(v).task(tid) or ("", {}))[1].get("flagged")]
+    if flaggers and not incentive(chain, tid)["forced"]:  # a real fault: the flaggers dispute it
+        stage("disputed", 0, lambda: all("dispute_end" in net.db(v).task(tid)[1] for v in flaggers)
+              and get_task(chain, tid).open_disputes == 0, "the flaggers' disputes")
     task = get_task(chain, tid)
     if task.open_disputes:
         raise RuntimeError(f"demo: task {tid} has an open dispute")
-    stage("finalized", task.challenge_window + 1, lambda: get_task(chain, tid).status == FINALIZED,
-          "finalisation")
-    stage("settled", reveal + 1, at("done"), "the verifiers' settlements")
+    if task.status == COMMITTED:
+        stage("finalized", task.challenge_window + 1, lambda: get_task(chain, tid).status == FINALIZED,
+              "finalisation")
+    finalized = get_task(chain, tid).status == FINALIZED
+    stage("settled", reveal + 1 if finalized else 0, at("done"), "the verifiers' settlements")
     return phases
 
 
@@ -321,7 +331,10 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         net.spawn("verifier", "verify")
         t = time.time()
         sub = Submitter(net.settings("submitter"))
-        spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=10)
+        # with incentives the pool draws the samples: one checkpoint segment, so every sample's
+        # replay covers the fault and the verifier flags it
+        interval = max(steps, 1) if incentives and fault else 10
+        spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=interval)
         tid = sub.create(spec, artifacts, TaskTerms())
         phases["publish + create task"] = time.time() - t
         chain = net.chain()
@@ -336,8 +349,11 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             net.wait(lambda: vdb.task(tid) is not None, 60, "the verifier")
             phases.update({f"incentives: {k}": v for k, v in walk_incentives(net, tid).items()})
             paid = incentive_outcome(net, tid)
+            vphase, vdata = vdb.task(tid)
+            if vdata.get("dispute"):  # a flagged real fault, disputed during the walk
+                outcome = dispute_outcome(net, vdata["dispute"])
+                console.print(outcome, soft_wrap=True, highlight=False)
             console.print(f"task {tid}: {paid['line']}", highlight=False)
-            vphase = vdb.task(tid)[0]
         else:
             net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
                      "the verifier")

@@ -8,8 +8,14 @@ collect the fee share, the jackpot award and the stake.
 Hook for the verifier daemon: when `enabled(chain)`, call
 `advance(daemon, tid, phase, data)` instead of the plain sampling check;
 the phases it sets start with "attest-" and end at "done". A
-mismatch on a task that turns out not forced is kept as evidence
-(`db.add_evidence(tid, step, "step_root", ...)`) for the dispute role.
+mismatch is kept as evidence (`db.add_evidence(tid, step, "step_root", ...)`);
+when the solver's secret reveal shows the flagged task NOT forced (the
+committed root stands: a real fault), the task goes to the verifier's
+dispute path (phase "challenged", data `attest=True`: open the dispute in
+the challenge window, then "disputing"); when that ends, the verifier's
+`_end` hands it back here ("attest-revealed" with `dispute_end`) to settle:
+a won dispute rejects the task, so the flagger's stake is unlocked, not
+forfeited.
 """
 
 from __future__ import annotations
@@ -128,7 +134,22 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
         db.set_task(tid, "attest-revealed")
         log.info("attest: task=%d revealed", tid)
     elif phase == "attest-revealed":
-        _settle(d, tid, task, inc, data)
+        if not _to_dispute(d, tid, task, inc, data):
+            _settle(d, tid, task, inc, data)
+
+
+def _to_dispute(d, tid: int, task, inc: dict, data: dict) -> bool:
+    """Hand a flagged task that the secret reveal shows not forced (a real fault) to the
+    verifier's dispute path, once. True while the attestation must not settle yet."""
+    if not data.get("flagged") or "dispute_end" in data or task.status != COMMITTED:
+        return False
+    if not inc["revealed"]:
+        return True  # disputes open only after the secret reveal
+    if inc["forced"]:
+        return False  # a caught forced error: the jackpot, no dispute
+    d.db.set_task(tid, "challenged", attest=True)
+    log.warning("attest: task=%d not forced: the flagged mismatch is a real fault, disputing it", tid)
+    return True
 
 
 def _settle(d, tid: int, task, inc: dict, data: dict) -> None:

@@ -12,6 +12,11 @@ committed -> challenged -> disputing -> won / lost / missed. Every
 transaction goes through `send_once`, so a verifier killed mid-dispute and
 restarted resumes without repeating one. A missing or corrupt artifact is
 reported, retried on later polls, and never stops the daemon.
+
+With the incentive layer (`attest`), the sampling check is the attestation;
+a flagged task revealed not forced enters "challenged" with `attest=True`,
+and the dispute's end (won / lost / missed) goes back to the attestation
+("attest-revealed" with `dispute_end`) so the verifier still settles.
 """
 
 from __future__ import annotations
@@ -170,15 +175,15 @@ class Verifier(Daemon):
         did = self._find_dispute(tid) if self.db.action(f"open:{tid}") is not None else None
         if did is None:
             if task.status != COMMITTED:
-                self.db.set_task(tid, "missed", reason=f"status {task.status_name}")
+                self._end(tid, "missed", reason=f"status {task.status_name}")
                 return
             if now(self.chain) > task.challenge_deadline:
-                self.db.set_task(tid, "missed", reason="challenge window closed")
+                self._end(tid, "missed", reason="challenge window closed")
                 log.error("verify: task=%d challenge window closed before the dispute opened", tid)
                 return
             player = self.desk.player(tid)
             if player.run.run_root == task.run_root:
-                self.db.set_task(tid, "missed", reason="own run agrees with the committed run root")
+                self._end(tid, "missed", reason="own run agrees with the committed run root")
                 log.error("verify: task=%d own run agrees with the committed run root: no dispute", tid)
                 return
             game = self.chain.contract("DisputeGame").address
@@ -202,5 +207,14 @@ class Verifier(Daemon):
     def _play(self, tid: int) -> None:
         for did, winner in self.desk.play(tid).items():
             phase = "won" if winner == "challenger" else "lost"
-            self.db.set_task(tid, phase, winner=winner)
+            self._end(tid, phase, winner=winner)
             log.info("verify: task=%d dispute %d %s", tid, did, phase)
+
+    def _end(self, tid: int, phase: str, **data) -> None:
+        """The dispute path ended in `phase` (won / lost / missed); a task that came from
+        an attestation goes back to it to settle ("attest-revealed", `dispute_end`)."""
+        rec = self.db.task(tid)
+        if rec is not None and rec[1].get("attest"):
+            self.db.set_task(tid, "attest-revealed", dispute_end=phase, **data)
+        else:
+            self.db.set_task(tid, phase, **data)

@@ -11,7 +11,12 @@ the verification, reveal, secret, challenge and report windows.
   and its fee share;
 - a lazy verifier (driven in this process) that copies the solver's roots of a
   forced task without checking them is reported by the verifier daemon's
-  whistleblower hunt and loses its stake.
+  whistleblower hunt and loses its stake;
+- a real fault (rate 0, a solver with one flipped bit at step 1, which every
+  sample's replay covers): the verifier flags it, the solver's secret reveal
+  shows it not forced, the verifier opens the dispute and wins it by one
+  step; the solver is slashed, the submitter refunded, and the verifier
+  settles without forfeiting its stake.
 """
 
 import pytest
@@ -20,8 +25,11 @@ from offchain.chain import ChainClient
 from offchain.demo import LocalNetwork, walk_incentives
 from offchain.incentives import rules
 from offchain.roles.attest import attestation, round_of
+from offchain.dispute.driver import game_view
+from offchain.dispute.player import CHALLENGER
+from offchain.dispute.run import Fault
 from offchain.roles.forced import incentive
-from offchain.roles.registry import FINALIZED, artifact_uri, get_task
+from offchain.roles.registry import FINALIZED, REJECTED, artifact_uri, get_task
 from offchain.roles.submit import Submitter, TaskTerms, build_spec
 from offchain.roles.task import Manifest
 from offchain.store import HttpStore
@@ -44,8 +52,12 @@ def net(tmp_path_factory):
     network.stop()
 
 
-def submit(net, seed):
-    spec, artifacts = build_spec("digits", steps=STEPS, checkpoint_interval=5, hidden=(4,), batch=4, seed=seed)
+FAULT = Fault(1, 3, 5)  # step 1, the bias add of the hidden layer, element 5
+
+
+def submit(net, seed, checkpoint_interval=5):
+    spec, artifacts = build_spec("digits", steps=STEPS, checkpoint_interval=checkpoint_interval, hidden=(4,),
+                                 batch=4, seed=seed)
     return Submitter(net.settings("submitter")).create(spec, artifacts, TERMS)
 
 
@@ -212,6 +224,56 @@ def test_lazy_verifier_of_a_forced_task_is_reported(net):
     assert after["pool"] == before["pool"] + fee - seen["jackpot"] - pot // 2 + stake - to_whistleblower
     assert int(chain.call("VerifierPool", "total_reserved")) == pot - pot // 2
     assert f"attest: task={tid} reported {me}" in net.log("verifier")
+    assert_no_failed_actions(net, "verifier")
+
+
+def test_real_fault_is_flagged_then_disputed_and_won(net):
+    chain = net.chain()
+    net.set_forced_rate(0)
+    p = params(chain)
+    challenger_bps, treasury_bps = (int(chain.call("Parameters", n)) for n in
+                                    ("slash_challenger_bps", "slash_treasury_bps"))
+    net.kill("solver")  # the faulty solver takes its key
+    net.spawn("solver-fault", "solve", "--fault", FAULT.text(), role_key="solver")
+    try:
+        before = money(chain, net)
+        tid = submit(net, seed=24, checkpoint_interval=STEPS)  # one segment: every replay covers step 1
+        task = committed(net, tid)
+        walk_incentives(net, tid)
+        net.wait(lambda: (net.db("solver-fault").task(tid) or ("",))[0] == "rejected", 60, "the solver")
+    finally:
+        net.kill("solver-fault")
+        net.spawn("solver", "solve")
+    inc = incentive(chain, tid)
+    assert inc["revealed"] and not inc["forced"] and inc["first_root"] == task.run_root
+    assert get_task(chain, tid).status == REJECTED
+    phase, vdata = net.db("verifier").task(tid)
+    assert (phase, vdata["dispute_end"], vdata["winner"]) == ("done", "won", "challenger")
+    g = game_view(chain, vdata["dispute"])
+    assert (g.winner, g.reason) == (CHALLENGER, 1)  # one step
+    assert (g.t, g.j, g.e) == (FAULT.t, FAULT.j, FAULT.e)
+    att = attestation(chain, tid, net.address("verifier"))
+    assert att["flagged"] and att["revealed"] and att["settled"]
+    settled = chain.contract("VerifierPool").events.VerifierSettled.get_logs(
+        from_block=0, argument_filters={"task_id": tid})
+    assert [(e.args["fee_share"], e.args["award_share"], e.args["forfeited"]) for e in settled] == [(0, 0, 0)]
+
+    # the solver's stake: the challenger share to the verifier (its bond back), the treasury share to the
+    # jackpot (a pool is wired), the rest plus the whole payment back to the submitter; no fee was taken
+    stake = TERMS.solver_stake
+    to_challenger, to_treasury = stake * challenger_bps // 10_000, stake * treasury_bps // 10_000
+    after = money(chain, net)
+    assert after["verifier"] == before["verifier"] + to_challenger
+    assert after["submitter"] == before["submitter"] + stake - to_challenger - to_treasury
+    assert after["solver"] == before["solver"] - stake
+    assert after["jackpot"] == before["jackpot"] + to_treasury
+    assert after["treasury"] == before["treasury"]
+    assert p["min_verifier_stake"] > 0
+    assert_nothing_owed(chain, net, tid)
+    assert f"attest: task={tid} flagged" in net.log("verifier")
+    assert f"attest: task={tid} not forced: the flagged mismatch is a real fault" in net.log("verifier")
+    assert f"task={tid} dispute {vdata['dispute']} ended: dispute: winner=challenger by=onestep" in net.log(
+        "verifier")
     assert_no_failed_actions(net, "verifier")
 
 
