@@ -172,3 +172,43 @@ def test_constructor_checks(VerifierPool, token, parameters, stake_manager, regi
         VerifierPool.deploy(stranger, parameters, stake_manager, registry, {"from": governance})
     with brownie.reverts("verifier_pool: zero registry"):
         VerifierPool.deploy(token, parameters, stake_manager, brownie.ZERO_ADDRESS, {"from": governance})
+
+
+def test_flagger_that_won_its_dispute_keeps_stake(pool, registry, chain, stake_manager, token, honest_task,
+                                                  verifiers, solver, dispute_game):
+    """A real fault: the flagger of a task revealed not forced opens the dispute and wins it;
+    the task is rejected, so settle unlocks the flagger's stake (nothing forfeited, no fee)."""
+    a = verifiers[0]
+    entries = {a: attest(pool, chain, honest_task, a, WRONG_ROOTS, flag=True)}
+    _reveal_all(pool, registry, chain, honest_task, entries)
+    reveal_secret(registry, chain, solver, honest_task, forced=False)
+    registry.on_dispute_opened(honest_task, a, {"from": dispute_game})
+    registry.on_solver_lost(honest_task, a, {"from": dispute_game})
+    assert registry.get_task(honest_task)["status"] == 7  # REJECTED
+    jackpot, balance, bonded = pool.jackpot(), token.balanceOf(a), stake_manager.bonded(a)
+    assert stake_manager.locked_for_task(a, honest_task) == VERIFIER_STAKE
+    tx = pool.settle(honest_task, [], {"from": a})
+    ev = tx.events["VerifierSettled"]
+    assert (ev["fee_share"], ev["award_share"], ev["forfeited"]) == (0, 0, 0)
+    assert stake_manager.locked_for_task(a, honest_task) == 0
+    assert stake_manager.bonded(a) == bonded  # unlocked, not slashed
+    assert token.balanceOf(a) == balance
+    assert pool.jackpot() == jackpot
+
+
+def test_flagger_that_lost_its_dispute_forfeits_stake(pool, registry, parameters, chain, stake_manager, honest_task,
+                                                      verifiers, solver, dispute_game):
+    """The flagger disputed but lost: the task finalizes without a forced error, so it forfeits."""
+    a = verifiers[0]
+    entries = {a: attest(pool, chain, honest_task, a, WRONG_ROOTS, flag=True)}
+    _reveal_all(pool, registry, chain, honest_task, entries)
+    reveal_secret(registry, chain, solver, honest_task, forced=False)
+    registry.on_dispute_opened(honest_task, a, {"from": dispute_game})
+    registry.on_dispute_closed(honest_task, {"from": dispute_game})
+    finalize(registry, chain, honest_task)
+    _after_reports(registry, pool, parameters, chain, honest_task)
+    bonded = stake_manager.bonded(a)
+    tx = pool.settle(honest_task, [], {"from": a})
+    assert tx.events["VerifierSettled"]["forfeited"] == VERIFIER_STAKE
+    assert stake_manager.locked_for_task(a, honest_task) == 0
+    assert stake_manager.bonded(a) == bonded - VERIFIER_STAKE
