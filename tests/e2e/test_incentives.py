@@ -23,11 +23,11 @@ import pytest
 
 from offchain.chain import ChainClient
 from offchain.demo import LocalNetwork, walk_incentives
-from offchain.incentives import rules
-from offchain.roles.attest import attestation, round_of
 from offchain.dispute.driver import game_view
 from offchain.dispute.player import CHALLENGER
 from offchain.dispute.run import Fault
+from offchain.incentives import rules
+from offchain.roles.attest import attestation, round_of
 from offchain.roles.forced import incentive
 from offchain.roles.registry import FINALIZED, REJECTED, artifact_uri, get_task
 from offchain.roles.submit import Submitter, TaskTerms, build_spec
