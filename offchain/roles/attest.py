@@ -33,6 +33,9 @@ from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
 
 log = logging.getLogger("offchain.attest")
 
+#: mismatching steps kept as evidence (the earliest ones)
+EVIDENCE_STEPS = 3
+
 
 def enabled(chain) -> bool:
     return incentives_on(chain)
@@ -50,7 +53,9 @@ def round_of(chain, tid: int) -> dict:
 
 def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str) -> tuple[list[bytes], list[int]]:
     """My S_t for each sample step (in order) and the steps where the solver's
-    manifest disagrees (a checkpoint that does not match its S_c counts for c)."""
+    manifest disagrees: any step replayed on the way to a sample (a fault whose
+    effect dies out before the sample is still caught), and a checkpoint c that
+    does not match its S_c."""
     spec = TaskSpec.from_bytes(store.get(task.spec_hash))
     _, (train,) = decode_arrays(store.get(spec.data))
     if data_root(train) != task.data_root:
@@ -70,10 +75,10 @@ def replay_values(store, task, manifest: Manifest, steps: list[int], backend: st
         state = ck.state
         for u in range(c + 1, t + 1):
             outputs = executor.run_step(program, u, state, train, backend)
+            if roots.step_root(outputs) != manifest.step_roots[u]:
+                bad.append(u)  # every replayed step counts, not only the samples
             state = executor.state_after(program, u, outputs)
         mine[t] = roots.step_root(outputs)
-        if mine[t] != manifest.step_roots[t]:
-            bad.append(t)
     return [mine[t] for t in steps], sorted(set(bad))
 
 
@@ -114,9 +119,10 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
         if bad:
             send_once(chain, db, f"attest-flag:{tid}", "VerifierPool", "flag", tid,
                       landed=lambda: attestation(chain, tid, me)["flagged"])
-            log.warning("attest: task=%d flagged: the solver's S_t differs at steps %s", tid, bad)
+            log.warning("attest: task=%d flagged: the solver's S_t differs at %d steps, first %s", tid, len(bad),
+                        bad[:EVIDENCE_STEPS])
             tree = merkle.levels(manifest.step_roots)
-            for t in bad:
+            for t in bad[:EVIDENCE_STEPS]:  # the earliest mismatches
                 db.add_evidence(tid, t, "step_root", {"theirs": manifest.step_roots[t].hex(),
                                                       "proof": [p.hex() for p in merkle.proof(tree, t)],
                                                       "run_root": task.run_root.hex()})
