@@ -4,8 +4,8 @@ and a solver through the incentive phases."""
 
 import os
 
-from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, sleep_past
 from eth_hash.auto import keccak
+from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, sleep_past
 
 from offchain.commit import merkle
 from offchain.incentives import rules

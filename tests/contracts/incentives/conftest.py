@@ -3,7 +3,6 @@ manager have a VerifierPool wired, verifiers with stake, and tasks in each
 incentive phase (helpers in tests/contracts/incentive_helpers.py)."""
 
 import pytest
-from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, create_args
 from incentive_helpers import (
     NUM_STEPS,
     SAMPLES,
@@ -12,6 +11,7 @@ from incentive_helpers import (
     WRONG_ROOT,
     claim,
 )
+from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, create_args
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """VerifierPool.join: locks the verifier stake during the verification window."""
 
 import brownie
-from lifecycle import SOLVER_STAKE
 from incentive_helpers import VERIFIER_STAKE, past_attest
+from lifecycle import SOLVER_STAKE
 
 
 def test_join_locks_stake(pool, stake_manager, honest_task, verifiers):

@@ -3,6 +3,8 @@ secret hash, record_claim_seed, reveal_secret, slash_unrevealed, and the
 secret gate on disputes and finalize."""
 
 import brownie
+from eth_hash.auto import keccak
+from incentive_helpers import SECRET, TRUE_ROOT, WRONG_ROOT, mine_many, past_reveal
 from lifecycle import (
     ARTIFACT_URI,
     COMMITTED,
@@ -12,8 +14,6 @@ from lifecycle import (
     SOLVER_STAKE,
     sleep_past,
 )
-from eth_hash.auto import keccak
-from incentive_helpers import SECRET, TRUE_ROOT, WRONG_ROOT, mine_many, past_reveal
 
 from offchain.incentives import rules
 

@@ -2,7 +2,6 @@
 every path of the fee, the jackpot and verifier slashing."""
 
 import brownie
-from lifecycle import PAYMENT, sleep_past
 from incentive_helpers import (
     SALT,
     STEP_ROOTS,
@@ -14,6 +13,7 @@ from incentive_helpers import (
     proofs_for,
     reveal_secret,
 )
+from lifecycle import PAYMENT, sleep_past
 
 
 def _reveal_all(pool, registry, chain, task_id, entries):

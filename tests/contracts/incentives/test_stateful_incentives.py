@@ -17,7 +17,6 @@ the same rules. After every step:
 
 import pytest
 from brownie.test import strategy
-from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
 from eth_hash.auto import keccak
 from incentive_helpers import (
     NUM_STEPS,
@@ -30,6 +29,7 @@ from incentive_helpers import (
     mine_many,
     proofs_for,
 )
+from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
 
 from offchain.incentives import rules
 
