@@ -1,4 +1,6 @@
-"""Fixtures for the dispute game tests: actors by role and the descent harness."""
+"""Fixtures for the dispute game tests: the descent harness and a full
+deployment with one committed task (actors by role come from
+tests/contracts/conftest.py; `stranger` here is an account no test funds)."""
 
 import pytest
 
@@ -32,28 +34,8 @@ def runs():
 
 
 @pytest.fixture(scope="module")
-def submitter(accounts):
-    return accounts[2]
-
-
-@pytest.fixture(scope="module")
-def solver(accounts):
-    return accounts[3]
-
-
-@pytest.fixture(scope="module")
-def challenger(accounts):
-    return accounts[4]
-
-
-@pytest.fixture(scope="module")
 def stranger(accounts):
     return accounts[5]
-
-
-@pytest.fixture(scope="module")
-def treasury(accounts):
-    return accounts[1]
 
 
 @pytest.fixture(scope="module")
