@@ -355,3 +355,12 @@ def run_settings(examples: int):
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+def comparison_boundary_pairs() -> list[tuple[int, int]]:
+    """Every exponent-boundary value against every partner, both orders, plus
+    each value against its negation and itself (for max and gt)."""
+    vals = exponent_boundary_values()
+    pairs = [(v, p) for v in vals for p in boundary_partners()]
+    pairs += [(p, v) for v, p in pairs]
+    return pairs + [(v, v ^ SIGN) for v in vals] + [(v, v) for v in vals]

@@ -7,10 +7,9 @@ from softfloat_cases import (
     OP_GT,
     SIGN,
     batches,
-    boundary_partners,
     check_batch,
     compare_pairs,
-    exponent_boundary_values,
+    comparison_boundary_pairs,
     run_settings,
 )
 
@@ -40,10 +39,7 @@ def test_gt_examples(batch_harness, a, b, want):
 
 
 def test_gt_exponent_boundaries(batch_harness):
-    vals = exponent_boundary_values()
-    pairs = [(v, p) for v in vals for p in boundary_partners()]
-    pairs += [(p, v) for v, p in pairs]
-    pairs += [(v, v ^ SIGN) for v in vals] + [(v, v) for v in vals]
+    pairs = comparison_boundary_pairs()
     assert check_batch(batch_harness, OP_GT, pairs) == len(pairs)
 
 

@@ -8,10 +8,9 @@ from softfloat_cases import (
     OP_MAX,
     SIGN,
     batches,
-    boundary_partners,
     check_batch,
     compare_pairs,
-    exponent_boundary_values,
+    comparison_boundary_pairs,
     run_settings,
 )
 
@@ -42,10 +41,7 @@ def test_max_examples(float_harness, a, b, want):
 
 
 def test_max_exponent_boundaries(batch_harness):
-    vals = exponent_boundary_values()
-    pairs = [(v, p) for v in vals for p in boundary_partners()]
-    pairs += [(p, v) for v, p in pairs]
-    pairs += [(v, v ^ SIGN) for v in vals] + [(v, v) for v in vals]
+    pairs = comparison_boundary_pairs()
     assert check_batch(batch_harness, OP_MAX, pairs) == len(pairs)
 
 
