@@ -36,8 +36,8 @@ node_modules/.stamp: package.json package-lock.json
 # the honest run does not take: a cancelled and an expired task, with balances
 demo: setup
 	$(BIN)/python -m offchain demo
-	@echo; echo "== lifecycle: create/claim/commit/finalize, one cancel, one expiry (brownie run scripts/lifecycle_demo.py) =="
-	@set -o pipefail; $(BIN)/brownie run scripts/lifecycle_demo.py 2>&1 | grep -v -E 'Transaction sent|Gas price|confirmed|deployed at|Waiting for|^Brownie v|active project|^$$'
+	@echo; echo "== lifecycle: create/claim/commit/finalize, one cancel, one expiry (python -m scripts.run lifecycle_demo) =="
+	@set -o pipefail; $(BIN)/python -m scripts.run lifecycle_demo --port 0 2>&1 | grep -v -E 'Transaction sent|Gas price|confirmed|deployed at|Waiting for|^Brownie v|active project|^$$'
 
 test: setup
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

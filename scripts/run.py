@@ -1,0 +1,98 @@
+"""The project's own script runner: `python -m scripts.run SCRIPT [ARGS...] [--network NAME]`.
+
+Does what `brownie run scripts/SCRIPT.py main ARGS --network NAME` does
+(loads the brownie project, connects, calls the script's `main(*ARGS)`),
+but imports the script as `scripts.SCRIPT` from the checkout's root.
+`brownie run` derives a module name from the script's absolute path and
+fails (`No module named 'tmp.tmp'`) whenever a parent folder's name holds
+a dot; this runner works from any path and from any working directory.
+
+SCRIPT is `deploy`, `lifecycle_demo`, or `governance/set_parameter` (and
+the other governance scripts), with or without `scripts/` and `.py`.
+On the local `development` network brownie starts Anvil; `--port PORT`
+(or ANVIL_PORT) puts it on another port than 8545, `--port 0` on a free one.
+Errors are one line on stderr, exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _module_name(script: str) -> str:
+    s = script.strip()
+    if s.endswith(".py"):
+        s = s[:-3]
+    s = s.replace("\\", "/")
+    if s.startswith("./"):
+        s = s[2:]
+    if s.startswith("scripts/"):
+        s = s[len("scripts/"):]
+    if not s or not all(part.isidentifier() for part in s.split("/")):
+        raise SystemExit(f"run: not a script name: {script!r}")
+    if not (ROOT / "scripts" / f"{s}.py").is_file():
+        raise SystemExit(f"run: no script scripts/{s}.py")
+    return "scripts." + s.replace("/", ".")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m scripts.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("script", help="deploy, lifecycle_demo, governance/set_parameter, ...")
+    p.add_argument("args", nargs="*", help="arguments of the script's main()")
+    p.add_argument("--network", default=None, help="brownie network (default: development)")
+    p.add_argument("--port", type=int, default=None,
+                   help="port of the Anvil that brownie starts on development (0: a free one)")
+    p.add_argument("--function", default="main", help="function to call (default: main)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = parse(sys.argv[1:] if argv is None else argv)
+    module_name = _module_name(ns.script)
+    os.chdir(ROOT)  # brownie resolves build/, deployments/ and the config from here
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    from brownie import network, project
+    from brownie._config import CONFIG
+
+    proj = project.load(str(ROOT))
+    proj.load_config()
+    name = ns.network or CONFIG.settings["networks"]["default"]
+    port = ns.port if ns.port is not None else os.environ.get("ANVIL_PORT")
+    if name == "development" and port is not None:
+        port = int(port) or _free_port()
+        CONFIG.networks["development"]["cmd_settings"]["port"] = port
+        CONFIG.networks["development"]["host"] = "http://127.0.0.1"
+    network.connect(name)
+    proj._add_to_main_namespace()  # `from brownie import DisputeGame` in the scripts
+    try:
+        module = importlib.import_module(module_name)
+        fn = getattr(module, ns.function, None)
+        if not callable(fn):
+            raise SystemExit(f"run: {module_name} has no function {ns.function}")
+        fn(*ns.args)
+    finally:
+        if network.is_connected():
+            network.disconnect()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
