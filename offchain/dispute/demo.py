@@ -21,6 +21,7 @@ from eth_account import Account
 from ..chain import ChainClient
 from ..chain.anvil import Anvil, dev_keys
 from ..chain.deploy import deploy_all
+from ..commit import proofs
 from ..config import Settings
 from ..runtime import dataset
 from ..runtime.compiler import MLPConfig, compile_mlp
@@ -98,8 +99,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         for k in (submitter, solver, challenger):
             chain[deployer].transact("TestToken", "mint", addr[k], 1_000 * TOKEN)
         chain[submitter].transact("TestToken", "approve", reg, 10 * TOKEN)
+        header, header_proof = proofs.header_proof(program)
         chain[submitter].transact("TaskRegistry", "create_task", b"\x01" * 32, program.root(), data.root(),
-                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600)
+                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600, header, header_proof)
         task_id = chain[submitter].call("TaskRegistry", "task_count")
         chain[solver].transact("TestToken", "approve", sm, 100 * TOKEN)
         chain[solver].transact("StakeManager", "bond", 100 * TOKEN)
