@@ -91,7 +91,7 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         deploy_all(node.url, deployer, addr[treasury], Path(tmp) / "interfaces", Path(tmp) / "deployments")
         settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
                             interfaces_dir=str(Path(tmp) / "interfaces"))
-        chain = {k: ChainClient(settings, k) for k in (deployer, submitter, solver, challenger)}
+        chain = {k: ChainClient(settings, k) for k in (deployer, treasury, submitter, solver, challenger)}
         db = {k: StateDB(Path(tmp) / f"{name}.sqlite") for name, k in (("solver", solver),
                                                                         ("challenger", challenger))}
         reg, sm = (chain[deployer].contract(n).address for n in ("TaskRegistry", "StakeManager"))
@@ -143,6 +143,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 node.mine(1)
         g = game_view(chain[deployer], dispute_id)
         call = chain[deployer].call
+        for k in (solver, challenger, treasury):  # bond payouts are credited: pull them
+            if call("DisputeGame", "credit", addr[k]):
+                chain[k].transact("DisputeGame", "claim_credit")
         balances = {name: call("TestToken", "balanceOf", addr[k])
                     for name, k in (("submitter", submitter), ("solver", solver),
                                     ("challenger", challenger), ("treasury", treasury))}
