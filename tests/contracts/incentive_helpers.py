@@ -100,9 +100,9 @@ def random_leaf():
 
 def ensure_free_stake(pool, who, amount):
     """Bonds what `who` lacks of `amount` free stake (minting it: a test token)."""
-    from brownie import StakeManager, TestToken
+    from brownie.network.state import _find_contract
 
-    sm, token = StakeManager.at(pool.STAKE_MANAGER()), TestToken.at(pool.TOKEN())
+    sm, token = _find_contract(pool.STAKE_MANAGER()), _find_contract(pool.TOKEN())
     free = sm.free_stake(who)
     if free < amount:
         token.mint(who, amount - free, {"from": who})
