@@ -178,6 +178,8 @@ def _settle(d, tid: int, task, inc: dict, data: dict) -> None:
             _prove(d, tid, inc, data, manifest)
             if inc["forced"]:
                 hunt(d, tid, manifest)
+            if not data.get("proved"):
+                db.set_task(tid, "attest-revealed", proved=True)  # walk_incentives waits for this
             return
     send_once(chain, db, f"attest-settle:{tid}", "VerifierPool", "settle", tid,
               landed=lambda: attestation(chain, tid, me)["settled"])
