@@ -38,11 +38,12 @@ class Econ:
     """One market: amounts in tokens, costs in tokens per task."""
 
     payment: float = 1_000.0
-    fee_bps: int = 500  # verification_fee_bps
-    jackpot_share_bps: int = 2_000
-    verifier_stake: float = 1_000.0  # min_verifier_stake (the Anvil sample uses 100)
+    fee_bps: int = 500  # verification_fee_bps (default)
+    jackpot_share_bps: int = 2_000  # default
+    min_verifier_stake: float = 10.0  # default
+    rate_ppm: int = 10_000  # forced_error_rate_ppm (default)
     solver_stake: float = 100.0
-    slash_challenger_bps: int = 5_000
+    bounty_bps: int = 1_000  # VerifierPool.REPORT_BOUNTY_BPS
     verifiers: int = 3  # per task
     steps: int = 1_000  # T
     samples: int = 3  # steps each verifier replays
@@ -60,6 +61,14 @@ class Econ:
         return self.fee - self.fee * self.jackpot_share_bps / BPS
 
     @property
+    def verifier_stake(self) -> float:
+        """VerifierPool.stake_for: the stake a verifier of this task locks (scaled with the fee)."""
+        from offchain.incentives import rules
+
+        return rules.verifier_stake(int(self.fee * E18), self.rate_ppm, self.jackpot_share_bps,
+                                    int(self.min_verifier_stake * E18)) / E18
+
+    @property
     def verify_cost(self) -> float:
         replayed = self.samples * (self.checkpoint_interval + 1) / 2
         return replayed * self.train_cost / self.steps
@@ -69,9 +78,9 @@ class Econ:
 
 
 def award_per_forced(e: Econ, p: float) -> float:
-    """Steady state: the jackpot fills by the fee share every task and empties at each
-    caught forced error, so one forced error pays fee * jackpot_share / p."""
-    return e.fee * e.jackpot_share_bps / BPS / p if p > 0 else 0.0
+    """A forced task's award is only what it brought in: its fee minus the pot (plus the
+    slashes of its own lazy attesters, none in an honest population)."""
+    return e.fee * e.jackpot_share_bps / BPS
 
 
 def honest_verifier(e: Econ, p: float) -> float:
@@ -80,13 +89,15 @@ def honest_verifier(e: Econ, p: float) -> float:
 
 
 def lazy_verifier(e: Econ, p: float) -> float:
-    """Copies the solver's S_t: fee share on normal tasks, slashed on forced ones."""
-    return (1 - p) * e.pot / e.verifiers - p * e.verifier_stake
+    """Copies the solver's S_t: fee share on normal tasks, slashed on forced ones (minus the
+    bounty, which a sybil reporting it gets back)."""
+    return (1 - p) * e.pot / e.verifiers - p * e.verifier_stake * (1 - e.bounty_bps / BPS)
 
 
 def flagging_verifier(e: Econ, p: float) -> float:
-    """Flags every task without checking: jackpot share on forced tasks, forfeits its stake otherwise."""
-    return p * award_per_forced(e, p) / (e.verifiers + 1) - (1 - p) * e.verifier_stake
+    """Flags every task without checking: no values that prove a mismatch, so no award on forced
+    tasks; forfeits its stake otherwise."""
+    return -(1 - p) * e.verifier_stake
 
 
 def detection(e: Econ, faked: float, honest: int) -> float:
@@ -139,29 +150,24 @@ def simulate(e: Econ, p: float, tasks: int, seed: int = 1) -> dict[str, float]:
         jackpot, total = 0.0, 0.0
         for _ in range(tasks):
             forced = rng.random() < p
-            revealers = e.verifiers  # everyone reveals
-            flaggers = (e.verifiers - 1) if forced else 0  # the honest two flag a forced error
-            me_flags = kind == "flagger" or (kind == "honest" and forced)
-            flaggers += me_flags
-            award = jackpot if forced and flaggers else 0.0
-            jackpot -= award
-            profit = -e.verify_cost if kind == "honest" else 0.0
+            me_flags = kind == "honest" and forced
             fee_cut = e.fee * e.jackpot_share_bps / BPS
-            jackpot += fee_cut
-            share = e.pot / revealers
+            catchers = e.verifiers - 1 + (kind == "honest" and forced)
+            award = fee_cut if forced else 0.0  # the task's own cut; the jackpot is never paid out
+            profit = -e.verify_cost if kind == "honest" else 0.0
+            if not forced:
+                jackpot += fee_cut
+            provers = e.verifiers - (kind == "flagger") - (kind == "lazy" and forced)
+            share = e.pot / provers
             if kind == "honest":
-                profit += share + (award / flaggers if me_flags else 0)
+                profit += share + (award / catchers if me_flags else 0)
             elif kind == "lazy":
-                if forced:  # reported: slashed, half to the whistleblower, half to the jackpot
-                    profit -= e.verifier_stake
-                    jackpot += e.verifier_stake * (1 - e.slash_challenger_bps / BPS) + share
+                if forced:  # reported by a sybil: slashed, the bounty back
+                    profit -= e.verifier_stake * (1 - e.bounty_bps / BPS)
                 else:
                     profit += share
-            else:  # flagger: no values that prove, no fee share
-                jackpot += share
-                if forced:
-                    profit += award / flaggers
-                else:
+            else:  # flagger: no values that prove, no fee share, no award
+                if not forced:
                     profit -= e.verifier_stake
                     jackpot += e.verifier_stake
             total += profit
@@ -229,19 +235,26 @@ def anvil_sample() -> list[tuple[str, int, int]]:
         from offchain.dispute.tiny import tiny_task
 
         program_root, header, header_proof = tiny_task()
+        rate = 100_000
+        send(gov, "Parameters", "set_parameter", "forced_error_rate_ppm", rate)
         for forced in (False, True):
             secret = os.urandom(32)
             wrong = rules.wrong_step_roots(step_roots, secret)
             before = {a.address: worth(a) for a in (honest, lazy, whistle)}
-            jackpot0 = call("VerifierPool", "jackpot")
-            send(gov, "Parameters", "set_parameter", "forced_error_rate_ppm", 0)
             send(submitter, "TaskRegistry", "create_task", b"\x11" * 32, program_root, b"\x33" * 32, T, 1,
                  payment, 100 * E18, 3_600, 86_400, header, header_proof)
             tid = call("TaskRegistry", "task_count")
             send(solver, "TaskRegistry", "claim_task", tid, rules.secret_hash(secret))
-            node.mine(258 if forced else 1)
+            while True:  # draw the claim seed (the next block's hash) until the task is forced or not
+                snap = node.rpc("evm_snapshot")
+                node.rpc("evm_increaseTime", 1)
+                node.mine()
+                if rules.is_forced(secret, bytes(w3.eth.get_block("latest")["hash"]), rate) == forced:
+                    break
+                node.rpc("evm_revert", snap)
             send(solver, "TaskRegistry", "commit_result", tid, merkle.root(wrong if forced else step_roots),
                  b"\x55" * 32, "uri")
+            stake = call("VerifierPool", "verifier_stake", tid)
             attested = {}
             for v, copies in ((honest, False), (lazy, True)):
                 send(v, "VerifierPool", "join", tid)
@@ -261,21 +274,28 @@ def anvil_sample() -> list[tuple[str, int, int]]:
             send(solver, "TaskRegistry", "reveal_secret", tid, secret, merkle.root(step_roots), b"\x55" * 32, "uri")
             sleep_past(call("TaskRegistry", "get_task", tid)[16])
             send(submitter, "TaskRegistry", "finalize", tid)
+            provers = (honest,) if forced else (honest, lazy)
+            for v in provers:
+                send(v, "VerifierPool", "prove", tid, rules.step_proofs(step_roots, attested[v.address][0]))
             if forced:
+                steps = attested[honest.address][0]
+                send(honest, "VerifierPool", "prove_mismatch", tid, 0, wrong[steps[0]],
+                     rules.step_proofs(wrong, steps[:1])[0])
                 steps = attested[lazy.address][0]
                 send(whistle, "VerifierPool", "report", tid, lazy.address, 0, step_roots[steps[0]],
                      rules.step_proofs(step_roots, steps[:1])[0])
-            sleep_past(call("VerifierPool", "round_of", tid)[7] + window)
-            send(honest, "VerifierPool", "settle", tid, rules.step_proofs(step_roots, attested[honest.address][0]))
-            if not forced:
-                send(lazy, "VerifierPool", "settle", tid, rules.step_proofs(step_roots, attested[lazy.address][0]))
+                send(whistle, "VerifierPool", "claim_credit")
+            sleep_past(call("VerifierPool", "round_of", tid)[8] + window)
+            for v in provers:
+                send(v, "VerifierPool", "settle", tid)
+                send(v, "VerifierPool", "claim_credit")
             # the model of the same rules, in base units
             fee = payment * 500 // BPS
             pot = fee - fee * 2_000 // BPS
-            stake = 100 * E18
-            model = {honest.address: pot // 2 + (jackpot0 if forced else 0),
+            bounty = stake * rules.REPORT_BOUNTY_BPS // BPS
+            model = {honest.address: pot + (fee - pot) + stake - bounty if forced else pot // 2,
                      lazy.address: -stake if forced else pot // 2,
-                     whistle.address: stake * 5_000 // BPS if forced else 0}
+                     whistle.address: bounty if forced else 0}
             label = "forced" if forced else "normal"
             for who, name in ((honest, "honest verifier"), (lazy, "lazy verifier"), (whistle, "whistleblower")):
                 rows.append((f"{label} task, {name}", worth(who) - before[who.address], model[who.address]))
@@ -302,6 +322,7 @@ def main() -> None:
         print(f"  contracts match the model: {ok}")
 
     grid = [i / 10_000 for i in range(1, 1_001)]  # 0.01 % .. 10 % (the parameter's bound)
+    defaults(e)
     print(f"\nmarket: payment {e.payment:.0f}, fee {e.fee:.0f} (pot {e.pot:.0f}, jackpot share "
           f"{e.fee - e.pot:.0f}), {e.verifiers} verifiers x {e.samples} samples of {e.steps} steps, "
           f"verifier stake {e.verifier_stake:.0f}, solver stake {e.solver_stake:.0f}, "
@@ -319,12 +340,36 @@ def main() -> None:
           f"{best_cheat(e, 0):+.2f} with none")
     print(f"smallest p at which lazy verification and cheating solving both lose money: "
           f"{p_star:.4f}" if p_star else "no p <= 10 % makes both lose money")
-    for stake in (10.0, 50.0, 100.0, 1_000.0):
-        q = smallest_p(replace(e, verifier_stake=stake), grid)
-        print(f"  verifier stake {stake:7.0f}: smallest p = " + (f"{q:.4f}" if q else "none <= 0.10")
-              + f" (formula pot/k / (pot/k + stake) = {e.pot / e.verifiers / (e.pot / e.verifiers + stake):.4f})")
+    for rate_ppm in (1_000, 10_000, 100_000):
+        m = replace(e, rate_ppm=rate_ppm)
+        q = smallest_p(m, grid)
+        print(f"  rate {rate_ppm:>7} ppm: verifier stake {m.verifier_stake:9.1f}, smallest p = "
+              + (f"{q:.4f}" if q else "none <= 0.10")
+              + f" (pot/k / (pot/k + stake) = {m.pot / m.verifiers / (m.pot / m.verifiers + m.verifier_stake):.4f})")
     plot(e, grid, p_star, args.out)
     print(f"\nplot: {args.out}")
+
+
+def defaults(e: Econ) -> None:
+    """The default parameters: the stake a verifier locks (scaled with the fee), the break-even
+    forced-error rate p* = share / (share + stake * (1 - bounty)) of lazy verification with the
+    whole pot as its share (one verifier), against the default rate."""
+    rate = e.rate_ppm / 1_000_000
+    print("defaults (Parameters constructor): fee 5 %, jackpot share 20 %, min_verifier_stake 10, "
+          f"forced_error_rate {rate:.4f}")
+    for payment in (1.0, 100.0, 1_000.0, 1_000_000.0):
+        m = replace(e, payment=payment)
+        share, stake = m.pot, m.verifier_stake
+        loss = stake * (1 - m.bounty_bps / BPS)
+        p_star = share / (share + loss)
+        lazy = (1 - rate) * share - rate * loss
+        print(f"  payment {payment:>11,.0f}: fee share {share:10.4f}, verifier stake {stake:12.4f}, "
+              f"p* = {p_star:.6f} {'<' if p_star < rate else '>='} rate {rate:.4f}; "
+              f"lazy profit/task {lazy:+.4f} ({'loses' if lazy < 0 else 'GAINS'})")
+    cheat = best_cheat(e, e.verifiers)
+    print(f"  cheating solver, best gain over honest solving with honest verifiers: {cheat:+.2f} "
+          f"({'loses' if cheat < 0 else 'GAINS'})")
+    print(f"  incentive compatible at the defaults: {lazy_verifier(e, rate) < 0 and cheat < 0}")
 
 
 def plot(e: Econ, grid: list[float], p_star: float | None, out: str) -> None:

@@ -650,12 +650,13 @@ def finalize(task_id: uint256):
     paid: uint256 = task.payment - task.fee
     if paid > 0:
         self._push(task.solver, paid)
-    if task.fee > 0:
-        if pool != empty(address):
+    if pool != empty(address):
+        if task.fee > 0:
             self._push(pool, task.fee)
-            extcall IVerifierPool(pool).on_fee(task_id, task.fee)
-        else:
-            self._push(staticcall PARAMETERS.treasury(), task.fee)
+        # even for a zero fee: the hook opens the pool's report window
+        extcall IVerifierPool(pool).on_fee(task_id, task.fee)
+    elif task.fee > 0:
+        self._push(staticcall PARAMETERS.treasury(), task.fee)
     log TaskFinalized(task_id=task_id, caller=msg.sender, solver=task.solver, paid=paid, fee=task.fee)
 
 

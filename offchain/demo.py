@@ -251,7 +251,7 @@ def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
 
 
 #: the stages of `walk_incentives`, in order
-INCENTIVE_STAGES = ("attested", "revealed", "secret", "disputed", "finalized", "settled")
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "disputed", "finalized", "proved", "settled")
 
 
 def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
@@ -266,6 +266,7 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
                dispute ended (the daemons play it; no warp);
     finalized  (the task still committed) after the challenge window: the solver
                finalized the task;
+    proved     (finalized) every verifier proved its values in the report window;
     settled    after the report window (at once for a rejected task): every
                verifier settled.
 
@@ -304,6 +305,9 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
         stage("finalized", task.challenge_window + 1, lambda: get_task(chain, tid).status == FINALIZED,
               "finalisation")
     finalized = get_task(chain, tid).status == FINALIZED
+    if finalized:  # the provers prove (and catch) inside the report window
+        stage("proved", 0, lambda: all((net.db(v).task(tid) or ("", {}))[1].get("proved") for v in verifiers),
+              "the verifiers' proofs")
     stage("settled", reveal + 1 if finalized else 0, at("done"), "the verifiers' settlements")
     return phases
 

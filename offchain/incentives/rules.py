@@ -4,7 +4,9 @@
 - a verifier's sample i: 1 + keccak256(abi_encode(seed, verifier, task_id, i)) mod T;
 - an attestation commitment: keccak256(abi_encode(task_id, verifier, values, salt));
 - the deliberately wrong run root of a forced task: every S_t replaced by
-  keccak256(S_t || secret), so every sampled step differs.
+  keccak256(S_t || secret), so every sampled step differs;
+- the provers' pot of a fee and the verifier stake of a task
+  (VerifierPool.stake_for): lazy verification loses money at every payment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ from eth_hash.auto import keccak
 from ..commit import merkle
 
 PPM = 1_000_000
+BPS = 10_000
+#: VerifierPool.REPORT_BOUNTY_BPS: the reporter's share of a reported verifier's stake
+REPORT_BOUNTY_BPS = 1_000
+#: VerifierPool.STAKE_MARGIN: the verifier stake over the break-even stake of lazy verification
+STAKE_MARGIN = 2
+
+
+def pot(fee: int, jackpot_share_bps: int, rate_ppm: int) -> int:
+    """The provers' pot of a fee (VerifierPool._pot): none when no task can be forced."""
+    return 0 if rate_ppm == 0 else fee - fee * jackpot_share_bps // BPS
+
+
+def verifier_stake(fee: int, rate_ppm: int, jackpot_share_bps: int, min_stake: int) -> int:
+    """VerifierPool.stake_for: max(min_stake, STAKE_MARGIN * ceil(pot * (1e6 - rate) / rate))."""
+    p = pot(fee, jackpot_share_bps, rate_ppm)
+    if p == 0 or rate_ppm >= PPM:
+        return min_stake
+    return max(min_stake, STAKE_MARGIN * (-(-p * (PPM - rate_ppm) // rate_ppm)))
 
 
 def secret_hash(secret: bytes) -> bytes:

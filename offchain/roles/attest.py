@@ -1,9 +1,12 @@
 """The verifier's side of the incentive layer (docs/protocol.md "Incentives"):
 join a committed task, draw the sample steps from the pool, replay them,
 commit keccak256(values, salt), flag a mismatch (how forced errors are
-caught), reveal after the verification window, hunt lazy attesters of a
-forced error (whistleblower `report`), and settle with Merkle proofs to
-collect the fee share, the jackpot award and the stake.
+caught), reveal after the verification window; in the report window after
+finalization `prove` the revealed values against the final run root (and,
+for a forced error it flagged, `prove_mismatch` against the committed wrong
+root) and hunt lazy attesters of a forced error (whistleblower `report`);
+after it `settle` (stake back, fee and award shares credited) and
+`claim_credit`.
 
 Hook for the verifier daemon: when `enabled(chain)`, call
 `advance(daemon, tid, phase, data)` instead of the plain sampling check;
@@ -42,12 +45,13 @@ def enabled(chain) -> bool:
 
 
 def attestation(chain, tid: int, who: str) -> dict:
-    names = ("stake", "join_block", "seed", "commitment", "flagged", "revealed", "settled")
+    names = ("stake", "join_block", "seed", "commitment", "flagged", "revealed", "proven", "caught", "settled")
     return dict(zip(names, chain.call("VerifierPool", "attestation", tid, who), strict=False))
 
 
 def round_of(chain, tid: int) -> dict:
-    names = ("samples", "verifiers", "revealed", "flaggers", "pot", "award", "reserved", "finalized_at", "swept")
+    names = ("verifiers", "revealed", "flaggers", "provers", "catchers", "pot", "award", "reserved", "finalized_at",
+             "forced", "swept")
     return dict(zip(names, chain.call("VerifierPool", "round_of", tid), strict=False))
 
 
@@ -91,7 +95,7 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
         if task.status != COMMITTED or now(chain) > inc["attest_deadline"]:
             db.set_task(tid, "done", reason="missed the verification window")
             return
-        stake = int(chain.call("Parameters", "min_verifier_stake"))
+        stake = int(chain.call("VerifierPool", "verifier_stake", tid))
         if int(chain.call("StakeManager", "free_stake", me)) < stake:
             sm = chain.contract("StakeManager").address
             send_once(chain, db, f"attest-approve:{tid}", "TestToken", "approve", sm, stake)
@@ -116,6 +120,9 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
         send_once(chain, db, f"attest-commit:{tid}", "VerifierPool", "commit_attestation", tid,
                   rules.commitment(tid, me, values, salt),
                   landed=lambda: attestation(chain, tid, me)["commitment"] != bytes(32))
+        mismatch = next(({"k": k, "leaf": manifest.step_roots[t].hex(),
+                          "proof": [p.hex() for p in merkle.proof(merkle.levels(manifest.step_roots), t)]}
+                         for k, t in enumerate(steps) if manifest.step_roots[t] != values[k]), None)
         if bad:
             send_once(chain, db, f"attest-flag:{tid}", "VerifierPool", "flag", tid,
                       landed=lambda: attestation(chain, tid, me)["flagged"])
@@ -126,7 +133,8 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
                 db.add_evidence(tid, t, "step_root", {"theirs": manifest.step_roots[t].hex(),
                                                       "proof": [p.hex() for p in merkle.proof(tree, t)],
                                                       "run_root": task.run_root.hex()})
-        db.set_task(tid, "attest-committed", steps=steps, values=[v.hex() for v in values], flagged=bool(bad))
+        db.set_task(tid, "attest-committed", steps=steps, values=[v.hex() for v in values], flagged=bool(bad),
+                    mismatch=mismatch)
         log.info("attest: task=%d committed %d sampled step roots", tid, len(steps))
     elif phase == "attest-committed":
         if now(chain) <= inc["attest_deadline"]:
@@ -162,23 +170,48 @@ def _settle(d, tid: int, task, inc: dict, data: dict) -> None:
     chain, db, me = d.chain, d.db, d.chain.address
     if task.status <= COMMITTED:
         return
-    reveal_window = int(chain.call("Parameters", "reveal_window"))
-    proofs: list = []
     if task.status == FINALIZED:
         fin = round_of(chain, tid)["finalized_at"]
-        manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
-        if inc["forced"] and now(chain) <= fin + reveal_window:
-            hunt(d, tid, manifest)
-        if now(chain) <= fin + reveal_window:
+        window = int(chain.call("VerifierPool", "terms_of", tid)[3])  # the task's own reveal window
+        if now(chain) <= fin + window:
+            manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
+            _prove(d, tid, inc, data, manifest)
+            if inc["forced"]:
+                hunt(d, tid, manifest)
+            if not data.get("proved"):
+                db.set_task(tid, "attest-revealed", proved=True)  # walk_incentives waits for this
             return
-        values = [bytes.fromhex(v) for v in data.get("values", [])]
-        steps = data.get("steps", [])
-        if values and not data.get("missed") and all(manifest.step_roots[t] == v for t, v in zip(steps, values, strict=False)):
-            proofs = rules.step_proofs(manifest.step_roots, steps)
-    r = send_once(chain, db, f"attest-settle:{tid}", "VerifierPool", "settle", tid, proofs,
-                  landed=lambda: attestation(chain, tid, me)["settled"])
-    db.set_task(tid, "done", settle_tx=r.get("tx_hash"))
-    log.info("attest: task=%d settled (%s)", tid, "fee claimed" if proofs else "no fee")
+    send_once(chain, db, f"attest-settle:{tid}", "VerifierPool", "settle", tid,
+              landed=lambda: attestation(chain, tid, me)["settled"])
+    att = attestation(chain, tid, me)
+    if int(chain.call("VerifierPool", "credit", me)) > 0:
+        send_once(chain, db, f"attest-claim:{tid}", "VerifierPool", "claim_credit",
+                  landed=lambda: int(chain.call("VerifierPool", "credit", me)) == 0)
+    db.set_task(tid, "done")
+    log.info("attest: task=%d settled (%s)", tid, "fee claimed" if att["proven"] else "no fee")
+
+
+def _prove(d, tid: int, inc: dict, data: dict, manifest: Manifest) -> None:
+    """In the report window: prove my revealed values against the final run root (the pot is
+    shared by provers only); for a forced error I flagged, prove the mismatch with the committed
+    wrong root at a sample (the award is shared by those catchers)."""
+    chain, db, me = d.chain, d.db, d.chain.address
+    values = [bytes.fromhex(v) for v in data.get("values", [])]
+    steps = data.get("steps", [])
+    if not values or data.get("missed") or any(manifest.step_roots[t] != v for t, v in zip(steps, values, strict=False)):
+        return
+    att = attestation(chain, tid, me)
+    if not att["revealed"] or att["settled"]:
+        return
+    if not att["proven"]:
+        send_once(chain, db, f"attest-prove:{tid}", "VerifierPool", "prove", tid,
+                  rules.step_proofs(manifest.step_roots, steps),
+                  landed=lambda: attestation(chain, tid, me)["proven"])
+    mm = data.get("mismatch")
+    if inc["forced"] and att["flagged"] and mm and not attestation(chain, tid, me)["caught"]:
+        send_once(chain, db, f"attest-catch:{tid}", "VerifierPool", "prove_mismatch", tid, mm["k"],
+                  bytes.fromhex(mm["leaf"]), [bytes.fromhex(p) for p in mm["proof"]],
+                  landed=lambda: attestation(chain, tid, me)["caught"])
 
 
 def hunt(d, tid: int, manifest: Manifest) -> int:

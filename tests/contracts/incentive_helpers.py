@@ -18,17 +18,36 @@ TRUE_ROOT = merkle.root(STEP_ROOTS)
 WRONG_ROOTS = rules.wrong_step_roots(STEP_ROOTS, SECRET)
 WRONG_ROOT = merkle.root(WRONG_ROOTS)
 SALT = b"\x5a" * 32
-VERIFIER_STAKE = 10 * E18
+#: forced-error rate of the test claims (the governance bound): a claim seed is
+#: drawn until the task is (or is not) forced, see `draw_claim_seed`
+RATE_PPM = 100_000
+#: stake each test verifier bonds (above the pool's verifier stake of a test task)
+BOND = 2_000 * E18
 
 
 def claim(registry, parameters, governance, solver, task_id, chain, forced):
-    """Claims so that the task is (forced=True) or is not a forced-error task."""
-    if not forced:
-        parameters.set_parameter("forced_error_rate_ppm", 0, {"from": governance})
+    """Claims so that the task is (forced=True) or is not a forced-error task:
+    the claim seed blockhash(claim_block + 1) is drawn until it decides so."""
+    if parameters.forced_error_rate_ppm() != RATE_PPM:
+        parameters.set_parameter("forced_error_rate_ppm", RATE_PPM, {"from": governance})
     registry.claim_task(task_id, keccak(SECRET), {"from": solver})
-    chain.mine()  # the claim seed block; the commit can record it
-    if forced:
-        mine_many(260)  # the claim seed is never recorded: the task counts as forced
+    draw_claim_seed(RATE_PPM, forced)
+
+
+def draw_claim_seed(rate_ppm, forced, secret=SECRET):
+    """Mines the block after the claim (one filler transaction) again and again
+    (evm_snapshot / evm_revert) until its hash makes the claim forced or not."""
+    from brownie import web3
+
+    filler = web3.eth.accounts[0]
+    for i in range(400):
+        snap = web3.provider.make_request("evm_snapshot", [])["result"]
+        web3.eth.send_transaction({"from": filler, "to": filler, "value": i})
+        seed = bytes(web3.eth.get_block("latest")["hash"])
+        if rules.is_forced(secret, seed, rate_ppm) == forced:
+            return seed
+        web3.provider.make_request("evm_revert", [snap])
+    raise RuntimeError("incentive_helpers: no claim seed found")
 
 
 def mine_many(n):
@@ -40,6 +59,7 @@ def mine_many(n):
 
 def attest(pool, chain, task_id, verifier, step_roots, flag=False):
     """Joins, commits the values of `step_roots` at the verifier's samples; returns them."""
+    ensure_free_stake(pool, verifier, pool.verifier_stake(task_id))
     pool.join(task_id, {"from": verifier})
     chain.mine(2)  # the seed block, and one more so that calls see it
     steps = pool.sample_steps(task_id, verifier)
@@ -76,3 +96,30 @@ def proofs_for(step_roots, steps):
 
 def random_leaf():
     return os.urandom(32)
+
+
+def ensure_free_stake(pool, who, amount):
+    """Bonds what `who` lacks of `amount` free stake (minting it: a test token)."""
+    from brownie.network.state import _find_contract
+
+    sm, token = _find_contract(pool.STAKE_MANAGER()), _find_contract(pool.TOKEN())
+    free = sm.free_stake(who)
+    if free < amount:
+        token.mint(who, amount - free, {"from": who})
+        token.approve(sm, amount - free, {"from": who})
+        sm.bond(amount - free, {"from": who})
+
+
+def prove(pool, task_id, verifier, step_roots, steps):
+    """`prove` of the verifier's values against `step_roots`."""
+    return pool.prove(task_id, proofs_for(step_roots, steps), {"from": verifier})
+
+
+def prove_mismatch(pool, task_id, verifier, steps, k=0):
+    """`prove_mismatch` at sample k against the committed wrong root."""
+    return pool.prove_mismatch(task_id, k, WRONG_ROOTS[steps[k]], proofs_for(WRONG_ROOTS, [steps[k]])[0],
+                               {"from": verifier})
+
+
+def past_report_window(pool, chain, task_id):
+    sleep_past(chain, pool.round_of(task_id)["finalized_at"] + pool.terms_of(task_id)["reveal_window"])

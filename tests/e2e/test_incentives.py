@@ -3,15 +3,19 @@
 VerifierPool, a tiny MLP (10 steps, batch 4); `walk_incentives` warps through
 the verification, reveal, secret, challenge and report windows.
 
-- an honest task (forced-error rate 0): the verifier joins, commits, reveals
-  and settles; every balance moves as the rules say and nothing stays owed;
+- an honest task (forced-error rate 1 ppm: above 0, so the fee has a pot, and
+  the verifier locks the stake that rate needs): the verifier joins,
+  commits, reveals, proves and settles; every balance moves as the rules say
+  and nothing stays owed;
 - a forced-error task (rate 1_000_000 ppm): the solver commits the wrong root,
   the verifier flags it, the solver reveals its secret with the true root
-  (not slashed), the task finalises and the verifier collects the jackpot
-  and its fee share;
+  (not slashed), the task finalises and the verifier proves its values and
+  the mismatch and collects the task's award (its fee minus the pot: the
+  donated jackpot is not paid out) and its fee share;
 - a lazy verifier (driven in this process) that copies the solver's roots of a
   forced task without checking them is reported by the verifier daemon's
-  whistleblower hunt and loses its stake;
+  whistleblower hunt and loses its stake (the bounty to the reporter, the rest
+  to the task's award);
 - a real fault (rate 0, a solver with one flipped bit at step 1, which every
   sample's replay covers): the verifier flags it, the solver's secret reveal
   shows it not forced, the verifier opens the dispute and wins it by one
@@ -103,7 +107,8 @@ def assert_no_failed_actions(net, name):
 
 def test_honest_task_pays_the_verifier_its_fee_share(net):
     chain = net.chain()
-    net.set_forced_rate(0)
+    net.set_forced_rate(1)
+    net.mint("verifier", 10**6 * 10**18)  # the verifier stake at 1 ppm is about 2e6 pots
     p = params(chain)
     before = money(chain, net)
     tid = submit(net, seed=21)
@@ -113,9 +118,10 @@ def test_honest_task_pays_the_verifier_its_fee_share(net):
     assert inc["revealed"] and not inc["forced"] and inc["first_root"] == task.run_root
     assert get_task(chain, tid).status == FINALIZED and get_task(chain, tid).run_root == task.run_root
     att = attestation(chain, tid, net.address("verifier"))
-    assert att["revealed"] and att["settled"] and not att["flagged"]
+    assert att["revealed"] and att["proven"] and att["settled"] and not att["flagged"]
+    assert att["stake"] == rules.verifier_stake(task.fee, 1, p["jackpot_share_bps"], p["min_verifier_stake"])
     rnd = round_of(chain, tid)
-    assert (rnd["verifiers"], rnd["revealed"], rnd["flaggers"], rnd["award"]) == (1, 1, 0, 0)
+    assert (rnd["verifiers"], rnd["revealed"], rnd["provers"], rnd["flaggers"], rnd["award"]) == (1, 1, 1, 0, 0)
 
     fee = TERMS.payment * p["verification_fee_bps"] // 10_000
     pot = fee - fee * p["jackpot_share_bps"] // 10_000
@@ -123,7 +129,7 @@ def test_honest_task_pays_the_verifier_its_fee_share(net):
     after = money(chain, net)
     assert after["submitter"] == before["submitter"] - TERMS.payment
     assert after["solver"] == before["solver"] + TERMS.payment - fee
-    assert after["verifier"] == before["verifier"] + pot  # one revealing verifier: the whole pot
+    assert after["verifier"] == before["verifier"] + pot  # one prover: the whole pot
     assert after["pool"] == before["pool"] + fee - pot
     assert after["jackpot"] == before["jackpot"] + fee - pot
     assert after["treasury"] == before["treasury"]
@@ -162,18 +168,19 @@ def test_forced_error_is_flagged_and_the_jackpot_paid(net):
     assert final.run_root == roots.run_root(true_roots)
     assert task.run_root == roots.run_root(rules.wrong_step_roots(true_roots, _secret(net, tid)))
     att = attestation(chain, tid, net.address("verifier"))
-    assert att["flagged"] and att["revealed"] and att["settled"]
+    assert att["flagged"] and att["revealed"] and att["proven"] and att["caught"] and att["settled"]
     rnd = round_of(chain, tid)
-    assert (rnd["flaggers"], rnd["revealed"]) == (1, 1)
-    assert rnd["award"] == seen["jackpot"] >= DONATION
-
+    assert (rnd["flaggers"], rnd["revealed"], rnd["provers"], rnd["catchers"]) == (1, 1, 1, 1)
     fee = TERMS.payment * p["verification_fee_bps"] // 10_000
     pot = fee - fee * p["jackpot_share_bps"] // 10_000
+    assert rnd["award"] == fee - pot  # only what this task brought in, not the jackpot
+    assert seen["jackpot"] >= DONATION
+
     after = money(chain, net)
     assert after["solver"] == before["solver"] + TERMS.payment - fee  # not slashed
     assert after["submitter"] == before["submitter"] - TERMS.payment
-    assert after["verifier"] == before["verifier"] + seen["jackpot"] + pot  # the whole award, its fee share
-    assert after["jackpot"] == before["jackpot"] - seen["jackpot"] + fee - pot
+    assert after["verifier"] == before["verifier"] + fee  # the award and its fee share: the whole fee
+    assert after["jackpot"] == before["jackpot"]  # the donation stays for later catches
     assert_nothing_owed(chain, net, tid)
     assert f"forced: task={tid} is a forced-error task" in net.log("solver")
     assert f"attest: task={tid} flagged" in net.log("verifier")
@@ -212,17 +219,15 @@ def test_lazy_verifier_of_a_forced_task_is_reported(net):
     walk_incentives(net, tid, on=on)
     assert int(chain.call("StakeManager", "locked_for_task", me, tid)) == 0
     fee = TERMS.payment * p["verification_fee_bps"] // 10_000
-    pot = fee - fee * p["jackpot_share_bps"] // 10_000
-    to_whistleblower = stake * p["slash_challenger_bps"] // 10_000
     rnd = round_of(chain, tid)
-    assert (rnd["verifiers"], rnd["revealed"], rnd["flaggers"]) == (2, 2, 1)
+    assert (rnd["verifiers"], rnd["revealed"], rnd["flaggers"], rnd["provers"], rnd["catchers"]) == (2, 2, 1, 1, 1)
     after = money(chain, net)
     assert after["challenger"] == before["challenger"] - stake  # the lazy verifier
-    # the honest one: the award, half the pot (the lazy one revealed too but cannot claim), the report share
-    assert after["verifier"] == before["verifier"] + seen["jackpot"] + pot // 2 + to_whistleblower
-    # pool: the unclaimed half of the pot stays reserved until `sweep`
-    assert after["pool"] == before["pool"] + fee - seen["jackpot"] - pot // 2 + stake - to_whistleblower
-    assert int(chain.call("VerifierPool", "total_reserved")) == pot - pot // 2
+    # the honest one: the whole pot (the lazy one cannot prove), the award (fee - pot + stake - bounty)
+    # and the report bounty: the fee and the lazy stake
+    assert after["verifier"] == before["verifier"] + fee + stake
+    assert after["pool"] == before["pool"] and after["jackpot"] == before["jackpot"]
+    assert int(chain.call("VerifierPool", "total_reserved")) == 0
     assert f"attest: task={tid} reported {me}" in net.log("verifier")
     assert_no_failed_actions(net, "verifier")
 

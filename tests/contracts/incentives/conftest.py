@@ -4,14 +4,14 @@ incentive phase (helpers in tests/contracts/incentive_helpers.py)."""
 
 import pytest
 from incentive_helpers import (
+    BOND,
     NUM_STEPS,
     SAMPLES,
     TRUE_ROOT,
-    VERIFIER_STAKE,
     WRONG_ROOT,
     claim,
 )
-from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, create_args
+from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +38,12 @@ def pool(registry, VerifierPool):
 
 @pytest.fixture
 def staked(funded, stake_manager, verifiers, token, pool):
-    """Every verifier has bonded twice the verifier stake."""
+    """Every verifier has bonded BOND (more than twice a test task's verifier stake)."""
     for v in verifiers:
-        token.mint(v, 1_000 * E18, {"from": v})
+        token.mint(v, 10 * BOND, {"from": v})
         token.approve(stake_manager, 2**256 - 1, {"from": v})
         token.approve(pool, 2**256 - 1, {"from": v})
-        stake_manager.bond(2 * VERIFIER_STAKE, {"from": v})
+        stake_manager.bond(BOND, {"from": v})
     return verifiers
 
 

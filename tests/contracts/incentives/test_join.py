@@ -1,16 +1,18 @@
 """VerifierPool.join: locks the verifier stake during the verification window."""
 
 import brownie
-from incentive_helpers import VERIFIER_STAKE, past_attest
+from incentive_helpers import past_attest
 from lifecycle import SOLVER_STAKE
 
 
 def test_join_locks_stake(pool, stake_manager, honest_task, verifiers):
     v = verifiers[0]
+    stake = pool.verifier_stake(honest_task)
     tx = pool.join(honest_task, {"from": v})
-    assert stake_manager.locked_for_task(v, honest_task) == VERIFIER_STAKE
+    assert stake_manager.locked_for_task(v, honest_task) == stake
     att = pool.attestation(honest_task, v)
-    assert att["stake"] == VERIFIER_STAKE and att["join_block"] == tx.block_number
+    assert att["stake"] == stake and att["join_block"] == tx.block_number
+    assert pool.terms_of(honest_task)["stake"] == stake
     assert pool.round_of(honest_task)["verifiers"] == 1
     assert tx.events["VerifierJoined"]["verifier"] == v
 

@@ -5,12 +5,14 @@ import brownie
 from incentive_helpers import (
     SALT,
     STEP_ROOTS,
-    VERIFIER_STAKE,
     WRONG_ROOTS,
     attest,
     finalize,
     past_attest,
+    past_report_window,
     proofs_for,
+    prove,
+    prove_mismatch,
     reveal_secret,
 )
 from lifecycle import PAYMENT, sleep_past
@@ -23,7 +25,13 @@ def _reveal_all(pool, registry, chain, task_id, entries):
 
 
 def _after_reports(registry, pool, parameters, chain, task_id):
-    sleep_past(chain, pool.round_of(task_id)["finalized_at"] + parameters.reveal_window())
+    past_report_window(pool, chain, task_id)
+
+
+def _claim(pool, token, who):
+    before = token.balanceOf(who)
+    pool.claim_credit({"from": who})
+    return token.balanceOf(who) - before
 
 
 def test_honest_round_pays_fee(pool, registry, parameters, chain, token, stake_manager, honest_task,
@@ -34,35 +42,51 @@ def test_honest_round_pays_fee(pool, registry, parameters, chain, token, stake_m
     _reveal_all(pool, registry, chain, honest_task, entries)
     reveal_secret(registry, chain, solver, honest_task, forced=False)
     fee = registry.get_task(honest_task)["fee"]
+    with brownie.reverts("verifier_pool: task not finalized"):
+        prove(pool, honest_task, a, STEP_ROOTS, entries[a][0])
     tx = finalize(registry, chain, honest_task)
     pot = fee - fee * parameters.jackpot_share_bps() // 10_000
-    assert tx.events["FeeReceived"]["pot"] == pot
+    assert tx.events["FeeReceived"]["pot"] == pot and tx.events["FeeReceived"]["award"] == 0
     assert pool.jackpot() == fee - pot and pool.total_reserved() == pot
     with brownie.reverts("verifier_pool: report window open"):
-        pool.settle(honest_task, [], {"from": a})
-    _after_reports(registry, pool, parameters, chain, honest_task)
-    before = token.balanceOf(a)
+        pool.settle(honest_task, {"from": a})
     with brownie.reverts("verifier_pool: bad proof"):
-        pool.settle(honest_task, proofs_for(WRONG_ROOTS, entries[a][0]), {"from": a})
-    tx = pool.settle(honest_task, proofs_for(STEP_ROOTS, entries[a][0]), {"from": a})
-    assert token.balanceOf(a) - before == pot // 2
+        prove(pool, honest_task, a, WRONG_ROOTS, entries[a][0])
+    with brownie.reverts("verifier_pool: wrong number of proofs"):
+        pool.prove(honest_task, proofs_for(STEP_ROOTS, entries[a][0])[:1], {"from": a})
+    with brownie.reverts("verifier_pool: not revealed"):
+        pool.prove(honest_task, [], {"from": lazy})
+    prove(pool, honest_task, a, STEP_ROOTS, entries[a][0])
+    prove(pool, honest_task, b, STEP_ROOTS, entries[b][0])
+    with brownie.reverts("verifier_pool: already proven"):
+        prove(pool, honest_task, a, STEP_ROOTS, entries[a][0])
+    with brownie.reverts("verifier_pool: task not forced"):
+        prove_mismatch(pool, honest_task, a, entries[a][0])
+    _after_reports(registry, pool, parameters, chain, honest_task)
+    with brownie.reverts("verifier_pool: report window closed"):
+        prove(pool, honest_task, a, STEP_ROOTS, entries[a][0])
+    tx = pool.settle(honest_task, {"from": a})
     assert tx.events["VerifierSettled"]["fee_share"] == pot // 2
+    assert pool.credit(a) == pot // 2 and token.balanceOf(pool) == pool.jackpot() + pot
+    assert _claim(pool, token, a) == pot // 2
+    with brownie.reverts("verifier_pool: nothing to claim"):
+        pool.claim_credit({"from": a})
     assert stake_manager.locked_for_task(a, honest_task) == 0
     with brownie.reverts("verifier_pool: already settled"):
-        pool.settle(honest_task, [], {"from": a})
-    pool.settle(honest_task, [], {"from": lazy})  # no fee, stake back
+        pool.settle(honest_task, {"from": a})
+    pool.settle(honest_task, {"from": lazy})  # no fee, stake back
     assert stake_manager.locked_for_task(lazy, honest_task) == 0
-    # b never claims: its share returns to the jackpot at the sweep
+    # b never settles: its share returns to the jackpot at the sweep
     with brownie.reverts("verifier_pool: claim window open"):
         pool.sweep(honest_task, {"from": lazy})
-    sleep_past(chain, pool.round_of(honest_task)["finalized_at"] + 2 * parameters.reveal_window())
+    sleep_past(chain, pool.round_of(honest_task)["finalized_at"] + 2 * pool.terms_of(honest_task)["reveal_window"])
     jackpot = pool.jackpot()
     tx = pool.sweep(honest_task, {"from": lazy})
     assert tx.events["TaskSwept"]["amount"] == pot - pot // 2
     assert pool.jackpot() == jackpot + pot - pot // 2 and pool.total_reserved() == 0
     with brownie.reverts("verifier_pool: already swept"):
         pool.sweep(honest_task, {"from": lazy})
-    pool.settle(honest_task, proofs_for(STEP_ROOTS, entries[b][0]), {"from": b})  # after the sweep: no fee
+    pool.settle(honest_task, {"from": b})  # after the sweep: no fee
     assert token.balanceOf(pool) == pool.jackpot()
 
 
@@ -70,19 +94,23 @@ def test_false_flag_forfeits_stake(pool, registry, parameters, chain, stake_mana
                                    solver):
     a = verifiers[0]
     entries = {a: attest(pool, chain, honest_task, a, STEP_ROOTS, flag=True)}
+    stake = pool.verifier_stake(honest_task)
+    bonded = stake_manager.bonded(a)
     _reveal_all(pool, registry, chain, honest_task, entries)
     reveal_secret(registry, chain, solver, honest_task, forced=False)
     finalize(registry, chain, honest_task)
     _after_reports(registry, pool, parameters, chain, honest_task)
     jackpot = pool.jackpot()
-    tx = pool.settle(honest_task, [], {"from": a})
-    assert tx.events["VerifierSettled"]["forfeited"] == VERIFIER_STAKE
-    assert pool.jackpot() == jackpot + VERIFIER_STAKE
-    assert stake_manager.bonded(a) == VERIFIER_STAKE
+    tx = pool.settle(honest_task, {"from": a})
+    assert tx.events["VerifierSettled"]["forfeited"] == stake
+    assert pool.jackpot() == jackpot + stake
+    assert stake_manager.bonded(a) == bonded - stake
 
 
-def test_forced_error_pays_jackpot_and_slashes_lazy(pool, registry, parameters, chain, token, stake_manager,
-                                                    forced_task, verifiers, solver, governance):
+def test_forced_error_pays_award_and_slashes_lazy(pool, registry, parameters, chain, token, stake_manager,
+                                                  forced_task, verifiers, solver, governance):
+    """The award of a forced task is its fee minus the pot plus its lazy attesters' slashes minus
+    bounties; the jackpot (donations) is not touched."""
     token.mint(governance, 100 * 10**18, {"from": governance})
     token.approve(pool, 2**256 - 1, {"from": governance})
     with brownie.reverts("verifier_pool: zero amount"):
@@ -91,16 +119,19 @@ def test_forced_error_pays_jackpot_and_slashes_lazy(pool, registry, parameters, 
     honest, lazy, idle = verifiers
     entries = {honest: attest(pool, chain, forced_task, honest, STEP_ROOTS, flag=True),
                lazy: attest(pool, chain, forced_task, lazy, WRONG_ROOTS)}  # copies the solver
+    stake = pool.verifier_stake(forced_task)
     _reveal_all(pool, registry, chain, forced_task, entries)
     tx = reveal_secret(registry, chain, solver, forced_task, forced=True)
-    assert tx.events["ForcedErrorCaught"]["award"] == 100 * 10**18
-    assert pool.jackpot() == 0
+    assert tx.events["ForcedErrorCaught"]["flaggers"] == 1
+    assert pool.jackpot() == 100 * 10**18
     steps = entries[lazy][0]
     with brownie.reverts("verifier_pool: task not finalized"):
         pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
                     {"from": idle})
     fee = registry.get_task(forced_task)["fee"]
-    finalize(registry, chain, forced_task)
+    pot = fee - fee * parameters.jackpot_share_bps() // 10_000
+    tx = finalize(registry, chain, forced_task)
+    assert tx.events["FeeReceived"]["award"] == fee - pot and pool.jackpot() == 100 * 10**18
     with brownie.reverts("verifier_pool: attested value is right"):
         pool.report(forced_task, honest, 0, STEP_ROOTS[entries[honest][0][0]],
                     proofs_for(STEP_ROOTS, entries[honest][0][:1])[0], {"from": idle})
@@ -110,26 +141,36 @@ def test_forced_error_pays_jackpot_and_slashes_lazy(pool, registry, parameters, 
     with brownie.reverts("verifier_pool: sample out of range"):
         pool.report(forced_task, lazy, 9, STEP_ROOTS[steps[0]], [], {"from": idle})
     with brownie.reverts("verifier_pool: not revealed"):
-        pool.report(forced_task, idle, 0, STEP_ROOTS[steps[0]], [], {"from": idle})
-    before = token.balanceOf(idle)
+        pool.report(forced_task, idle, 0, STEP_ROOTS[steps[0]], [], {"from": honest})
     tx = pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
                      {"from": idle})
-    to_whistleblower = VERIFIER_STAKE * parameters.slash_challenger_bps() // 10_000
-    assert token.balanceOf(idle) - before == to_whistleblower
-    assert tx.events["AttesterSlashed"]["amount"] == VERIFIER_STAKE
-    assert stake_manager.bonded(lazy) == VERIFIER_STAKE
+    bounty = stake * pool.REPORT_BOUNTY_BPS() // 10_000
+    ev = tx.events["AttesterSlashed"]
+    assert (ev["amount"], ev["bounty"], ev["to_award"]) == (stake, bounty, stake - bounty)
+    assert pool.credit(idle) == bounty and _claim(pool, token, idle) == bounty
+    assert stake_manager.locked_for_task(lazy, forced_task) == 0
     with brownie.reverts("verifier_pool: already settled"):
         pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
                     {"from": idle})
+    with brownie.reverts("verifier_pool: values not proven"):
+        prove_mismatch(pool, forced_task, honest, entries[honest][0])
+    prove(pool, forced_task, honest, STEP_ROOTS, entries[honest][0])
+    with brownie.reverts("verifier_pool: bad proof"):  # a proof one level short
+        pool.prove_mismatch(forced_task, 0, WRONG_ROOTS[entries[honest][0][0]],
+                            proofs_for(WRONG_ROOTS, entries[honest][0][:1])[0][:-1], {"from": honest})
+    prove_mismatch(pool, forced_task, honest, entries[honest][0])
+    with brownie.reverts("verifier_pool: already caught"):
+        prove_mismatch(pool, forced_task, honest, entries[honest][0])
     _after_reports(registry, pool, parameters, chain, forced_task)
     with brownie.reverts("verifier_pool: report window closed"):
         pool.report(forced_task, lazy, 0, STEP_ROOTS[steps[0]], [], {"from": idle})
-    before = token.balanceOf(honest)
-    pot = fee - fee * parameters.jackpot_share_bps() // 10_000
-    tx = pool.settle(forced_task, proofs_for(STEP_ROOTS, entries[honest][0]), {"from": honest})
-    assert tx.events["VerifierSettled"]["award_share"] == 100 * 10**18
-    assert token.balanceOf(honest) - before == 100 * 10**18 + pot // 2
+    tx = pool.settle(forced_task, {"from": honest})
+    award = fee - pot + stake - bounty
+    assert tx.events["VerifierSettled"]["award_share"] == award
+    assert tx.events["VerifierSettled"]["fee_share"] == pot  # the only prover
+    assert _claim(pool, token, honest) == award + pot
     assert stake_manager.locked_for_task(honest, forced_task) == 0
+    assert pool.jackpot() == 100 * 10**18 and pool.total_reserved() == 0
 
 
 def test_report_needs_forced_task(pool, registry, chain, honest_task, verifiers, solver):
@@ -140,10 +181,10 @@ def test_report_needs_forced_task(pool, registry, chain, honest_task, verifiers,
 
 def test_settle_before_end_and_unjoined(pool, honest_task, verifiers):
     with brownie.reverts("verifier_pool: not joined"):
-        pool.settle(honest_task, [], {"from": verifiers[0]})
+        pool.settle(honest_task, {"from": verifiers[0]})
     pool.join(honest_task, {"from": verifiers[0]})
     with brownie.reverts("verifier_pool: task not ended"):
-        pool.settle(honest_task, [], {"from": verifiers[0]})
+        pool.settle(honest_task, {"from": verifiers[0]})
     with brownie.reverts("verifier_pool: task not ended"):
         pool.sweep(honest_task, {"from": verifiers[0]})
 
@@ -153,9 +194,9 @@ def test_rejected_task_releases_verifiers(pool, registry, chain, stake_manager, 
     pool.join(honest_task, {"from": a})
     sleep_past(chain, registry.incentive(honest_task)["secret_deadline"])
     registry.slash_unrevealed(honest_task, {"from": stranger})
-    with brownie.reverts("verifier_pool: no fee to claim"):
-        pool.settle(honest_task, proofs_for(STEP_ROOTS, [1]), {"from": a})
-    pool.settle(honest_task, [], {"from": a})
+    with brownie.reverts("verifier_pool: task not finalized"):
+        pool.prove(honest_task, proofs_for(STEP_ROOTS, [1]), {"from": a})
+    pool.settle(honest_task, {"from": a})
     assert stake_manager.locked_for_task(a, honest_task) == 0
     assert PAYMENT > 0
 
@@ -186,8 +227,8 @@ def test_flagger_that_won_its_dispute_keeps_stake(pool, registry, chain, stake_m
     registry.on_solver_lost(honest_task, a, {"from": dispute_game})
     assert registry.get_task(honest_task)["status"] == 7  # REJECTED
     jackpot, balance, bonded = pool.jackpot(), token.balanceOf(a), stake_manager.bonded(a)
-    assert stake_manager.locked_for_task(a, honest_task) == VERIFIER_STAKE
-    tx = pool.settle(honest_task, [], {"from": a})
+    assert stake_manager.locked_for_task(a, honest_task) == pool.verifier_stake(honest_task)
+    tx = pool.settle(honest_task, {"from": a})
     ev = tx.events["VerifierSettled"]
     assert (ev["fee_share"], ev["award_share"], ev["forfeited"]) == (0, 0, 0)
     assert stake_manager.locked_for_task(a, honest_task) == 0
@@ -207,8 +248,8 @@ def test_flagger_that_lost_its_dispute_forfeits_stake(pool, registry, parameters
     registry.on_dispute_closed(honest_task, {"from": dispute_game})
     finalize(registry, chain, honest_task)
     _after_reports(registry, pool, parameters, chain, honest_task)
-    bonded = stake_manager.bonded(a)
-    tx = pool.settle(honest_task, [], {"from": a})
-    assert tx.events["VerifierSettled"]["forfeited"] == VERIFIER_STAKE
+    bonded, stake = stake_manager.bonded(a), pool.verifier_stake(honest_task)
+    tx = pool.settle(honest_task, {"from": a})
+    assert tx.events["VerifierSettled"]["forfeited"] == stake
     assert stake_manager.locked_for_task(a, honest_task) == 0
-    assert stake_manager.bonded(a) == bonded - VERIFIER_STAKE
+    assert stake_manager.bonded(a) == bonded - stake

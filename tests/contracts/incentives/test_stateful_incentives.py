@@ -12,7 +12,13 @@ the same rules. After every step:
    TaskRegistry = escrowed payments, VerifierPool = reserved + jackpot with
    reserved = the sum of what each task still owes;
 3. the jackpot equals the model's: fee cuts, slashes, forfeits, sweeps and
-   donations in, forced-error awards out.
+   donations in; a forced task's award comes from that task's own fee and
+   slashes, never from the jackpot;
+4. a self-dealing actor (the submitter, the solver, the whistleblower and two
+   of the three verifiers, one of them lazy on forced tasks) never ends with
+   more than it put in: its wallets, bonded stake and pool credit together
+   never exceed their start, however the jackpot was funded by outsiders
+   (the third verifier, honest or a false flagger, and a donor).
 """
 
 import pytest
@@ -20,13 +26,14 @@ from brownie.test import strategy
 from eth_hash.auto import keccak
 from incentive_helpers import (
     NUM_STEPS,
+    RATE_PPM,
     SALT,
     SECRET,
     STEP_ROOTS,
     TRUE_ROOT,
     WRONG_ROOT,
     WRONG_ROOTS,
-    mine_many,
+    draw_claim_seed,
     proofs_for,
 )
 from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
@@ -51,16 +58,29 @@ class IncentiveMachine:
         cls.chain, cls.token, cls.parameters = chain, token, parameters
         cls.sm, cls.reg, cls.pool = stake_manager, registry, pool
         cls.submitter, cls.solver, cls.dispute_game = accounts[2], accounts[3], accounts[5]
-        cls.whistleblower = accounts[6]
+        cls.whistleblower, cls.donor = accounts[6], accounts[4]
         cls.verifiers = [accounts[7], accounts[8], accounts[9]]
+        cls.outsider = accounts[9]  # never lazy: the actor may not profit from its slash
+        cls.actor = [cls.submitter, cls.solver, cls.whistleblower, accounts[7], accounts[8]]
         cls.holders = [accounts[i] for i in range(10)] + [stake_manager, registry, pool]
 
     def setup(self):
+        if self.parameters.forced_error_rate_ppm() != RATE_PPM:
+            self.parameters.set_parameter("forced_error_rate_ppm", RATE_PPM, {"from": self.parameters.owner()})
         self.supply = sum(self.token.balanceOf(h) for h in self.holders)
         self.jackpot = self.pool.jackpot()
+        self.actor_start = self._actor_worth()
         self.tasks = []  # [{"id", "phase", "forced", "att": {v: kind}, "values": {v: (steps, values)}}]
         self.p = {k: getattr(self.parameters, k)() for k in (
-            "slash_challenger_bps", "slash_treasury_bps", "jackpot_share_bps", "reveal_window", "min_verifier_stake")}
+            "slash_challenger_bps", "slash_treasury_bps", "jackpot_share_bps", "reveal_window")}
+
+    def _actor_worth(self):
+        return sum(self.token.balanceOf(a) + self.sm.bonded(a) + self.sm.unbonding(a) + self.pool.credit(a)
+                   for a in self.actor)
+
+    def _in_report_window(self, t):
+        rnd = self.pool.round_of(t["id"])
+        return self.chain.time() <= rnd["finalized_at"] + self.p["reveal_window"] - MARGIN
 
     def _task(self, i):
         return self.tasks[i % len(self.tasks)] if self.tasks else None
@@ -72,13 +92,10 @@ class IncentiveMachine:
         stake = create_args()[6]
         if self.sm.free_stake(self.solver) < stake:
             self.sm.bond(stake, {"from": self.solver})
-        self.parameters.set_parameter("forced_error_rate_ppm", 0, {"from": self.parameters.owner()})
         tid = self.reg.create_task(*create_args(num_steps=NUM_STEPS, checkpoint_interval=1),
                                    {"from": self.submitter}).return_value
         self.reg.claim_task(tid, keccak(SECRET), {"from": self.solver})
-        self.chain.mine()
-        if forced:
-            mine_many(258)  # no claim seed: forced
+        draw_claim_seed(RATE_PPM, forced)
         self.reg.commit_result(tid, WRONG_ROOT if forced else TRUE_ROOT, MODEL_HASH, ARTIFACT_URI,
                                {"from": self.solver})
         self.tasks.append({"id": tid, "phase": "attest", "forced": forced, "att": {}, "values": {}})
@@ -90,10 +107,13 @@ class IncentiveMachine:
             return
         if self.chain.time() > self.reg.incentive(t["id"])["attest_deadline"] - MARGIN:
             return
-        if self.sm.free_stake(v) < self.p["min_verifier_stake"]:
-            self.sm.bond(self.p["min_verifier_stake"], {"from": v})
+        stake = self.pool.verifier_stake(t["id"])
+        if self.sm.free_stake(v) < stake:
+            self.sm.bond(stake - self.sm.free_stake(v), {"from": v})
         self.pool.join(t["id"], {"from": v})
         kind = ("honest", "lazy", "idle", "flagger")[st_kind]
+        if kind == "lazy" and v == self.outsider:
+            kind = "honest"
         t["att"][v] = kind
         if kind == "idle":
             return
@@ -133,8 +153,6 @@ class IncentiveMachine:
             return
         sleep_past(self.chain, self.reg.incentive(t["id"])["reveal_deadline"])
         self.reg.reveal_secret(t["id"], SECRET, TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": self.solver})
-        if t["forced"] and any(k == "flagged" for k in t["att"].values()):
-            self.jackpot = 0  # the whole jackpot is set aside for the flaggers
         t["phase"] = "challenge"
 
     def rule_end(self, st_task, st_choice):
@@ -151,25 +169,43 @@ class IncentiveMachine:
         sleep_past(self.chain, task["challenge_deadline"])
         self.reg.finalize(t["id"], {"from": self.submitter})
         fee = task["fee"]
-        pot = fee - fee * self.p["jackpot_share_bps"] // BPS if t["values"] else 0
-        self.jackpot += fee - pot
+        pot = rules.pot(fee, self.p["jackpot_share_bps"], RATE_PPM) if t["values"] else 0
+        flagged = any(k == "flagged" for k in t["att"].values())
+        award = fee - pot if t["forced"] and flagged else 0
+        self.jackpot += fee - pot - award
         t["phase"] = "finalized"
 
     def rule_report(self, st_task):
         t = self._task(st_task)
         if t is None or t["phase"] != "finalized" or not t["forced"]:
             return
-        if self.chain.time() > self.pool.round_of(t["id"])["finalized_at"] + self.p["reveal_window"] - MARGIN:
+        if not self._in_report_window(t):
             return
         for v, kind in t["att"].items():
             if kind == "lazy" and v in t["values"] and not t.get(("reported", v)):
                 steps, _ = t["values"][v]
                 self.pool.report(t["id"], v, 0, STEP_ROOTS[steps[0]], proofs_for(STEP_ROOTS, steps[:1])[0],
                                  {"from": self.whistleblower})
-                stake = self.p["min_verifier_stake"]
-                self.jackpot += stake - stake * self.p["slash_challenger_bps"] // BPS
+                stake = self.pool.terms_of(t["id"])["stake"]
+                if not any(k == "flagged" for k in t["att"].values()):
+                    self.jackpot += stake - stake * rules.REPORT_BOUNTY_BPS // BPS
                 t[("reported", v)] = True
                 return
+
+    def rule_prove(self, st_task):
+        """Every verifier whose revealed values are right proves them; a flagger of a forced task
+        proves its mismatch with the committed wrong root too."""
+        t = self._task(st_task)
+        if t is None or t["phase"] != "finalized" or not self._in_report_window(t):
+            return
+        for v, (steps, values) in t["values"].items():
+            att = self.pool.attestation(t["id"], v)
+            if att["proven"] or values != [STEP_ROOTS[s] for s in steps]:
+                continue
+            self.pool.prove(t["id"], proofs_for(STEP_ROOTS, steps), {"from": v})
+            if t["forced"] and att["flagged"]:
+                self.pool.prove_mismatch(t["id"], 0, WRONG_ROOTS[steps[0]], proofs_for(WRONG_ROOTS, steps[:1])[0],
+                                         {"from": v})
 
     def rule_settle(self, st_task):
         t = self._task(st_task)
@@ -180,14 +216,15 @@ class IncentiveMachine:
         for v, kind in t["att"].items():
             if self.pool.attestation(t["id"], v)["settled"]:
                 continue
-            proofs = []
-            if t["phase"] == "finalized" and v in t["values"] and t["values"][v][1] == [
-                    STEP_ROOTS[s] for s in t["values"][v][0]]:
-                proofs = proofs_for(STEP_ROOTS, t["values"][v][0])
-            self.pool.settle(t["id"], proofs, {"from": v})
+            self.pool.settle(t["id"], {"from": v})
             if t["phase"] == "finalized" and kind in ("flagged",) and not t["forced"]:
-                self.jackpot += self.p["min_verifier_stake"]
+                self.jackpot += self.pool.terms_of(t["id"])["stake"]
             return
+
+    def rule_claim(self, st_who):
+        who = (self.verifiers + [self.whistleblower])[st_who % 4]
+        if self.pool.credit(who) > 0:
+            self.pool.claim_credit({"from": who})
 
     def rule_sweep(self, st_task):
         t = self._task(st_task)
@@ -201,10 +238,10 @@ class IncentiveMachine:
         t["phase"] = "swept"
 
     def rule_fund(self, st_amount):
-        self.token.mint(self.whistleblower, st_amount, {"from": self.whistleblower})
-        self.token.approve(self.pool, st_amount, {"from": self.whistleblower})
+        self.token.mint(self.donor, st_amount, {"from": self.donor})
+        self.token.approve(self.pool, st_amount, {"from": self.donor})
         self.supply += st_amount
-        self.pool.fund_jackpot(st_amount, {"from": self.whistleblower})
+        self.pool.fund_jackpot(st_amount, {"from": self.donor})
         self.jackpot += st_amount
 
     def invariant_supply_conserved(self):
@@ -215,10 +252,15 @@ class IncentiveMachine:
         assert self.token.balanceOf(self.reg) == self.reg.total_escrowed()
         owed = sum(self.pool.round_of(t["id"])["reserved"] for t in self.tasks)
         assert self.pool.total_reserved() == owed
-        assert self.token.balanceOf(self.pool) == owed + self.pool.jackpot()
+        credits = sum(self.pool.credit(a) for a in self.verifiers + [self.whistleblower])
+        assert self.pool.total_credit() == credits
+        assert self.token.balanceOf(self.pool) == owed + credits + self.pool.jackpot()
 
     def invariant_jackpot_matches_model(self):
         assert self.pool.jackpot() == self.jackpot
+
+    def invariant_self_dealer_never_gains(self):
+        assert self._actor_worth() <= self.actor_start
 
 
 def _run(state_machine, accounts, chain, token, parameters, stake_manager, registry, pool, examples, steps):
