@@ -35,14 +35,16 @@ def claim(registry, parameters, governance, solver, task_id, chain, forced):
 
 
 def draw_claim_seed(rate_ppm, forced, secret=SECRET):
-    """Mines the block after the claim (one filler transaction) again and again
-    (evm_snapshot / evm_revert) until its hash makes the claim forced or not."""
+    """Mines the block after the claim again and again (evm_snapshot /
+    evm_revert, a different timestamp each time, no transaction so that no
+    account's nonce moves behind brownie's back) until its hash makes the
+    claim forced or not."""
     from brownie import web3
 
-    filler = web3.eth.accounts[0]
+    base = web3.eth.get_block("latest")["timestamp"] + 1
     for i in range(400):
         snap = web3.provider.make_request("evm_snapshot", [])["result"]
-        web3.eth.send_transaction({"from": filler, "to": filler, "value": i})
+        web3.provider.make_request("evm_mine", [base + i])
         seed = bytes(web3.eth.get_block("latest")["hash"])
         if rules.is_forced(secret, seed, rate_ppm) == forced:
             return seed
