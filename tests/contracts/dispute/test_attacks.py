@@ -186,7 +186,7 @@ def test_bond_snapshot_governance(system, opened, players, solver, challenger, t
     params.set_parameter("slash_challenger_bps", 0, {"from": deployer})
     params.set_parameter("slash_treasury_bps", 10_000, {"from": deployer})
     s, _c = players
-    getattr(game, "reveal")(*s.move(opened, _view(game, opened), chain.time()).args, {"from": solver})
+    game.reveal(*s.move(opened, _view(game, opened), chain.time()).args, {"from": solver})
     _timeout(game, system, opened, solver)  # the challenger stalls and loses
     assert _view(game, opened).winner == SOLVER
     assert game.credit(accounts[8]) == 0

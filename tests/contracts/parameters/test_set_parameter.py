@@ -37,9 +37,11 @@ def _make_room(parameters, governance, name):
         parameters.set_parameter("unbonding_delay", 365 * DAY, {"from": governance})
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
-    if name == "unbonding_delay":
+    if name == "unbonding_delay":  # a one-day delay must exceed the longest dispute (142 periods)
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
+        parameters.set_parameter("verification_window", 10 * MINUTE, {"from": governance})
+        parameters.set_parameter("reveal_window", 10 * MINUTE, {"from": governance})
     if name in ("min_claim_period", "max_claim_period"):
         parameters.set_parameter("max_claim_period", 30 * DAY, {"from": governance})
         parameters.set_parameter("min_claim_period", MINUTE, {"from": governance})
