@@ -27,11 +27,11 @@ from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..runtime import executor
 from ..store import StoreError
-from . import forced
+from . import availability, forced
 from .daemon import Daemon
 from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
-from .task import Checkpoint, Manifest, TaskSpec, data_root
+from .task import Checkpoint, Manifest, SpecError, TaskSpec, load_task_inputs
 
 log = logging.getLogger("offchain.solve")
 
@@ -83,29 +83,27 @@ class Solver(Daemon):
         if task.status != OPEN:
             self.db.set_task(tid, "lost", reason=f"status {task.status_name}")
             return
+        if not availability.due(self.db, tid):
+            return  # backing off after a failed fetch
         try:
-            spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
-            train = self._train_matrix(spec)
-        except (StoreError, ValueError) as exc:
-            log.warning("solve: task=%d cannot fetch its spec or data yet: %s", tid, exc)
+            load_task_inputs(self.store, task)
+        except SpecError as exc:  # malformed, impossible or not the task's: refused once, never claimed
+            self._refuse(tid, str(exc))
             return
-        program = spec.compile(train)
-        if data_root(train) != task.data_root:
-            log.warning("solve: refuse task=%d: data root mismatch (chain 0x%s, data 0x%s)", tid,
-                        task.data_root.hex(), data_root(train).hex())
-            self.db.set_task(tid, "refused", reason="data root mismatch")
-        elif program.root() != task.program_root:
-            log.warning("solve: refuse task=%d: program root mismatch (chain 0x%s, compiled 0x%s)", tid,
-                        task.program_root.hex(), program.root().hex())
-            self.db.set_task(tid, "refused", reason="program root mismatch")
-        elif spec.steps != task.num_steps or spec.checkpoint_interval != task.checkpoint_interval:
-            log.warning("solve: refuse task=%d: spec steps/interval differ from the chain", tid)
-            self.db.set_task(tid, "refused", reason="steps mismatch")
-        elif self.max_tasks and len([t for t in self.db.tasks() if t[1] not in ("seen", "refused", "lost")]) >= self.max_tasks:
+        except StoreError as exc:
+            if availability.failed(self.db, tid, self.settings, str(exc)):
+                self._refuse(tid, f"spec or data unavailable: {exc}")
+            return
+        if self.max_tasks and len([t for t in self.db.tasks() if t[1] not in ("seen", "refused", "lost")]) >= self.max_tasks:
             self.db.set_task(tid, "lost", reason="busy")
         else:
             self.db.set_task(tid, "accepted")
             self._claim(tid, task)
+
+    def _refuse(self, tid: int, reason: str) -> None:
+        reason = reason.removeprefix("task: ")
+        self.db.set_task(tid, "refused", reason=reason)
+        log.warning("solve: refuse task=%d: %s", tid, reason)
 
     def _train_matrix(self, spec: TaskSpec) -> np.ndarray:
         from .task import decode_arrays

@@ -34,12 +34,20 @@ from ..dispute.run import PartyRun
 from ..runtime import executor
 from ..runtime.program import Program
 from ..store import StoreError
-from . import attest
+from . import attest, availability
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
 from .sampling import sample_steps
-from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
+from .task import (
+    Checkpoint,
+    Manifest,
+    SpecError,
+    TaskSpec,
+    data_root,
+    decode_arrays,
+    load_task_inputs,
+)
 
 log = logging.getLogger("offchain.verify")
 
@@ -66,6 +74,9 @@ class Verifier(Daemon):
         if phase == "disputing":
             self._play(tid)
             return
+        if phase in ("committed", "artifact_error") and not data.get("inputs_ok"):
+            if not self._check_inputs(tid):
+                return
         if attest.enabled(self.chain):  # incentive layer: commit-reveal attestations
             attest.advance(self, tid, phase, data)
             return
@@ -87,6 +98,30 @@ class Verifier(Daemon):
             attempts = data.get("attempts", 0) + 1
             log.error("verify: task=%d artifact problem (attempt %d): %s", tid, attempts, exc)
             self.db.set_task(tid, "artifact_error", attempts=attempts, problem=str(exc))
+
+    def _check_inputs(self, tid: int) -> bool:
+        """Whether the task's spec and data are fetched and sound (recorded once). A malformed
+        or impossible spec is refused at once; unavailable ones after the bounded retries."""
+        task = get_task(self.chain, tid)
+        if not availability.due(self.db, f"inputs:{tid}"):
+            return False
+        try:
+            load_task_inputs(self.store, task)
+        except SpecError as exc:
+            self._refuse(tid, str(exc))
+            return False
+        except StoreError as exc:
+            if availability.failed(self.db, f"inputs:{tid}", self.settings, str(exc)):
+                self._refuse(tid, f"spec or data unavailable: {exc}")
+            return False
+        phase = self.db.task(tid)[0]
+        self.db.set_task(tid, phase, inputs_ok=True)
+        return True
+
+    def _refuse(self, tid: int, reason: str) -> None:
+        reason = reason.removeprefix("task: ")
+        self.db.set_task(tid, "refused", reason=reason)
+        log.warning("verify: refuse task=%d: %s", tid, reason)
 
     def _inputs(self, task) -> tuple[TaskSpec, np.ndarray, Program]:
         """(spec, training matrix, program) of a task, each checked against the chain."""
