@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..chain import ChainClient, EventCursor
 from ..config import Settings
+from ..runtime import fpenv
 from ..state import StateDB
 from ..store import open_store
 
@@ -54,6 +55,7 @@ class Daemon:
         raise NotImplementedError
 
     def poll_once(self) -> None:
+        fpenv.ensure()  # FTZ/DAZ set by a library since the last poll: cleared, or refuse loudly
         for ev in self.cursor.poll():
             if ev.event in self.events:
                 self.on_event(ev)
