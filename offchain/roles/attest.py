@@ -26,10 +26,10 @@ import os
 from ..chain import send_once
 from ..commit import merkle, roots
 from ..incentives import rules
-from ..runtime import executor
+from ..runtime.replay import replay_from_start
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
-from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
+from .task import Manifest, load_task_inputs
 
 log = logging.getLogger("offchain.attest")
 
@@ -54,32 +54,12 @@ def round_of(chain, tid: int) -> dict:
 def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str) -> tuple[list[bytes], list[int]]:
     """My S_t for each sample step (in order) and the steps where the solver's
     manifest disagrees: any step replayed on the way to a sample (a fault whose
-    effect dies out before the sample is still caught), and a checkpoint c that
-    does not match its S_c."""
-    spec = TaskSpec.from_bytes(store.get(task.spec_hash))
-    _, (train,) = decode_arrays(store.get(spec.data))
-    if data_root(train) != task.data_root:
-        raise ValueError("attest: data artifact does not match the task's data root")
-    program = spec.compile(train)
-    if program.root() != task.program_root:
-        raise ValueError("attest: spec does not compile to the task's program root")
-    mine: dict[int, bytes] = {}
-    bad: list[int] = []
-    for t in sorted(set(steps)):
-        c = manifest.nearest_checkpoint(t)
-        ck = Checkpoint.from_bytes(store.get(manifest.checkpoints[c]))
-        own = merkle.root(ck.node_roots)
-        ck.check(program, own)  # the state matches its own node roots
-        if own != manifest.step_roots[c]:
-            bad.append(c)
-        state = ck.state
-        for u in range(c + 1, t + 1):
-            outputs = executor.run_step(program, u, state, train, backend)
-            if roots.step_root(outputs) != manifest.step_roots[u]:
-                bad.append(u)  # every replayed step counts, not only the samples
-            state = executor.state_after(program, u, outputs)
-        mine[t] = roots.step_root(outputs)
-    return [mine[t] for t in steps], sorted(set(bad))
+    effect dies out before a sample is still caught), S_0 included. The replay
+    starts from this verifier's own initialisation (no checkpoint of the solver
+    is trusted for a start state)."""
+    _spec, train, program = load_task_inputs(store, task)
+    mine, bad, _ = replay_from_start(program, train, max(steps), backend, manifest.step_roots)
+    return [mine[t] for t in steps], bad
 
 
 def advance(d, tid: int, phase: str, data: dict) -> None:
@@ -147,12 +127,18 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
 def _to_dispute(d, tid: int, task, inc: dict, data: dict) -> bool:
     """Hand a flagged task that the secret reveal shows not forced (a real fault) to the
     verifier's dispute path, once. True while the attestation must not settle yet."""
-    if not data.get("flagged") or "dispute_end" in data or task.status != COMMITTED:
+    if "dispute_end" in data or task.status != COMMITTED:
+        return False
+    if inc["forced"] and inc["revealed"]:
+        # the revealed root replaces the wrong one: check it by an own full replay and
+        # dispute it if it is still wrong (a solver that hid a forced error reveals a wrong root)
+        d.db.set_task(tid, "challenged", attest=True, recheck="the revealed root of a forced task")
+        log.info("attest: task=%d forced: checking the revealed root against an own full replay", tid)
+        return True
+    if not data.get("flagged"):
         return False
     if not inc["revealed"]:
         return True  # disputes open only after the secret reveal
-    if inc["forced"]:
-        return False  # a caught forced error: the jackpot, no dispute
     d.db.set_task(tid, "challenged", attest=True)
     log.warning("attest: task=%d not forced: the flagged mismatch is a real fault, disputing it", tid)
     return True

@@ -1,7 +1,7 @@
 """Bounded retries with exponential backoff for artifacts a role cannot fetch or check.
 
 A daemon that fails to obtain a task's artifacts calls `failed(db, key, settings,
-problem)`; the next attempt is due after `poll_interval * 2**(attempts-1)` seconds
+problem)`; the next attempt is due after `max(poll_interval, MIN_BACKOFF) * 2**(attempts-1)` seconds
 (capped at `MAX_BACKOFF`), never on every poll, and `failed` returns True once
 `settings.artifact_timeout` seconds have passed since the first failure: the
 caller then gives up waiting (a solver refuses the task, a verifier replays it
@@ -18,7 +18,8 @@ from ..state import StateDB
 
 log = logging.getLogger("offchain.roles")
 
-#: longest pause between two attempts, seconds
+#: first and longest pause between two attempts, seconds
+MIN_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 
 
@@ -47,7 +48,7 @@ def failed(db: StateDB, key, settings, problem: str) -> bool:
     t = _now()
     rec = record(db, key) or {"first": t, "attempts": 0}
     rec["attempts"] += 1
-    delay = min(settings.poll_interval * 2 ** (rec["attempts"] - 1), MAX_BACKOFF)
+    delay = min(max(settings.poll_interval, MIN_BACKOFF) * 2 ** (rec["attempts"] - 1), MAX_BACKOFF)
     rec.update(next=t + delay, problem=problem)
     db.put(_key(key), rec)
     expired = t - rec["first"] >= settings.artifact_timeout

@@ -34,6 +34,7 @@ class Daemon:
         self.settings = settings
         self.chain = chain or ChainClient(settings)
         self.db = StateDB(Path(settings.state_dir) / f"{self.role}.db")
+        self.db.crash_after = settings.crash_after
         self.store = open_store(settings)
         self._cursor: EventCursor | None = None
         self._stop = False

@@ -17,6 +17,7 @@ restarted finishes the task, or the dispute, without repeating a transaction.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import numpy as np
@@ -36,6 +37,26 @@ from .task import Checkpoint, Manifest, SpecError, TaskSpec, load_task_inputs
 log = logging.getLogger("offchain.solve")
 
 
+class TrainingStopped(RuntimeError):
+    pass
+
+
+class TrainJob(threading.Thread):
+    """One task's training (Solver._train) in a daemon thread; result or error kept."""
+
+    def __init__(self, solver: Solver, tid: int, spec: TaskSpec, program, train: np.ndarray):
+        super().__init__(name=f"train-{tid}", daemon=True)
+        self.solver, self.tid, self.args = solver, tid, (spec, program, train)
+        self.manifest: Manifest | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.manifest = self.solver._train(self.tid, *self.args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the poll loop
+            self.error = exc
+
+
 class Solver(Daemon):
     role = "solve"
     events = ("TaskCreated", "DisputeOpened")
@@ -50,6 +71,7 @@ class Solver(Daemon):
         self.backend = backend
         self.max_tasks = max_tasks  # 0: no limit
         self.desk = DisputeDesk(self.chain, self.db, SOLVER, self._own_run)
+        self._jobs: dict[int, TrainJob] = {}  # task id -> its training thread
 
     # --- events -------------------------------------------------------------
     def on_event(self, ev) -> None:
@@ -139,10 +161,9 @@ class Solver(Daemon):
             else:
                 self.db.set_task(tid, "lost", reason=f"status {task.status_name}")
             return
-        spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
-        train = self._train_matrix(spec)
-        program = spec.compile(train)
-        manifest = self._train(tid, spec, program, train)
+        manifest = self._trained(tid, task)
+        if manifest is None:
+            return  # still training (in its own thread): the daemon keeps polling meanwhile
         true_uri = self.store.put(manifest.to_bytes())
         run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         final_hash = bytes.fromhex(manifest.final_model[2:])
@@ -150,6 +171,25 @@ class Solver(Daemon):
                       final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
         self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=true_uri)
+
+    def _trained(self, tid: int, task) -> Manifest | None:
+        """The task's manifest once its training thread is done, else None (starting the
+        thread on first call). Training runs off the poll loop, so disputes and deadlines of
+        other tasks are served while it runs; a failed thread is re-raised here (logged by
+        the poll loop) and the next poll starts it again, resuming from the last checkpoint."""
+        job = self._jobs.get(tid)
+        if job is None:
+            spec, train, program = load_task_inputs(self.store, task)
+            job = TrainJob(self, tid, spec, program, train)
+            self._jobs[tid] = job
+            job.start()
+            return None
+        if job.is_alive():
+            return None
+        del self._jobs[tid]
+        if job.error is not None:
+            raise job.error
+        return job.manifest
 
     def _train(self, tid: int, spec: TaskSpec, program, train: np.ndarray) -> Manifest:
         """Run steps 0..T, resuming from the last checkpoint this solver published."""
@@ -169,6 +209,8 @@ class Solver(Daemon):
             fault.check(program, T)
         started = time.time()
         for t in range(t0, T + 1):
+            if self._stop:
+                raise TrainingStopped(f"solve: task={tid}: stopped at step {t}")
             outputs = step_outputs(program, t, state, train, self.backend, fault, skip)
             node_roots = roots.node_roots(outputs)
             step_roots.append(merkle.root(node_roots))
@@ -190,6 +232,23 @@ class Solver(Daemon):
             f, sk = prog["fault"], prog["skip"]
             return (Fault(*f) if f else None), (Skip(sk[0], sk[1], tid) if sk else None)
         return self.fault, (Skip(self.skip, self.skip_seed, tid) if self.skip > 0 else None)
+
+    def _manifest_uri(self, tid: int) -> str:
+        """The address of the task's true manifest: recorded at commit, or rebuilt from the
+        durable training record after a crash between the mined commit and that record
+        (the manifest bytes are deterministic, so it is the same address)."""
+        phase, data = self.db.task(tid)
+        if data.get("manifest"):
+            return data["manifest"]
+        prog = self.db.get(f"train:{tid}")
+        if prog is None:
+            raise ValueError(f"solve: task={tid}: committed but no training record to rebuild the manifest")
+        ckpts = {int(c): a for c, a in prog["checkpoints"].items()}
+        manifest = Manifest(tid, [bytes.fromhex(r) for r in prog["roots"]], ckpts, ckpts[max(ckpts)])
+        uri = self.store.put(manifest.to_bytes())
+        self.db.set_task(tid, phase, manifest=uri)
+        log.info("solve: task=%d manifest rebuilt from the training record after a restart", tid)
+        return uri
 
     # --- disputes ------------------------------------------------------------------
     def _own_run(self, tid: int) -> PartyRun:
@@ -224,7 +283,7 @@ class Solver(Daemon):
         if task.status != COMMITTED:
             return
         if forced.incentives_on(self.chain):  # incentive layer: the secret reveal comes first
-            uri = self.db.task(tid)[1]["manifest"]
+            uri = self._manifest_uri(tid)
             if not forced.after_commit(self.chain, self.db, tid, Manifest.from_bytes(self.store.get(uri)), uri):
                 return
             task = get_task(self.chain, tid)  # the reveal started the challenge window

@@ -22,11 +22,14 @@ class FakeChain:
         self.tasks = dict(tasks or {})
         self.calls: list[tuple[str, str]] = []
         self.deployment: dict[str, str] = {}
+        self.uris: dict[int, str] = {}
 
     def call(self, name: str, fn: str, *args, **_kw):
         if (name, fn) == ("TaskRegistry", "get_task"):
             view = self.tasks[int(args[0])]
             return tuple(getattr(view, f.name) for f in dataclasses.fields(TaskView))[1:]
+        if (name, fn) == ("TaskRegistry", "artifact_uri"):
+            return self.uris[int(args[0])]
         self.calls.append((name, fn))
         raise UnexpectedCall(f"fake chain: unexpected call {name}.{fn}")
 
@@ -47,7 +50,8 @@ def task_view(task_id: int = 1, **fields) -> TaskView:
     for f in dataclasses.fields(TaskView):
         t = f.type if isinstance(f.type, str) else f.type.__name__
         base[f.name] = b"\x00" * 32 if t == "bytes" else "0x" + "00" * 20 if t == "str" else 0
-    base.update(task_id=task_id, status=OPEN, claim_deadline=10**9, **fields)
+    base.update(task_id=task_id, status=OPEN, claim_deadline=10**9)
+    base.update(fields)
     return TaskView(**base)
 
 

@@ -1,0 +1,153 @@
+"""The verifier trusts nothing the solver publishes (issue 11, items 1, 4, 7): it replays
+from S_0 computed from the spec's seed (a solver that starts from its own chosen
+initial weights, with checkpoints consistent with that start, is challenged at step 0),
+and a manifest it cannot obtain or check within a bounded time (with backoff) sends the
+task to its own full replay and dispute instead of a log line every poll."""
+
+import dataclasses
+import logging
+
+import numpy as np
+import pytest
+from fakechain import FakeChain, NoEvents, settings, task_view
+
+from offchain.commit import merkle, roots
+from offchain.roles import availability
+from offchain.roles.registry import COMMITTED
+from offchain.roles.submit import build_spec
+from offchain.roles.task import Checkpoint, Manifest, data_root, decode_arrays
+from offchain.roles.verify import Verifier
+from offchain.runtime import executor
+from offchain.runtime.replay import replay_from_start
+from offchain.store import LocalStore
+
+T, K = 12, 4
+
+
+def _task_inputs(store):
+    spec, artifacts = build_spec("digits", steps=T, checkpoint_interval=K)
+    for blob in artifacts.values():
+        store.put(blob)
+    spec_addr = store.put(spec.to_bytes())
+    _, (train,) = decode_arrays(artifacts[spec.data])
+    return spec_addr, train, spec.compile(train)
+
+
+def _run(program, train, tamper_init=False):
+    """(step roots, checkpoints {t: bytes}) of a run; `tamper_init`: the solver picks its own
+    initial weights (one bit of W_0 flipped) and trains honestly from them."""
+    state, step_roots, ckpts = [], [], {}
+    for t in range(T + 1):
+        outs = [np.array(o, np.uint32) for o in executor.run_step(program, t, state, train)]
+        if t == 0 and tamper_init:
+            outs[0].reshape(-1)[0] ^= 1 << 20
+        nr = roots.node_roots(outs)
+        step_roots.append(merkle.root(nr))
+        state = executor.state_after(program, t, outs)
+        if t % K == 0 or t == T:
+            ckpts[t] = Checkpoint(t, state, nr).to_bytes()
+    return step_roots, ckpts
+
+
+def _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts, publish=True, **kw):
+    addrs = {t: store.put(b) for t, b in ckpts.items()}
+    manifest = Manifest(1, step_roots, addrs, addrs[T])
+    uri = store.put(manifest.to_bytes()) if publish else "0x" + "ab" * 32
+    task = task_view(1, status=COMMITTED, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
+                     program_root=program.root(), num_steps=T, checkpoint_interval=K,
+                     run_root=roots.run_root(step_roots), challenge_window=600,
+                     challenge_deadline=10**9)
+    chain = FakeChain({1: task})
+    chain.uris[1] = uri
+    v = Verifier(settings(tmp_path, samples=3, **kw), chain=chain)
+    v._cursor = NoEvents()
+    v.db.set_task(1, "committed", commit_block=0, run_root=task.run_root.hex())
+    return v, chain
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    return store, *_task_inputs(store)
+
+
+def test_replay_from_start_recomputes_s0(inputs):
+    store, spec_addr, train, program = inputs
+    honest, _ = _run(program, train)
+    mine, bad, _ = replay_from_start(program, train, T, theirs=honest)
+    assert mine == honest and bad == []
+    forged, _ = _run(program, train, tamper_init=True)
+    _, bad, _ = replay_from_start(program, train, 3, theirs=forged)
+    assert bad == [0, 1, 2, 3]
+
+
+def test_honest_manifest_is_verified(tmp_path, inputs):
+    store, spec_addr, train, program = inputs
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, *_run(program, train))
+    v.poll_once()
+    phase, data = v.db.task(1)
+    assert phase == "verified" and data["replayed"] == max(data["steps"]) + 1
+    assert chain.calls == []
+
+
+def test_solver_chosen_initial_weights_are_challenged_at_step_0(tmp_path, inputs, caplog):
+    # the attack: S_0 and checkpoint 0 agree with each other (and every later step is honest
+    # training from them), so a verifier that starts from the solver's checkpoint 0 passes it
+    store, spec_addr, train, program = inputs
+    step_roots, ckpts = _run(program, train, tamper_init=True)
+    ck0 = Checkpoint.from_bytes(ckpts[0])
+    ck0.check(program, step_roots[0])  # self-consistent checkpoint: no check of it alone catches it
+    v, _ = _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts)
+    with caplog.at_level(logging.INFO):
+        v.poll_once()
+    phase, data = v.db.task(1)
+    assert phase == "challenged" and data["step"] == 0
+    (ev,) = v.db.evidence(1)
+    assert ev["step"] == 0 and ev["theirs"] == step_roots[0].hex() and ev["mine"] != ev["theirs"]
+    assert "challenge: task=1 step=0" in caplog.text
+
+
+def test_random_run_root_goes_to_own_replay_and_dispute(tmp_path, inputs):
+    # a manifest whose step roots do not hash to the committed run root: permanent, no retries
+    store, spec_addr, train, program = inputs
+    step_roots, ckpts = _run(program, train)
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts)
+    chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=b"\x07" * 32)
+    v.poll_once()
+    phase, data = v.db.task(1)
+    assert phase == "challenged" and "do not hash to the committed run root" in data["unavailable"]
+
+
+def test_withheld_manifest_backs_off_then_disputes(tmp_path, inputs, caplog, monkeypatch):
+    clock = [5000.0]
+    monkeypatch.setattr(availability, "_now", lambda: clock[0])
+    store, spec_addr, train, program = inputs
+    v, _ = _verifier(tmp_path, store, spec_addr, train, program, *_run(program, train), publish=False,
+                     artifact_timeout=20.0)
+    gets = []
+    real = v.store.get
+    v.store.get = lambda a: gets.append(a) or real(a)
+    with caplog.at_level(logging.INFO):
+        for _ in range(30):  # 30 polls at one instant: one attempt, not 30
+            v.poll_once()
+        first = len(gets)
+        assert v.db.task(1)[0] == "artifact_error"
+        while v.db.task(1)[0] == "artifact_error":
+            clock[0] = availability.record(v.db, "artifacts:1")["next"]
+            v.poll_once()
+    phase, data = v.db.task(1)
+    assert phase == "challenged" and "artifacts unavailable" in data["unavailable"]
+    assert clock[0] - 5000.0 >= 20.0
+    attempts = availability.record(v.db, "artifacts:1")["attempts"]
+    assert attempts <= 6 and len(gets) <= first * attempts  # bounded, backed off
+    assert sum("unavailable (attempt" in r.getMessage() for r in caplog.records) <= 4
+
+
+def test_withheld_manifest_near_the_window_end_disputes_at_once(tmp_path, inputs):
+    store, spec_addr, train, program = inputs
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, *_run(program, train), publish=False,
+                         artifact_timeout=3600.0)
+    # the challenge window (600 s) ends in 200 s: less than half is left, so no more waiting
+    chain.tasks[1] = dataclasses.replace(chain.tasks[1], challenge_deadline=1_200)
+    v.poll_once()
+    assert v.db.task(1)[0] == "challenged"
