@@ -16,6 +16,7 @@ restarted finishes the task, or the dispute, without repeating a transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -35,6 +36,28 @@ from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, ge
 from .task import Checkpoint, Manifest, SpecError, TaskSpec, load_task_inputs
 
 log = logging.getLogger("offchain.solve")
+
+
+#: dishonest solvers for demos and tests (`solve --cheat`): "" is honest
+CHEATS = ("", "withhold", "random-root", "wrong-model")
+WITHHOLD_FAULT = Fault(1, 3, 5)
+
+
+class WithholdingStore:
+    """A store that keeps what this solver publishes to itself (its local cache)."""
+
+    def __init__(self, store):
+        self.inner = store
+        self.local = getattr(store, "cache", None) or store
+
+    def put(self, data: bytes) -> str:
+        return self.local.put(data)
+
+    def get(self, addr) -> bytes:
+        return self.local.get(addr) if self.local.has(addr) else self.inner.get(addr)
+
+    def has(self, addr) -> bool:
+        return self.local.has(addr)
 
 
 class TrainingStopped(RuntimeError):
@@ -63,8 +86,14 @@ class Solver(Daemon):
     watch_disputes = True
 
     def __init__(self, settings, chain=None, fault: Fault | None = None, skip_steps: float = 0.0,
-                 skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0):
+                 skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0, cheat: str = ""):
         super().__init__(settings, chain)
+        if cheat not in CHEATS:
+            raise ValueError(f"solve: --cheat must be one of {', '.join(CHEATS)}, got {cheat!r}")
+        self.cheat = cheat
+        if cheat == "withhold":  # a faulty run whose artifacts never leave this machine
+            fault = fault or WITHHOLD_FAULT
+            self.store = WithholdingStore(self.store)
         if not 0.0 <= skip_steps <= 1.0:
             raise ValueError(f"solve: --skip-steps must be in [0, 1], got {skip_steps}")
         self.fault, self.skip, self.skip_seed = fault, skip_steps, skip_seed
@@ -167,6 +196,7 @@ class Solver(Daemon):
         true_uri = self.store.put(manifest.to_bytes())
         run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         final_hash = bytes.fromhex(manifest.final_model[2:])
+        run_root, final_hash = self._cheat_commit(tid, run_root, final_hash)
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
                       final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
@@ -232,6 +262,17 @@ class Solver(Daemon):
             f, sk = prog["fault"], prog["skip"]
             return (Fault(*f) if f else None), (Skip(sk[0], sk[1], tid) if sk else None)
         return self.fault, (Skip(self.skip, self.skip_seed, tid) if self.skip > 0 else None)
+
+    def _cheat_commit(self, tid: int, run_root: bytes, final_hash: bytes) -> tuple[bytes, bytes]:
+        """(run root, final model hash) this solver commits: the true ones unless it cheats
+        (`random-root`: a random run root; `wrong-model`: a random final model hash)."""
+        if self.cheat == "random-root":
+            run_root = hashlib.sha256(b"random-root" + self.db.path.as_posix().encode() + bytes([tid % 256])).digest()
+            log.warning("solve: task=%d cheat: committing a random run root", tid)
+        elif self.cheat == "wrong-model":
+            final_hash = hashlib.sha256(b"wrong-model" + final_hash).digest()
+            log.warning("solve: task=%d cheat: naming a wrong final model", tid)
+        return run_root, final_hash
 
     def _manifest_uri(self, tid: int) -> str:
         """The address of the task's true manifest: recorded at commit, or rebuilt from the
