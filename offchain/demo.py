@@ -450,6 +450,9 @@ def _print_summary(console: Console, s: dict) -> None:
     table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
+        if "theirs" not in ev:  # artifacts the verifier could not obtain or check
+            table.add_row("challenge", f"artifacts: {ev.get('problem', ev['kind'])}")
+            continue
         mine = f"mine 0x{ev['mine'][:16]}.. " if "mine" in ev else ""  # attestation evidence: theirs only
         table.add_row("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs'][:16]}..")
     if s.get("dispute"):

@@ -40,6 +40,7 @@ from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
 from .sampling import sample_steps
 from .task import (
+    Checkpoint,
     Manifest,
     SpecError,
     TaskSpec,
@@ -166,6 +167,15 @@ class Verifier(Daemon):
             raise ArtifactFault(f"the manifest has {len(manifest.step_roots)} step roots, not {task.num_steps + 1}")
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactFault("manifest step roots do not hash to the committed run root")
+        if bytes.fromhex(manifest.final_model[2:]) != task.final_model_hash:
+            raise ArtifactFault("the final model hash on chain is not the manifest's final model")
+        final = Checkpoint.from_bytes(self.store.get(manifest.final_model))
+        if final.step != task.num_steps:
+            raise ArtifactFault(f"the final model holds step {final.step}, not {task.num_steps}")
+        try:
+            final.check(program, manifest.step_roots[task.num_steps])
+        except ValueError as exc:
+            raise ArtifactFault(f"the final model does not match S_T: {exc}") from None
         tree = merkle.levels(manifest.step_roots)
         last = max(steps)
         mine, bad, _ = replay_from_start(program, train, last, self.backend, manifest.step_roots,

@@ -55,7 +55,8 @@ def _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts, pub
     uri = store.put(manifest.to_bytes()) if publish else "0x" + "ab" * 32
     task = task_view(1, status=COMMITTED, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
                      program_root=program.root(), num_steps=T, checkpoint_interval=K,
-                     run_root=roots.run_root(step_roots), challenge_window=600,
+                     run_root=roots.run_root(step_roots), final_model_hash=bytes.fromhex(addrs[T][2:]),
+                     challenge_window=600,
                      challenge_deadline=10**9)
     chain = FakeChain({1: task})
     chain.uris[1] = uri
@@ -151,3 +152,13 @@ def test_withheld_manifest_near_the_window_end_disputes_at_once(tmp_path, inputs
     chain.tasks[1] = dataclasses.replace(chain.tasks[1], challenge_deadline=1_200)
     v.poll_once()
     assert v.db.task(1)[0] == "challenged"
+
+
+def test_wrong_final_model_hash_goes_to_own_replay(tmp_path, inputs):
+    # the run root is right but the final model named on chain is not the run's state at T
+    store, spec_addr, train, program = inputs
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, *_run(program, train))
+    chain.tasks[1] = dataclasses.replace(chain.tasks[1], final_model_hash=b"\x05" * 32)
+    v.poll_once()
+    phase, data = v.db.task(1)
+    assert phase == "challenged" and "final model" in data["unavailable"]
