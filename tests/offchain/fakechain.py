@@ -33,6 +33,10 @@ class FakeChain:
         self.calls.append((name, fn))
         raise UnexpectedCall(f"fake chain: unexpected call {name}.{fn}")
 
+    def contract(self, name: str):
+        self.calls.append((name, "contract"))
+        raise UnexpectedCall(f"fake chain: unexpected use of contract {name}")
+
     def block(self, _ident="latest"):
         return {"timestamp": 1_000, "number": 1, "hash": b"\x00" * 32}
 

@@ -162,3 +162,39 @@ def test_wrong_final_model_hash_goes_to_own_replay(tmp_path, inputs):
     v.poll_once()
     phase, data = v.db.task(1)
     assert phase == "challenged" and "final model" in data["unavailable"]
+
+
+def _forced_revealed(tmp_path, inputs, revealed_root=None):
+    """A verifier at the attestation's end of a forced task whose secret was revealed with
+    `revealed_root` (None: the true root) as the task's run root."""
+    from offchain.roles import attest
+
+    store, spec_addr, train, program = inputs
+    step_roots, ckpts = _run(program, train)
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts)
+    chain.deployment["DisputeGame"] = "0x" + "22" * 20
+    if revealed_root is not None:
+        chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=revealed_root)
+    v.db.set_task(1, "attest-revealed", flagged=True, steps=[1], values=[])
+    inc = {"forced": True, "revealed": True}
+    assert attest._to_dispute(v, 1, chain.tasks[1], inc, v.db.task(1)[1])
+    assert v.db.task(1)[0] == "challenged"
+    return v, chain
+
+
+def test_revealed_true_root_of_a_forced_task_is_not_disputed(tmp_path, inputs):
+    v, chain = _forced_revealed(tmp_path, inputs)
+    v._open(1)
+    phase, data = v.db.task(1)
+    assert phase == "attest-revealed" and data["dispute_end"] == "verified"
+    assert chain.calls == []  # no bond, no dispute
+
+
+def test_revealed_wrong_root_of_a_forced_task_is_disputed(tmp_path, inputs):
+    # a solver that hid its forced error reveals a different, wrong root: the verifier's own
+    # full replay disagrees and it goes on to open a dispute (its first step: the game's address
+    # for the bond approval)
+    v, chain = _forced_revealed(tmp_path, inputs, revealed_root=b"\x09" * 32)
+    with pytest.raises(Exception, match="unexpected use of contract DisputeGame"):
+        v._open(1)
+    assert chain.calls == [("DisputeGame", "contract")]
