@@ -262,7 +262,7 @@ def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
 
 
 #: the stages of `walk_incentives`, in order
-INCENTIVE_STAGES = ("attested", "revealed", "secret", "disputed", "finalized", "settled")
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "rechecked", "disputed", "finalized", "settled")
 
 
 def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
@@ -273,6 +273,8 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     attested   every verifier daemon committed its attestation (in the window);
     revealed   after the verification window: every verifier revealed;
     secret     after the reveal window: the solver revealed its secret;
+    rechecked  (a forced task) every verifier checked the revealed root by its own
+               full replay (and disputed it if wrong);
     disputed   (a flagged task revealed not forced: a real fault) every flagger's
                dispute ended (the daemons play it; no warp);
     finalized  (the task still committed) after the challenge window: the solver
@@ -304,6 +306,10 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     stage("attested", 0, at("attest-committed"), "the verifiers' attestations")
     stage("revealed", window + 1, at("attest-revealed"), "the verifiers' reveals")
     stage("secret", reveal + 1, lambda: incentive(chain, tid)["revealed"], "the solver's secret")
+    if incentive(chain, tid)["forced"]:  # every verifier checks the revealed root by a full replay
+        stage("rechecked", 0, lambda: all("dispute_end" in (net.db(v).task(tid) or ("", {}))[1]
+                                          for v in verifiers) and get_task(chain, tid).open_disputes == 0,
+              "the verifiers' check of the revealed root")
     flaggers = [v for v in verifiers if (net.db(v).task(tid) or ("", {}))[1].get("flagged")]
     if flaggers and not incentive(chain, tid)["forced"]:  # a real fault: the flaggers dispute it
         stage("disputed", 0, lambda: all("dispute_end" in net.db(v).task(tid)[1] for v in flaggers)
