@@ -132,3 +132,61 @@ def test_solver_crash_after_commit_of_a_forced_task(net, monkeypatch):
 @pytest.mark.parametrize("point", VERIFIER_POINTS)
 def test_verifier_crash_points(net, monkeypatch, point):
     _crash_and_finish(net, monkeypatch, "verifier", point, seed=50 + VERIFIER_POINTS.index(point))
+
+
+# --- the dispute path (no incentive layer): open_dispute and the moves --------------------
+
+FAULT = "step=1,node=3,element=5"
+
+
+@pytest.fixture(scope="module")
+def plain_net(tmp_path_factory):
+    network = LocalNetwork(tmp_path_factory.mktemp("crash-plain"), samples=3)
+    network.start()
+    yield network
+    network.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("who,point", [("verifier", "open:"), ("verifier", "dispute:"),
+                                       ("solver", "commit:"), ("solver", "dispute:")])
+def test_dispute_crash_points(plain_net, monkeypatch, who, point):
+    """A faulty solver, an honest verifier; `who` dies right after `point` is mined (for
+    "dispute:" its first move), is restarted, and the verifier still wins: task rejected,
+    nothing sent twice."""
+    from offchain.roles.registry import REJECTED
+
+    net = plain_net
+    chain = net.chain()
+    seed = 60 + ["open:", "dispute:", "commit:"].index(point) + (10 if who == "solver" else 0)
+    sname, vname = f"solver-{seed}", f"verifier-{seed}"
+    with monkeypatch.context() as m:
+        m.setenv("TT_CRASH_AFTER", point if who == "solver" else "")
+        net.spawn(sname, "solve", "--fault", FAULT, role_key="solver")
+        m.setenv("TT_CRASH_AFTER", point if who == "verifier" else "")
+        net.spawn(vname, "verify", role_key="verifier")
+    nonce0 = {r: chain.w3.eth.get_transaction_count(net.address(r)) for r in ("solver", "verifier")}
+    name = sname if who == "solver" else vname
+    args = ("solve", "--fault", FAULT) if who == "solver" else ("verify",)
+    try:
+        spec, artifacts = build_spec("digits", steps=10, checkpoint_interval=10, hidden=(4,), batch=4, seed=seed)
+        tid = Submitter(net.settings("submitter")).create(spec, artifacts, TERMS)
+        end = time.time() + 600
+        while (net.db(vname).task(tid) or ("",))[0] not in ("won", "lost", "missed"):
+            p = net.procs.get(name)
+            if p is not None and p.poll() is not None:
+                _wait_exit(net, name)
+                net.spawn(name, *args, role_key=who)
+            if time.time() > end:
+                raise TimeoutError("the end of the dispute")
+            time.sleep(0.3)
+        assert net.db(vname).task(tid)[0] == "won"
+        assert get_task(chain, tid).status == REJECTED
+        assert f"crash point after {point}" in net.log(name)
+        for role, dname in (("solver", sname), ("verifier", vname)):
+            db = net.db(dname)
+            sent = chain.w3.eth.get_transaction_count(net.address(role)) - nonce0[role]
+            assert sent == len([a for a in db.actions() if a.tx_hash]), f"{role} sent a transaction twice"
+    finally:
+        net.kill(sname)
+        net.kill(vname)
