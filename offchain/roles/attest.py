@@ -27,9 +27,11 @@ from ..chain import send_once
 from ..commit import merkle, roots
 from ..incentives import rules
 from ..runtime.replay import replay_from_start
+from ..store import StoreError
+from . import availability
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
-from .task import Manifest, load_task_inputs
+from .task import Manifest, SpecError, load_task_inputs
 
 log = logging.getLogger("offchain.attest")
 
@@ -62,6 +64,39 @@ def replay_values(store, task, manifest: Manifest, steps: list[int], backend: st
     return [mine[t] for t in steps], bad
 
 
+def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
+    """(manifest, my values at `steps`, mismatching steps) from the solver's manifest; None
+    while its artifacts cannot be obtained or checked (bounded retries with backoff); once
+    that wait is over, (None, my values, [-1] if my full replay's run root differs from the
+    committed one else []): the verifier flags it on its own replay and disputes it."""
+    key = f"artifacts:{tid}"
+    if not availability.due(d.db, key):
+        return None
+    try:
+        manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
+        if roots.run_root(manifest.step_roots) != task.run_root:
+            raise ArtifactProblem("manifest step roots do not hash to the committed run root")
+        return (manifest, *replay_values(d.store, task, manifest, steps, d.backend))
+    except (StoreError, ValueError) as exc:
+        if isinstance(exc, SpecError):
+            raise
+        window = int(d.chain.call("Parameters", "verification_window"))
+        late = now(d.chain) >= inc["attest_deadline"] - window // 2
+        if not (isinstance(exc, ArtifactProblem) or availability.failed(d.db, key, d.settings, str(exc)) or late):
+            return None
+        _spec, train, program = load_task_inputs(d.store, task)
+        mine, _, _ = replay_from_start(program, train, task.num_steps, d.backend)
+        wrong = roots.run_root(mine) != task.run_root
+        d.db.add_evidence(tid, -1, "artifacts", {"problem": str(exc), "run_root": task.run_root.hex()})
+        log.warning("attest: task=%d artifacts: %s: own full replay %s the committed run root", tid, exc,
+                    "differs from" if wrong else "agrees with")
+        return None, [mine[t] for t in steps], ([-1] if wrong else [])
+
+
+class ArtifactProblem(ValueError):
+    """The solver's artifacts contradict its commitment (permanent: no retries)."""
+
+
 def advance(d, tid: int, phase: str, data: dict) -> None:
     """One step of the attestation state machine for daemon `d` (a Verifier)."""
     chain, db, me = d.chain, d.db, d.chain.address
@@ -87,10 +122,10 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
             send_once(chain, db, f"attest-seed:{tid}", "VerifierPool", "record_seed", tid, me,
                       landed=lambda: attestation(chain, tid, me)["seed"] != bytes(32))
         steps = [int(t) for t in chain.call("VerifierPool", "sample_steps", tid, me)]
-        manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
-        if roots.run_root(manifest.step_roots) != task.run_root:
-            raise ValueError("attest: manifest step roots do not hash to the committed run root")
-        values, bad = replay_values(d.store, task, manifest, steps, d.backend)
+        got = _manifest_values(d, tid, task, inc, steps)
+        if got is None:
+            return  # backing off: the solver's artifacts are not (yet) to be had
+        manifest, values, bad = got
         salt = bytes.fromhex(data["salt"]) if "salt" in data else os.urandom(32)
         db.set_task(tid, "attest-joined", salt=salt.hex())  # durable before it is committed
         send_once(chain, db, f"attest-commit:{tid}", "VerifierPool", "commit_attestation", tid,
@@ -101,8 +136,8 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
                       landed=lambda: attestation(chain, tid, me)["flagged"])
             log.warning("attest: task=%d flagged: the solver's S_t differs at %d steps, first %s", tid, len(bad),
                         bad[:EVIDENCE_STEPS])
-            tree = merkle.levels(manifest.step_roots)
-            for t in bad[:EVIDENCE_STEPS]:  # the earliest mismatches
+            tree = merkle.levels(manifest.step_roots) if manifest is not None else None
+            for t in bad[:EVIDENCE_STEPS] if manifest is not None else ():  # the earliest mismatches
                 db.add_evidence(tid, t, "step_root", {"theirs": manifest.step_roots[t].hex(),
                                                       "proof": [p.hex() for p in merkle.proof(tree, t)],
                                                       "run_root": task.run_root.hex()})

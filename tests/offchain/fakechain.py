@@ -23,6 +23,7 @@ class FakeChain:
         self.calls: list[tuple[str, str]] = []
         self.deployment: dict[str, str] = {}
         self.uris: dict[int, str] = {}
+        self.views: dict[tuple[str, str], object] = {}  # (contract, function) -> value
 
     def call(self, name: str, fn: str, *args, **_kw):
         if (name, fn) == ("TaskRegistry", "get_task"):
@@ -30,6 +31,8 @@ class FakeChain:
             return tuple(getattr(view, f.name) for f in dataclasses.fields(TaskView))[1:]
         if (name, fn) == ("TaskRegistry", "artifact_uri"):
             return self.uris[int(args[0])]
+        if (name, fn) in self.views:
+            return self.views[(name, fn)]
         self.calls.append((name, fn))
         raise UnexpectedCall(f"fake chain: unexpected call {name}.{fn}")
 

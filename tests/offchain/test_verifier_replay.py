@@ -198,3 +198,46 @@ def test_revealed_wrong_root_of_a_forced_task_is_disputed(tmp_path, inputs):
     with pytest.raises(Exception, match="unexpected use of contract DisputeGame"):
         v._open(1)
     assert chain.calls == [("DisputeGame", "contract")]
+
+
+# --- the attestation (incentive layer) without the solver's artifacts ------------------
+
+
+def _attest_values(tmp_path, inputs, monkeypatch, publish, run_root=None):
+    from offchain.roles import attest
+
+    clock = [7000.0]
+    monkeypatch.setattr(availability, "_now", lambda: clock[0])
+    store, spec_addr, train, program = inputs
+    step_roots, ckpts = _run(program, train)
+    v, chain = _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts, publish=publish,
+                         artifact_timeout=30.0)
+    if run_root is not None:
+        chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=run_root)
+    chain.views[("Parameters", "verification_window")] = 600
+    inc = {"attest_deadline": 10**9}
+    steps = [2, 7, 11]
+    got = [attest._manifest_values(v, 1, chain.tasks[1], inc, steps)]
+    while got[-1] is None and clock[0] < 7100:
+        clock[0] += 5
+        got.append(attest._manifest_values(v, 1, chain.tasks[1], inc, steps))
+    return got, step_roots, steps, v
+
+
+def test_attestation_with_withheld_manifest_uses_own_replay(tmp_path, inputs, monkeypatch):
+    got, step_roots, steps, v = _attest_values(tmp_path, inputs, monkeypatch, publish=False)
+    assert got[0] is None and len(got) > 2  # backed off for the bounded time first
+    manifest, values, bad = got[-1]
+    assert manifest is None and values == [step_roots[t] for t in steps] and bad == []
+    assert any(ev["kind"] == "artifacts" for ev in v.db.evidence(1))
+
+
+def test_attestation_with_withheld_manifest_of_a_wrong_root_flags(tmp_path, inputs, monkeypatch):
+    got, step_roots, steps, _ = _attest_values(tmp_path, inputs, monkeypatch, publish=False,
+                                               run_root=b"\x03" * 32)
+    assert got[-1][2] == [-1]  # flagged on its own full replay
+
+
+def test_attestation_of_a_random_root_flags_at_once(tmp_path, inputs, monkeypatch):
+    got, _, _, _ = _attest_values(tmp_path, inputs, monkeypatch, publish=True, run_root=b"\x04" * 32)
+    assert len(got) == 1 and got[0][0] is None and got[0][2] == [-1]
