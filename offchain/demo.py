@@ -387,9 +387,9 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         net.spawn("verifier", "verify", extra_env={"TT_ARTIFACT_TIMEOUT": str(DEMO_ARTIFACT_TIMEOUT)})
         t = time.time()
         sub = Submitter(net.settings("submitter"))
-        # with incentives the pool draws the samples: one checkpoint segment, so every sample's
-        # replay covers the fault and the verifier flags it
-        interval = max(steps, 1) if incentives and fault else 10
+        # with incentives the pool draws the samples; a verifier with samples >= steps (the
+        # demo's default with --fault) replays the whole run, so a fault anywhere is flagged
+        interval = 10
         spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=interval)
         tid = sub.create(spec, artifacts, TaskTerms())
         phases["publish + create task"] = time.time() - t

@@ -53,14 +53,16 @@ def round_of(chain, tid: int) -> dict:
     return dict(zip(names, chain.call("VerifierPool", "round_of", tid), strict=False))
 
 
-def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str) -> tuple[list[bytes], list[int]]:
+def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str,
+                  last: int | None = None) -> tuple[list[bytes], list[int]]:
     """My S_t for each sample step (in order) and the steps where the solver's
     manifest disagrees: any step replayed on the way to a sample (a fault whose
     effect dies out before a sample is still caught), S_0 included. The replay
     starts from this verifier's own initialisation (no checkpoint of the solver
     is trusted for a start state)."""
     _spec, train, program = load_task_inputs(store, task)
-    mine, bad, _ = replay_from_start(program, train, max(steps), backend, manifest.step_roots)
+    last = max(steps) if last is None else max(last, *steps)
+    mine, bad, _ = replay_from_start(program, train, last, backend, manifest.step_roots)
     return [mine[t] for t in steps], bad
 
 
@@ -76,7 +78,9 @@ def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
         manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactProblem("manifest step roots do not hash to the committed run root")
-        return (manifest, *replay_values(d.store, task, manifest, steps, d.backend))
+        # a verifier set to check at least T steps (settings.samples) replays the whole run
+        last = task.num_steps if d.settings.samples >= task.num_steps else None
+        return (manifest, *replay_values(d.store, task, manifest, steps, d.backend, last))
     except (StoreError, ValueError) as exc:
         if isinstance(exc, SpecError):
             raise

@@ -33,14 +33,14 @@ def _task_inputs(store):
     return spec_addr, train, spec.compile(train)
 
 
-def _run(program, train, tamper_init=False):
+def _run(program, train, tamper_init=False, fault_step=None):
     """(step roots, checkpoints {t: bytes}) of a run; `tamper_init`: the solver picks its own
     initial weights (one bit of W_0 flipped) and trains honestly from them."""
     state, step_roots, ckpts = [], [], {}
     for t in range(T + 1):
         outs = [np.array(o, np.uint32) for o in executor.run_step(program, t, state, train)]
-        if t == 0 and tamper_init:
-            outs[0].reshape(-1)[0] ^= 1 << 20
+        if (t == 0 and tamper_init) or t == fault_step:
+            outs[-1].reshape(-1)[0] ^= 1 << 20
         nr = roots.node_roots(outs)
         step_roots.append(merkle.root(nr))
         state = executor.state_after(program, t, outs)
@@ -241,3 +241,20 @@ def test_attestation_with_withheld_manifest_of_a_wrong_root_flags(tmp_path, inpu
 def test_attestation_of_a_random_root_flags_at_once(tmp_path, inputs, monkeypatch):
     got, _, _, _ = _attest_values(tmp_path, inputs, monkeypatch, publish=True, run_root=b"\x04" * 32)
     assert len(got) == 1 and got[0][0] is None and got[0][2] == [-1]
+
+
+def test_attestation_replays_the_whole_run_when_set_to_check_every_step(tmp_path, inputs):
+    # issue 11 item 6: a fault after the last sample (step 11 of 12, samples 2 and 5) is
+    # not seen by a sampling replay, and is flagged by a verifier set to check T steps
+    from offchain.roles import attest
+
+    store, spec_addr, train, program = inputs
+    step_roots, ckpts = _run(program, train, fault_step=11)
+    addrs = {t: store.put(b) for t, b in ckpts.items()}
+    manifest = Manifest(1, step_roots, addrs, addrs[T])
+    task = task_view(1, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
+                     program_root=program.root(), num_steps=T, checkpoint_interval=K)
+    _, bad = attest.replay_values(store, task, manifest, [2, 5], "reference")
+    assert bad == []
+    _, bad = attest.replay_values(store, task, manifest, [2, 5], "reference", last=T)
+    assert bad and bad[0] == 11
