@@ -82,6 +82,9 @@ class Daemon:
         while not self._stop:
             try:
                 self.poll_once()
+            except fpenv.FloatEnvError as exc:  # results would differ from every other party's
+                log.error("%s: %s", self.role, exc)
+                raise SystemExit(2) from None
             except Exception as exc:  # noqa: BLE001 - a node hiccup: try again next poll
                 log.error("%s: poll failed: %s", self.role, exc)
             if until is not None and until():

@@ -8,8 +8,10 @@ import threading
 
 import numpy as np
 import pytest
+from fakechain import FakeChain, NoEvents, settings
 from runtime_oracle import one_node_program
 
+from offchain.roles.verify import Verifier
 from offchain.runtime import executor, fpenv
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Node
@@ -101,3 +103,17 @@ def test_refuses_where_flushing_cannot_be_reached(monkeypatch):
     monkeypatch.setattr(fpenv, "_LIBM", None)
     with pytest.raises(fpenv.FloatEnvError, match="MXCSR unknown"):
         fpenv.ensure()
+
+
+def test_daemon_refuses_to_run_in_a_flushing_environment(tmp_path, monkeypatch, caplog):
+    # one clear line and the daemon stops (exit status 2) instead of computing other bits
+    v = Verifier(settings(tmp_path), chain=FakeChain())
+    v._cursor = NoEvents()
+    v.chain.wait_connected = lambda: None
+    monkeypatch.setattr(fpenv, "flushes", lambda: True)
+    monkeypatch.setattr(fpenv, "clear_flush", lambda: False)
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        v.run(timeout=5)
+    assert exc.value.code == 2
+    lines = [r.getMessage() for r in caplog.records if "flushes subnormals" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("verify: runtime: this thread flushes")
