@@ -150,9 +150,12 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
               help="Fake this fraction of the steps by copying the previous state (dishonest).")
 @click.option("--skip-seed", type=int, default=0, show_default=True, help="Which steps --skip-steps fakes.")
 @click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
+              help="Dishonest: withhold the artifacts of a faulty run, commit a random run root, "
+                   "or name a wrong final model.")
 @click.option("--exit-when-done", is_flag=True, help="Exit once every task seen is settled.")
 @click.pass_context
-def solve(ctx, fault, skip_steps, skip_seed, backend, exit_when_done) -> None:
+def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> None:
     """Run the solver daemon: claim tasks, train, commit, collect payment."""
     from .dispute.run import Fault
     from .roles.solve import Solver
@@ -160,7 +163,8 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, exit_when_done) -> None:
     s = _settings(ctx)
     try:
         f = Fault.parse(fault) if fault else None
-        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend)
+        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend,
+                        cheat=cheat or "")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     until = None
@@ -214,7 +218,9 @@ def status(ctx, accounts) -> None:
               help="Deploy the VerifierPool: the verifier attests, reveals and settles (fee share, jackpot).")
 @click.option("--forced-rate", type=click.IntRange(0, 1_000_000), default=None, metavar="PPM",
               help="With --incentives: the forced-error rate of the claim (1000000: forced; default: the parameter).")
-def demo(steps, samples, fault, skip_steps, incentives, forced_rate) -> None:
+@click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
+              help="Run a cheating solver (solve --cheat); the demo ends status=rejected when caught.")
+def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat) -> None:
     """Start Anvil, deploy, run store, solver and verifier, submit the digits task,
     wait until it is finalised (or, with a fault the verifier catches, until the
     daemons have played the dispute to its end) and print a summary. With
@@ -232,13 +238,15 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate) -> None:
             raise ValueError("demo: --forced-rate needs --incentives")
         if incentives and skip_steps:
             raise ValueError("demo: --incentives runs without --skip-steps")
+        if cheat and (incentives or skip_steps):
+            raise ValueError("demo: --cheat runs without --incentives and --skip-steps")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if samples is None:
         samples = steps if fault else 3
     try:
         run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps, incentives=incentives,
-                 forced_rate=forced_rate)
+                 forced_rate=forced_rate, cheat=cheat)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 

@@ -38,6 +38,8 @@ class Settings:
     rpc_retries: int = 5  # attempts on a transient RPC error
     samples: int = 3  # steps each verifier re-executes per task (sampling rate)
     checkpoint_every: int = 10  # a solver publishes full state every k steps
+    artifact_timeout: float = 60.0  # seconds to keep retrying (with backoff) unavailable artifacts
+    crash_after: str = ""  # testing: die once when an action with this key prefix is mined (state.py)
 
     def with_(self, **changes) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

@@ -134,9 +134,10 @@ class LocalNetwork:
     def settings(self, name: str, role_key: str | None = None) -> Settings:
         return load_settings(env=self.env(name, role_key or name))
 
-    def spawn(self, name: str, *args: str, role_key: str | None = None) -> subprocess.Popen:
+    def spawn(self, name: str, *args: str, role_key: str | None = None,
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start `python -m offchain <args>` as daemon `name` (log in workdir/<name>.log)."""
-        env = {**os.environ, **self.env(name, role_key or name)}
+        env = {**os.environ, **self.env(name, role_key or name), **(extra_env or {})}
         log = open(self.workdir / f"{name}.log", "ab")
         p = subprocess.Popen([sys.executable, "-m", "offchain", *args], env=env, stdout=log,
                              stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1],
@@ -214,6 +215,16 @@ def held_out_accuracy(net: LocalNetwork, tid: int) -> float:
     return accuracy(spec.compile(train), final.state, from_bits(test_x), np.asarray(test_y[0], np.int64))
 
 
+def _accuracy_or_none(net: LocalNetwork, tid: int) -> float | None:
+    """held_out_accuracy, or None when the final model cannot be had (a withholding solver)."""
+    from .store import StoreError
+
+    try:
+        return held_out_accuracy(net, tid)
+    except (StoreError, ValueError):
+        return None
+
+
 #: verifier phases after which a dispute it opened is over
 DISPUTE_ENDS = ("won", "lost", "missed")
 
@@ -251,7 +262,8 @@ def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
 
 
 #: the stages of `walk_incentives`, in order
-INCENTIVE_STAGES = ("attested", "revealed", "secret", "disputed", "finalized", "proved", "settled")
+INCENTIVE_STAGES = ("attested", "revealed", "secret", "rechecked", "disputed", "finalized", "proved",
+                    "settled")
 
 
 def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("verifier",),
@@ -262,6 +274,8 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     attested   every verifier daemon committed its attestation (in the window);
     revealed   after the verification window: every verifier revealed;
     secret     after the reveal window: the solver revealed its secret;
+    rechecked  (a forced task) every verifier checked the revealed root by its own
+               full replay (and disputed it if wrong);
     disputed   (a flagged task revealed not forced: a real fault) every flagger's
                dispute ended (the daemons play it; no warp);
     finalized  (the task still committed) after the challenge window: the solver
@@ -294,6 +308,10 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     stage("attested", 0, at("attest-committed"), "the verifiers' attestations")
     stage("revealed", window + 1, at("attest-revealed"), "the verifiers' reveals")
     stage("secret", reveal + 1, lambda: incentive(chain, tid)["revealed"], "the solver's secret")
+    if incentive(chain, tid)["forced"]:  # every verifier checks the revealed root by a full replay
+        stage("rechecked", 0, lambda: all("dispute_end" in (net.db(v).task(tid) or ("", {}))[1]
+                                          for v in verifiers) and get_task(chain, tid).open_disputes == 0,
+              "the verifiers' check of the revealed root")
     flaggers = [v for v in verifiers if (net.db(v).task(tid) or ("", {}))[1].get("flagged")]
     if flaggers and not incentive(chain, tid)["forced"]:  # a real fault: the flaggers dispute it
         stage("disputed", 0, lambda: all("dispute_end" in net.db(v).task(tid)[1] for v in flaggers)
@@ -312,11 +330,50 @@ def walk_incentives(net: LocalNetwork, tid: int, verifiers: tuple[str, ...] = ("
     return phases
 
 
+#: seconds a dispute may stand still on one mover before the demo moves the clock past the
+#: move deadline (a cheater that cannot answer loses by timeout)
+STALL_WARP_AFTER = 20.0
+#: the verifier's bounded wait for artifacts in a demo (settings.artifact_timeout)
+DEMO_ARTIFACT_TIMEOUT = 8.0
+
+
+def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float = 900) -> None:
+    """Wait until the verifier's dispute of `tid` ended, warping past the move deadline
+    whenever the game stands still on one party for `STALL_WARP_AFTER` seconds."""
+    from .dispute.driver import game_view
+    from .dispute.player import PHASE_DONE
+
+    chain = net.chain()
+    deadline = int(chain.call("Parameters", "dispute_move_deadline"))
+    last, since = None, time.time()
+    end = time.time() + timeout
+    while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_ENDS:
+        if time.time() > end:
+            raise TimeoutError("demo: timed out waiting for the end of the dispute")
+        did = (vdb.task(tid) or ("", {}))[1].get("dispute")
+        if did:
+            g = game_view(chain, did)
+            now = (g.moves, g.mover, g.phase)
+            if now != last:
+                last, since = now, time.time()
+            elif g.phase != PHASE_DONE and time.time() - since > STALL_WARP_AFTER:
+                net.warp(deadline + 1)  # the stalled party's move deadline passes
+                since = time.time()
+        time.sleep(0.5)
+
+
+def final_line(tid: int, status: str) -> str:
+    """The plain last line of every demo."""
+    return f"demo: task={tid} status={status}"
+
+
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
-             console: Console | None = None, incentives: bool = False, forced_rate: int | None = None) -> dict:
+             console: Console | None = None, incentives: bool = False, forced_rate: int | None = None,
+             cheat: str | None = None) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary.
     With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
-    the claims getting `forced_rate` ppm (None: the parameter's default)."""
+    the claims getting `forced_rate` ppm (None: the parameter's default). With `cheat`
+    the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`."""
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
 
@@ -330,14 +387,14 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         phases["start chain + deploy"] = time.time() - t_all
         console.print(f"[bold]demo[/]: anvil at {net.anvil.url}, store at {net.store_url}")
         solve_args = ["solve"] + (["--fault", fault] if fault else []) + (
-            ["--skip-steps", str(skip_steps)] if skip_steps else [])
+            ["--skip-steps", str(skip_steps)] if skip_steps else []) + (["--cheat", cheat] if cheat else [])
         net.spawn("solver", *solve_args)
-        net.spawn("verifier", "verify")
+        net.spawn("verifier", "verify", extra_env={"TT_ARTIFACT_TIMEOUT": str(DEMO_ARTIFACT_TIMEOUT)})
         t = time.time()
         sub = Submitter(net.settings("submitter"))
-        # with incentives the pool draws the samples: one checkpoint segment, so every sample's
-        # replay covers the fault and the verifier flags it
-        interval = max(steps, 1) if incentives and fault else 10
+        # with incentives the pool draws the samples; a verifier with samples >= steps (the
+        # demo's default with --fault) replays the whole run, so a fault anywhere is flagged
+        interval = 10
         spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=interval)
         tid = sub.create(spec, artifacts, TaskTerms())
         phases["publish + create task"] = time.time() - t
@@ -359,14 +416,14 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
                 console.print(outcome, soft_wrap=True, highlight=False)
             console.print(f"task {tid}: {paid['line']}", highlight=False)
         else:
-            net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", *DISPUTE_ENDS), 600,
-                     "the verifier")
+            net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", "disputing", "refused",
+                                                                 *DISPUTE_ENDS), 600, "the verifier")
             phases["verify"] = time.time() - t
             vphase = vdb.task(tid)[0]
-        if vphase not in ("verified", "done"):
+        if vphase not in ("verified", "done", "refused"):
             t = time.time()
             console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
-            net.wait(lambda: vdb.task(tid)[0] in DISPUTE_ENDS, 900, "the end of the dispute")
+            wait_dispute_end(net, vdb, tid)
             phases["dispute"] = time.time() - t
             vphase = vdb.task(tid)[0]
             outcome = dispute_outcome(net, vdb.task(tid)[1].get("dispute"))
@@ -379,9 +436,10 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             phases["challenge window + finalize"] = time.time() - t
         vdata = vdb.task(tid)[1]
         summary = {
-            "task_id": tid, "steps": steps, "accuracy": held_out_accuracy(net, tid),
+            "task_id": tid, "steps": steps, "accuracy": _accuracy_or_none(net, tid),
             "run_root": "0x" + get_task(chain, tid).run_root.hex(), "verifier": vphase,
             "steps_checked": vdata.get("steps"), "steps_replayed": vdata.get("replayed"),
+            "cheat": cheat,
             "status": get_task(chain, tid).status_name,
             "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
                     "verifier": gas_of(vdb)},
@@ -389,6 +447,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         }
     summary["phases"]["total"] = time.time() - t_all
     _print_summary(console, summary)
+    print(final_line(summary["task_id"], summary["status"]), flush=True)
     return summary
 
 
@@ -397,11 +456,14 @@ def _print_summary(console: Console, s: dict) -> None:
     table.add_row("task id", str(s["task_id"]))
     table.add_row("steps", str(s["steps"]))
     table.add_row("final status", s["status"])
-    table.add_row("held-out accuracy", f"{s['accuracy']:.3f}")
+    table.add_row("held-out accuracy", "-" if s["accuracy"] is None else f"{s['accuracy']:.3f}")
     table.add_row("run root", s["run_root"])
     table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
+        if "theirs" not in ev:  # artifacts the verifier could not obtain or check
+            table.add_row("challenge", f"artifacts: {ev.get('problem', ev['kind'])}")
+            continue
         mine = f"mine 0x{ev['mine'][:16]}.. " if "mine" in ev else ""  # attestation evidence: theirs only
         table.add_row("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs'][:16]}..")
     if s.get("dispute"):

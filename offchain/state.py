@@ -11,6 +11,7 @@ loses at most the step it was in.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -48,6 +49,11 @@ class Action:
 class StateDB:
     """One SQLite file per daemon; safe to share between threads of one process."""
 
+    #: testing (settings.crash_after): a key prefix; the process dies (as by kill -9) when an
+    #: action with that prefix is about to be recorded done, i.e. its transaction is mined
+    #: and the daemon has not written that down yet. Each prefix fires once per state file.
+    crash_after: str = ""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if str(path) != ":memory:":
@@ -79,6 +85,8 @@ class StateDB:
         return None if row is None else Action(row[0], row[1], row[2], json.loads(row[3]))
 
     def set_action(self, key: str, status: str, tx_hash: str | None = None, data: dict | None = None) -> None:
+        if self.crash_after and status == DONE and key.startswith(self.crash_after):
+            self._crash(key)
         old = self.action(key)
         merged = dict(old.data if old else {})
         merged.update(data or {})
@@ -90,6 +98,14 @@ class StateDB:
         rows = self._exec("SELECT key, status, tx_hash, data FROM actions WHERE key LIKE ? ORDER BY key",
                           (prefix + "%",)).fetchall()
         return [Action(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def _crash(self, key: str) -> None:
+        fired = self.get("crash-fired", [])
+        if self.crash_after in fired:
+            return
+        self.put("crash-fired", [*fired, self.crash_after])
+        os.write(2, f"state: crash point after {key} (mined, not recorded)\n".encode())
+        os._exit(137)
 
     # --- event cursors ----------------------------------------------------
     def cursor(self, name: str) -> int | None:

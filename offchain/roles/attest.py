@@ -29,10 +29,12 @@ import os
 from ..chain import send_once
 from ..commit import merkle, roots
 from ..incentives import rules
-from ..runtime import executor
+from ..runtime.replay import replay_from_start
+from ..store import StoreError
+from . import availability
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
-from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
+from .task import Manifest, SpecError, load_task_inputs
 
 log = logging.getLogger("offchain.attest")
 
@@ -55,35 +57,52 @@ def round_of(chain, tid: int) -> dict:
     return dict(zip(names, chain.call("VerifierPool", "round_of", tid), strict=False))
 
 
-def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str) -> tuple[list[bytes], list[int]]:
+def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str,
+                  last: int | None = None) -> tuple[list[bytes], list[int]]:
     """My S_t for each sample step (in order) and the steps where the solver's
     manifest disagrees: any step replayed on the way to a sample (a fault whose
-    effect dies out before the sample is still caught), and a checkpoint c that
-    does not match its S_c."""
-    spec = TaskSpec.from_bytes(store.get(task.spec_hash))
-    _, (train,) = decode_arrays(store.get(spec.data))
-    if data_root(train) != task.data_root:
-        raise ValueError("attest: data artifact does not match the task's data root")
-    program = spec.compile(train)
-    if program.root() != task.program_root:
-        raise ValueError("attest: spec does not compile to the task's program root")
-    mine: dict[int, bytes] = {}
-    bad: list[int] = []
-    for t in sorted(set(steps)):
-        c = manifest.nearest_checkpoint(t)
-        ck = Checkpoint.from_bytes(store.get(manifest.checkpoints[c]))
-        own = merkle.root(ck.node_roots)
-        ck.check(program, own)  # the state matches its own node roots
-        if own != manifest.step_roots[c]:
-            bad.append(c)
-        state = ck.state
-        for u in range(c + 1, t + 1):
-            outputs = executor.run_step(program, u, state, train, backend)
-            if roots.step_root(outputs) != manifest.step_roots[u]:
-                bad.append(u)  # every replayed step counts, not only the samples
-            state = executor.state_after(program, u, outputs)
-        mine[t] = roots.step_root(outputs)
-    return [mine[t] for t in steps], sorted(set(bad))
+    effect dies out before a sample is still caught), S_0 included. The replay
+    starts from this verifier's own initialisation (no checkpoint of the solver
+    is trusted for a start state)."""
+    _spec, train, program = load_task_inputs(store, task)
+    last = max(steps) if last is None else max(last, *steps)
+    mine, bad, _ = replay_from_start(program, train, last, backend, manifest.step_roots)
+    return [mine[t] for t in steps], bad
+
+
+def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
+    """(manifest, my values at `steps`, mismatching steps) from the solver's manifest; None
+    while its artifacts cannot be obtained or checked (bounded retries with backoff); once
+    that wait is over, (None, my values, [-1] if my full replay's run root differs from the
+    committed one else []): the verifier flags it on its own replay and disputes it."""
+    key = f"artifacts:{tid}"
+    if not availability.due(d.db, key):
+        return None
+    try:
+        manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
+        if roots.run_root(manifest.step_roots) != task.run_root:
+            raise ArtifactProblem("manifest step roots do not hash to the committed run root")
+        # a verifier set to check at least T steps (settings.samples) replays the whole run
+        last = task.num_steps if d.settings.samples >= task.num_steps else None
+        return (manifest, *replay_values(d.store, task, manifest, steps, d.backend, last))
+    except (StoreError, ValueError) as exc:
+        if isinstance(exc, SpecError):
+            raise
+        window = int(d.chain.call("Parameters", "verification_window"))
+        late = now(d.chain) >= inc["attest_deadline"] - window // 2
+        if not (isinstance(exc, ArtifactProblem) or availability.failed(d.db, key, d.settings, str(exc)) or late):
+            return None
+        _spec, train, program = load_task_inputs(d.store, task)
+        mine, _, _ = replay_from_start(program, train, task.num_steps, d.backend)
+        wrong = roots.run_root(mine) != task.run_root
+        d.db.add_evidence(tid, -1, "artifacts", {"problem": str(exc), "run_root": task.run_root.hex()})
+        log.warning("attest: task=%d artifacts: %s: own full replay %s the committed run root", tid, exc,
+                    "differs from" if wrong else "agrees with")
+        return None, [mine[t] for t in steps], ([-1] if wrong else [])
+
+
+class ArtifactProblem(ValueError):
+    """The solver's artifacts contradict its commitment (permanent: no retries)."""
 
 
 def advance(d, tid: int, phase: str, data: dict) -> None:
@@ -111,10 +130,10 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
             send_once(chain, db, f"attest-seed:{tid}", "VerifierPool", "record_seed", tid, me,
                       landed=lambda: attestation(chain, tid, me)["seed"] != bytes(32))
         steps = [int(t) for t in chain.call("VerifierPool", "sample_steps", tid, me)]
-        manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
-        if roots.run_root(manifest.step_roots) != task.run_root:
-            raise ValueError("attest: manifest step roots do not hash to the committed run root")
-        values, bad = replay_values(d.store, task, manifest, steps, d.backend)
+        got = _manifest_values(d, tid, task, inc, steps)
+        if got is None:
+            return  # backing off: the solver's artifacts are not (yet) to be had
+        manifest, values, bad = got
         salt = bytes.fromhex(data["salt"]) if "salt" in data else os.urandom(32)
         db.set_task(tid, "attest-joined", salt=salt.hex())  # durable before it is committed
         send_once(chain, db, f"attest-commit:{tid}", "VerifierPool", "commit_attestation", tid,
@@ -128,8 +147,8 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
                       landed=lambda: attestation(chain, tid, me)["flagged"])
             log.warning("attest: task=%d flagged: the solver's S_t differs at %d steps, first %s", tid, len(bad),
                         bad[:EVIDENCE_STEPS])
-            tree = merkle.levels(manifest.step_roots)
-            for t in bad[:EVIDENCE_STEPS]:  # the earliest mismatches
+            tree = merkle.levels(manifest.step_roots) if manifest is not None else None
+            for t in bad[:EVIDENCE_STEPS] if manifest is not None else ():  # the earliest mismatches
                 db.add_evidence(tid, t, "step_root", {"theirs": manifest.step_roots[t].hex(),
                                                       "proof": [p.hex() for p in merkle.proof(tree, t)],
                                                       "run_root": task.run_root.hex()})
@@ -155,12 +174,18 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
 def _to_dispute(d, tid: int, task, inc: dict, data: dict) -> bool:
     """Hand a flagged task that the secret reveal shows not forced (a real fault) to the
     verifier's dispute path, once. True while the attestation must not settle yet."""
-    if not data.get("flagged") or "dispute_end" in data or task.status != COMMITTED:
+    if "dispute_end" in data or task.status != COMMITTED:
+        return False
+    if inc["forced"] and inc["revealed"]:
+        # the revealed root replaces the wrong one: check it by an own full replay and
+        # dispute it if it is still wrong (a solver that hid a forced error reveals a wrong root)
+        d.db.set_task(tid, "challenged", attest=True, recheck="the revealed root of a forced task")
+        log.info("attest: task=%d forced: checking the revealed root against an own full replay", tid)
+        return True
+    if not data.get("flagged"):
         return False
     if not inc["revealed"]:
         return True  # disputes open only after the secret reveal
-    if inc["forced"]:
-        return False  # a caught forced error: the jackpot, no dispute
     d.db.set_task(tid, "challenged", attest=True)
     log.warning("attest: task=%d not forced: the flagged mismatch is a real fault, disputing it", tid)
     return True

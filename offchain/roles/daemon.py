@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..chain import ChainClient, EventCursor
 from ..config import Settings
+from ..runtime import fpenv
 from ..state import StateDB
 from ..store import open_store
 
@@ -33,6 +34,7 @@ class Daemon:
         self.settings = settings
         self.chain = chain or ChainClient(settings)
         self.db = StateDB(Path(settings.state_dir) / f"{self.role}.db")
+        self.db.crash_after = settings.crash_after
         self.store = open_store(settings)
         self._cursor: EventCursor | None = None
         self._stop = False
@@ -54,6 +56,7 @@ class Daemon:
         raise NotImplementedError
 
     def poll_once(self) -> None:
+        fpenv.ensure()  # FTZ/DAZ set by a library since the last poll: cleared, or refuse loudly
         for ev in self.cursor.poll():
             if ev.event in self.events:
                 self.on_event(ev)
@@ -79,6 +82,9 @@ class Daemon:
         while not self._stop:
             try:
                 self.poll_once()
+            except fpenv.FloatEnvError as exc:  # results would differ from every other party's
+                log.error("%s: %s", self.role, exc)
+                raise SystemExit(2) from None
             except Exception as exc:  # noqa: BLE001 - a node hiccup: try again next poll
                 log.error("%s: poll failed: %s", self.role, exc)
             if until is not None and until():

@@ -16,7 +16,9 @@ restarted finishes the task, or the dispute, without repeating a transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
 
 import numpy as np
@@ -27,13 +29,55 @@ from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..runtime import executor
 from ..store import StoreError
-from . import forced
+from . import availability, forced
 from .daemon import Daemon
 from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
-from .task import Checkpoint, Manifest, TaskSpec, data_root
+from .task import Checkpoint, Manifest, SpecError, TaskSpec, load_task_inputs
 
 log = logging.getLogger("offchain.solve")
+
+
+#: dishonest solvers for demos and tests (`solve --cheat`): "" is honest
+CHEATS = ("", "withhold", "random-root", "wrong-model")
+WITHHOLD_FAULT = Fault(1, 3, 5)
+
+
+class WithholdingStore:
+    """A store that keeps what this solver publishes to itself (its local cache)."""
+
+    def __init__(self, store):
+        self.inner = store
+        self.local = getattr(store, "cache", None) or store
+
+    def put(self, data: bytes) -> str:
+        return self.local.put(data)
+
+    def get(self, addr) -> bytes:
+        return self.local.get(addr) if self.local.has(addr) else self.inner.get(addr)
+
+    def has(self, addr) -> bool:
+        return self.local.has(addr)
+
+
+class TrainingStopped(RuntimeError):
+    pass
+
+
+class TrainJob(threading.Thread):
+    """One task's training (Solver._train) in a daemon thread; result or error kept."""
+
+    def __init__(self, solver: Solver, tid: int, spec: TaskSpec, program, train: np.ndarray):
+        super().__init__(name=f"train-{tid}", daemon=True)
+        self.solver, self.tid, self.args = solver, tid, (spec, program, train)
+        self.manifest: Manifest | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.manifest = self.solver._train(self.tid, *self.args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the poll loop
+            self.error = exc
 
 
 class Solver(Daemon):
@@ -42,14 +86,21 @@ class Solver(Daemon):
     watch_disputes = True
 
     def __init__(self, settings, chain=None, fault: Fault | None = None, skip_steps: float = 0.0,
-                 skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0):
+                 skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0, cheat: str = ""):
         super().__init__(settings, chain)
+        if cheat not in CHEATS:
+            raise ValueError(f"solve: --cheat must be one of {', '.join(CHEATS)}, got {cheat!r}")
+        self.cheat = cheat
+        if cheat == "withhold":  # a faulty run whose artifacts never leave this machine
+            fault = fault or WITHHOLD_FAULT
+            self.store = WithholdingStore(self.store)
         if not 0.0 <= skip_steps <= 1.0:
             raise ValueError(f"solve: --skip-steps must be in [0, 1], got {skip_steps}")
         self.fault, self.skip, self.skip_seed = fault, skip_steps, skip_seed
         self.backend = backend
         self.max_tasks = max_tasks  # 0: no limit
         self.desk = DisputeDesk(self.chain, self.db, SOLVER, self._own_run)
+        self._jobs: dict[int, TrainJob] = {}  # task id -> its training thread
 
     # --- events -------------------------------------------------------------
     def on_event(self, ev) -> None:
@@ -83,33 +134,27 @@ class Solver(Daemon):
         if task.status != OPEN:
             self.db.set_task(tid, "lost", reason=f"status {task.status_name}")
             return
+        if not availability.due(self.db, tid):
+            return  # backing off after a failed fetch
         try:
-            spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
-            train = self._train_matrix(spec)
-        except (StoreError, ValueError) as exc:
-            log.warning("solve: task=%d cannot fetch its spec or data yet: %s", tid, exc)
+            load_task_inputs(self.store, task, header=self.chain.call("TaskRegistry", "task_header", tid))
+        except SpecError as exc:  # malformed, impossible or not the task's: refused once, never claimed
+            self._refuse(tid, str(exc))
             return
-        program = spec.compile(train)
-        if data_root(train) != task.data_root:
-            log.warning("solve: refuse task=%d: data root mismatch (chain 0x%s, data 0x%s)", tid,
-                        task.data_root.hex(), data_root(train).hex())
-            self.db.set_task(tid, "refused", reason="data root mismatch")
-        elif program.root() != task.program_root:
-            log.warning("solve: refuse task=%d: program root mismatch (chain 0x%s, compiled 0x%s)", tid,
-                        task.program_root.hex(), program.root().hex())
-            self.db.set_task(tid, "refused", reason="program root mismatch")
-        elif int(self.chain.call("TaskRegistry", "task_header", tid)) != program.header.encode():
-            # the header fixes every dispute's tree sizes: it must be the compiled one
-            log.warning("solve: refuse task=%d: program header mismatch", tid)
-            self.db.set_task(tid, "refused", reason="program header mismatch")
-        elif spec.steps != task.num_steps or spec.checkpoint_interval != task.checkpoint_interval:
-            log.warning("solve: refuse task=%d: spec steps/interval differ from the chain", tid)
-            self.db.set_task(tid, "refused", reason="steps mismatch")
-        elif self.max_tasks and len([t for t in self.db.tasks() if t[1] not in ("seen", "refused", "lost")]) >= self.max_tasks:
+        except StoreError as exc:
+            if availability.failed(self.db, tid, self.settings, str(exc)):
+                self._refuse(tid, f"spec or data unavailable: {exc}")
+            return
+        if self.max_tasks and len([t for t in self.db.tasks() if t[1] not in ("seen", "refused", "lost")]) >= self.max_tasks:
             self.db.set_task(tid, "lost", reason="busy")
         else:
             self.db.set_task(tid, "accepted")
             self._claim(tid, task)
+
+    def _refuse(self, tid: int, reason: str) -> None:
+        reason = reason.removeprefix("task: ")
+        self.db.set_task(tid, "refused", reason=reason)
+        log.warning("solve: refuse task=%d: %s", tid, reason)
 
     def _train_matrix(self, spec: TaskSpec) -> np.ndarray:
         from .task import decode_arrays
@@ -145,17 +190,36 @@ class Solver(Daemon):
             else:
                 self.db.set_task(tid, "lost", reason=f"status {task.status_name}")
             return
-        spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
-        train = self._train_matrix(spec)
-        program = spec.compile(train)
-        manifest = self._train(tid, spec, program, train)
+        manifest = self._trained(tid, task)
+        if manifest is None:
+            return  # still training (in its own thread): the daemon keeps polling meanwhile
         true_uri = self.store.put(manifest.to_bytes())
         run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         final_hash = bytes.fromhex(manifest.final_model[2:])
+        run_root, final_hash = self._cheat_commit(tid, run_root, final_hash)
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
                       final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
         self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=true_uri)
+
+    def _trained(self, tid: int, task) -> Manifest | None:
+        """The task's manifest once its training thread is done, else None (starting the
+        thread on first call). Training runs off the poll loop, so disputes and deadlines of
+        other tasks are served while it runs; a failed thread is re-raised here (logged by
+        the poll loop) and the next poll starts it again, resuming from the last checkpoint."""
+        job = self._jobs.get(tid)
+        if job is None:
+            spec, train, program = load_task_inputs(self.store, task)
+            job = TrainJob(self, tid, spec, program, train)
+            self._jobs[tid] = job
+            job.start()
+            return None
+        if job.is_alive():
+            return None
+        del self._jobs[tid]
+        if job.error is not None:
+            raise job.error
+        return job.manifest
 
     def _train(self, tid: int, spec: TaskSpec, program, train: np.ndarray) -> Manifest:
         """Run steps 0..T, resuming from the last checkpoint this solver published."""
@@ -175,6 +239,8 @@ class Solver(Daemon):
             fault.check(program, T)
         started = time.time()
         for t in range(t0, T + 1):
+            if self._stop:
+                raise TrainingStopped(f"solve: task={tid}: stopped at step {t}")
             outputs = step_outputs(program, t, state, train, self.backend, fault, skip)
             node_roots = roots.node_roots(outputs)
             step_roots.append(merkle.root(node_roots))
@@ -196,6 +262,34 @@ class Solver(Daemon):
             f, sk = prog["fault"], prog["skip"]
             return (Fault(*f) if f else None), (Skip(sk[0], sk[1], tid) if sk else None)
         return self.fault, (Skip(self.skip, self.skip_seed, tid) if self.skip > 0 else None)
+
+    def _cheat_commit(self, tid: int, run_root: bytes, final_hash: bytes) -> tuple[bytes, bytes]:
+        """(run root, final model hash) this solver commits: the true ones unless it cheats
+        (`random-root`: a random run root; `wrong-model`: a random final model hash)."""
+        if self.cheat == "random-root":
+            run_root = hashlib.sha256(b"random-root" + self.db.path.as_posix().encode() + bytes([tid % 256])).digest()
+            log.warning("solve: task=%d cheat: committing a random run root", tid)
+        elif self.cheat == "wrong-model":
+            final_hash = hashlib.sha256(b"wrong-model" + final_hash).digest()
+            log.warning("solve: task=%d cheat: naming a wrong final model", tid)
+        return run_root, final_hash
+
+    def _manifest_uri(self, tid: int) -> str:
+        """The address of the task's true manifest: recorded at commit, or rebuilt from the
+        durable training record after a crash between the mined commit and that record
+        (the manifest bytes are deterministic, so it is the same address)."""
+        phase, data = self.db.task(tid)
+        if data.get("manifest"):
+            return data["manifest"]
+        prog = self.db.get(f"train:{tid}")
+        if prog is None:
+            raise ValueError(f"solve: task={tid}: committed but no training record to rebuild the manifest")
+        ckpts = {int(c): a for c, a in prog["checkpoints"].items()}
+        manifest = Manifest(tid, [bytes.fromhex(r) for r in prog["roots"]], ckpts, ckpts[max(ckpts)])
+        uri = self.store.put(manifest.to_bytes())
+        self.db.set_task(tid, phase, manifest=uri)
+        log.info("solve: task=%d manifest rebuilt from the training record after a restart", tid)
+        return uri
 
     # --- disputes ------------------------------------------------------------------
     def _own_run(self, tid: int) -> PartyRun:
@@ -230,7 +324,7 @@ class Solver(Daemon):
         if task.status != COMMITTED:
             return
         if forced.incentives_on(self.chain):  # incentive layer: the secret reveal comes first
-            uri = self.db.task(tid)[1]["manifest"]
+            uri = self._manifest_uri(tid)
             if not forced.after_commit(self.chain, self.db, tid, Manifest.from_bytes(self.store.get(uri)), uri):
                 return
             task = get_task(self.chain, tid)  # the reveal started the challenge window

@@ -10,6 +10,8 @@ content addresses of the training matrix and the held-out set.
 from __future__ import annotations
 
 import json
+import math
+import re
 import struct
 from dataclasses import asdict, dataclass, field
 
@@ -22,6 +24,83 @@ from ..runtime.dataset import Dataset
 from ..runtime.program import Program
 
 SPEC_VERSION = 1
+
+#: bounds of a spec any party accepts (larger values are refused, never attempted)
+MAX_STEPS = 10_000_000
+MAX_WIDTH = 4096  # features, hidden widths, classes
+MAX_LAYERS = 8
+MAX_BATCH = 4096
+MAX_LR = 1e3
+MAX_SEED = 2**64 - 1
+MAX_STEP_ELEMENTS = 1 << 26  # elements of all node outputs of one step (256 MiB of float32)
+_ADDRESS = re.compile(r"0x[0-9a-f]{64}")
+
+
+class SpecError(ValueError):
+    """A task spec (or its data) that is malformed or impossible: refused, never retried."""
+
+
+def _int(d: dict, name: str, lo: int, hi: int) -> None:
+    v = d[name]
+    if type(v) is not int:
+        raise SpecError(f"{name} must be an integer, got {v!r}")
+    if not lo <= v <= hi:
+        raise SpecError(f"{name}={v} outside [{lo}, {hi}]")
+
+
+def check_fields(d: dict) -> None:
+    """Raise SpecError naming the first field of spec dict `d` that is missing, of the
+    wrong type, or out of its bounds (the checks that need no data)."""
+    if not isinstance(d, dict):
+        raise SpecError(f"a spec is a JSON object, got {type(d).__name__}")
+    if d.get("version") != SPEC_VERSION:
+        raise SpecError(f"unsupported spec version {d.get('version')!r}")
+    known = set(TaskSpec.__dataclass_fields__)
+    if unknown := sorted(set(d) - known):
+        raise SpecError(f"unknown field(s) {', '.join(unknown)}")
+    required = ("dataset", "data", "n_features", "n_classes", "steps", "checkpoint_interval")
+    if missing := [k for k in required if k not in d]:
+        raise SpecError(f"missing field(s) {', '.join(missing)}")
+    if not isinstance(d["dataset"], str) or len(d["dataset"]) > 64:
+        raise SpecError("dataset must be a name of at most 64 characters")
+    if not isinstance(d["data"], str) or not _ADDRESS.fullmatch(d["data"]):
+        raise SpecError(f"data must be a content address 0x<64 hex>, got {d['data']!r}")
+    if d.get("holdout", "") != "" and not (isinstance(d["holdout"], str) and _ADDRESS.fullmatch(d["holdout"])):
+        raise SpecError(f"holdout must be empty or a content address, got {d['holdout']!r}")
+    _int(d, "n_features", 1, MAX_WIDTH)
+    _int(d, "n_classes", 1, MAX_WIDTH)
+    _int(d, "steps", 0, MAX_STEPS)
+    _int(d, "checkpoint_interval", 1, max(d["steps"], 1))
+    model = d.get("model", "mlp")
+    if model not in compiler.MODELS:
+        raise SpecError(f"unknown model {model!r} (known: {', '.join(compiler.MODELS)})")
+    if "batch" in d:
+        _int(d, "batch", 1, MAX_BATCH)
+    if "seed" in d:
+        _int(d, "seed", 0, MAX_SEED)
+    hidden = d.get("hidden", [16])
+    if not isinstance(hidden, list | tuple) or not 1 <= len(hidden) <= MAX_LAYERS:
+        raise SpecError(f"hidden must be a list of 1..{MAX_LAYERS} widths, got {hidden!r}")
+    for w in hidden:
+        if type(w) is not int or not 1 <= w <= MAX_WIDTH:
+            raise SpecError(f"hidden width {w!r} outside [1, {MAX_WIDTH}]")
+    lr = d.get("lr")
+    if lr is not None:
+        if type(lr) not in (int, float) or not math.isfinite(lr) or not 0 < lr <= MAX_LR:
+            raise SpecError(f"lr must be a finite number in (0, {MAX_LR:g}], got {lr!r}")
+        if np.float32(lr) == 0 or not np.isfinite(np.float32(lr)):
+            raise SpecError(f"lr {lr!r} is not a normal float32")
+    image = d.get("image")
+    if image is not None:
+        if (not isinstance(image, list | tuple) or len(image) != 2
+                or any(type(v) is not int or not 1 <= v <= 255 for v in image)):
+            raise SpecError(f"image must be [H, W] with sizes in [1, 255], got {image!r}")
+        if image[0] * image[1] != d["n_features"]:
+            raise SpecError(f"image {image[0]}x{image[1]} does not hold n_features={d['n_features']}")
+    if model == "cnn" and image is None:
+        raise SpecError("a cnn needs an image shape")
+    if not isinstance(d.get("extra", {}), dict):
+        raise SpecError("extra must be an object")
 
 
 @dataclass(frozen=True)
@@ -49,24 +128,49 @@ class TaskSpec:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TaskSpec:
+        """The spec in `data`; SpecError (a ValueError) naming the problem when the bytes
+        are not JSON or a field is missing, mistyped, unknown or out of bounds."""
         try:
             d = json.loads(data)
-            if d.get("version") != SPEC_VERSION:
-                raise ValueError(f"unsupported spec version {d.get('version')}")
-            d["hidden"] = tuple(d["hidden"])
-            if d.get("image") is not None:
-                d["image"] = tuple(d["image"])
-            return cls(**d)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"task: malformed spec: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise SpecError(f"task: malformed spec: not JSON ({exc})") from None
+        try:
+            check_fields(d)
+        except SpecError as exc:
+            raise SpecError(f"task: malformed spec: {exc}") from None
+        d["hidden"] = tuple(d.get("hidden", (16,)))
+        if d.get("image") is not None:
+            d["image"] = tuple(d["image"])
+        return cls(**d)
+
+    def check(self) -> None:
+        """SpecError unless every field is within bounds (a spec built in Python)."""
+        d = asdict(self)
+        check_fields(json.loads(json.dumps(d)))
 
     def compile(self, train: np.ndarray) -> Program:
-        """The program, compiled from this spec for the training matrix `train`."""
+        """The program, compiled from this spec for the training matrix `train`; SpecError
+        when the spec is impossible for that matrix (feature count, sizes) or too large."""
+        self.check()
+        train = np.asarray(train)
+        if train.ndim != 2 or train.shape[0] < 1:
+            raise SpecError(f"task: impossible spec: the training matrix has shape {train.shape}")
+        if train.shape[1] != self.n_features + self.n_classes:
+            raise SpecError(f"task: impossible spec: the data has {train.shape[1]} columns, the spec "
+                            f"names {self.n_features} features + {self.n_classes} classes")
         ds = Dataset(self.dataset, train, self.n_features, self.n_classes,
                      np.zeros((0, self.n_features), np.float32), np.zeros(0, np.int64), self.image)
         ts = compiler.TrainSpec(model=self.model, batch=self.batch, lr=self.lr, seed=self.seed,
                                 hidden=tuple(self.hidden))
-        return compiler.compile_model(ts, ds)
+        try:
+            program = compiler.compile_model(ts, ds)
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise SpecError(f"task: impossible spec: {exc}") from None
+        size = sum(n.size for n in program.step) + sum(n.size for n in program.init)
+        if size > MAX_STEP_ELEMENTS:
+            raise SpecError(f"task: impossible spec: one step has {size} elements "
+                            f"(limit {MAX_STEP_ELEMENTS})")
+        return program
 
 
 # --- array codec: a JSON header then raw little-endian uint32 words ------------------
@@ -161,3 +265,34 @@ class Manifest:
 
 def data_root(train: np.ndarray) -> bytes:
     return tensor_root(np.asarray(train, dtype=np.uint32))
+
+
+def load_task_inputs(store, task, header: int | None = None) -> tuple[TaskSpec, np.ndarray, Program]:
+    """(spec, training matrix, program) of on-chain `task`, each checked against the chain.
+
+    Raises StoreError while the spec or data cannot be fetched (may be transient), and
+    SpecError, naming the reason, when they are malformed, impossible, or do not match
+    the task's roots, header, steps or interval (permanent: the addresses fix the bytes).
+    `header` is the program header the registry fixed at create_task
+    (`task_header`): it sizes every dispute's trees, so it must be the compiled one."""
+    spec = TaskSpec.from_bytes(store.get(task.spec_hash))
+    blob = store.get(spec.data)
+    try:
+        _, arrays = decode_arrays(blob)
+    except ValueError as exc:
+        raise SpecError(f"task: malformed data artifact: {exc}") from None
+    if len(arrays) != 1:
+        raise SpecError(f"task: the data artifact holds {len(arrays)} arrays, not 1")
+    train = arrays[0]
+    program = spec.compile(train)
+    if data_root(train) != task.data_root:
+        raise SpecError(f"data root mismatch (chain 0x{task.data_root.hex()}, data 0x{data_root(train).hex()})")
+    if program.root() != task.program_root:
+        raise SpecError(f"program root mismatch (chain 0x{task.program_root.hex()}, "
+                        f"compiled 0x{program.root().hex()})")
+    if header is not None and int(header) != program.header.encode():
+        raise SpecError("program header mismatch (the task's header is not the compiled one)")
+    if spec.steps != task.num_steps or spec.checkpoint_interval != task.checkpoint_interval:
+        raise SpecError(f"steps mismatch (spec {spec.steps}/{spec.checkpoint_interval}, chain "
+                        f"{task.num_steps}/{task.checkpoint_interval})")
+    return spec, train, program

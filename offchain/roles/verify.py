@@ -31,17 +31,27 @@ from ..chain import send_once
 from ..commit import merkle, roots
 from ..dispute.player import CHALLENGER
 from ..dispute.run import PartyRun
-from ..runtime import executor
 from ..runtime.program import Program
+from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import attest
+from . import attest, availability
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
 from .sampling import sample_steps
-from .task import Checkpoint, Manifest, TaskSpec, data_root, decode_arrays
+from .task import (
+    Checkpoint,
+    Manifest,
+    SpecError,
+    TaskSpec,
+    load_task_inputs,
+)
 
 log = logging.getLogger("offchain.verify")
+
+
+class ArtifactFault(ValueError):
+    """The solver's published artifacts contradict its on-chain commitment (permanent)."""
 
 
 class Verifier(Daemon):
@@ -66,6 +76,9 @@ class Verifier(Daemon):
         if phase == "disputing":
             self._play(tid)
             return
+        if phase in ("committed", "artifact_error") and not data.get("inputs_ok"):
+            if not self._check_inputs(tid):
+                return
         if attest.enabled(self.chain):  # incentive layer: commit-reveal attestations
             attest.advance(self, tid, phase, data)
             return
@@ -81,64 +94,98 @@ class Verifier(Daemon):
         seed_block = self.chain.block(data["commit_block"] + 1)
         steps = sample_steps(bytes(seed_block["hash"]), self.chain.address, tid, task.num_steps,
                              self.settings.samples)
+        if not availability.due(self.db, f"artifacts:{tid}"):
+            return  # backing off after a failed fetch
         try:
             self._verify(tid, task, steps)
+        except ArtifactFault as exc:  # the solver's own artifacts contradict its commitment
+            self._unavailable(tid, task, str(exc))
         except (StoreError, ValueError) as exc:
             attempts = data.get("attempts", 0) + 1
-            log.error("verify: task=%d artifact problem (attempt %d): %s", tid, attempts, exc)
             self.db.set_task(tid, "artifact_error", attempts=attempts, problem=str(exc))
+            if self._give_up(tid, task, str(exc)):
+                self._unavailable(tid, task, f"artifacts unavailable: {exc}")
+
+    def _give_up(self, tid: int, task, problem: str) -> bool:
+        """Record a failed fetch (backoff); True once the bounded wait is over: the
+        artifact_timeout setting, or half the challenge window left, whichever comes first."""
+        expired = availability.failed(self.db, f"artifacts:{tid}", self.settings, problem)
+        return expired or now(self.chain) >= task.challenge_deadline - task.challenge_window // 2
+
+    def _unavailable(self, tid: int, task, reason: str) -> None:
+        """The solver's artifacts cannot be obtained or checked: replay the task from its spec
+        and data (in `_open`) and dispute the committed root unless the own run agrees."""
+        self.db.add_evidence(tid, -1, "artifacts", {"problem": reason, "run_root": task.run_root.hex()})
+        self.db.set_task(tid, "challenged", unavailable=reason)
+        log.warning("challenge: task=%d artifacts: %s: replaying the task from its spec and data", tid, reason)
+
+    def _check_inputs(self, tid: int) -> bool:
+        """Whether the task's spec and data are fetched and sound (recorded once). A malformed
+        or impossible spec is refused at once; unavailable ones after the bounded retries."""
+        task = get_task(self.chain, tid)
+        if not availability.due(self.db, f"inputs:{tid}"):
+            return False
+        try:
+            self._inputs(task)
+        except SpecError as exc:
+            self._refuse(tid, str(exc))
+            return False
+        except StoreError as exc:
+            if availability.failed(self.db, f"inputs:{tid}", self.settings, str(exc)):
+                self._refuse(tid, f"spec or data unavailable: {exc}")
+            return False
+        phase = self.db.task(tid)[0]
+        self.db.set_task(tid, phase, inputs_ok=True)
+        return True
+
+    def _refuse(self, tid: int, reason: str) -> None:
+        reason = reason.removeprefix("task: ")
+        self.db.set_task(tid, "refused", reason=reason)
+        log.warning("verify: refuse task=%d: %s", tid, reason)
 
     def _inputs(self, task) -> tuple[TaskSpec, np.ndarray, Program]:
-        """(spec, training matrix, program) of a task, each checked against the chain."""
-        spec = TaskSpec.from_bytes(self.store.get(task.spec_hash))
-        _, (train,) = decode_arrays(self.store.get(spec.data))
-        if data_root(train) != task.data_root:
-            raise ValueError("data artifact does not match the task's data root")
-        program = spec.compile(train)
-        if program.root() != task.program_root:
-            raise ValueError("spec does not compile to the task's program root")
-        if int(self.chain.call("TaskRegistry", "task_header", task.task_id)) != program.header.encode():
-            raise ValueError("the task's program header is not the compiled one")
-        return spec, train, program
+        """(spec, training matrix, program) of a task, each checked against the chain
+        (roots, the header fixed at create_task, steps)."""
+        return load_task_inputs(self.store, task, header=self._header(task.task_id))
+
+    def _header(self, tid: int) -> int:
+        return int(self.chain.call("TaskRegistry", "task_header", tid))
 
     def _verify(self, tid: int, task, steps: list[int]) -> None:
+        """Replay from S_0, computed here from the spec, through the last sampled step,
+        comparing every S_t with the solver's (proved against the run root). No checkpoint
+        of the solver is trusted: every start state is this verifier's own."""
         started = time.time()
         _spec, train, program = self._inputs(task)
         manifest = Manifest.from_bytes(self.store.get(artifact_uri(self.chain, tid)))
         if len(manifest.step_roots) != task.num_steps + 1:
-            raise ValueError("manifest has the wrong number of step roots")
-        tree = merkle.levels(manifest.step_roots)
+            raise ArtifactFault(f"the manifest has {len(manifest.step_roots)} step roots, not {task.num_steps + 1}")
         if roots.run_root(manifest.step_roots) != task.run_root:
-            raise ValueError("manifest step roots do not hash to the committed run root")
-
-        def solver_root(t: int) -> tuple[bytes, list[bytes]]:
-            s, proof = manifest.step_roots[t], merkle.proof(tree, t)
-            if not merkle.verify(task.run_root, s, t, proof):
-                raise ValueError(f"step root {t} fails its proof against the run root")
-            return s, proof
-
-        replayed = 0
-        at, state = -1, []  # the step whose (verified) state we hold
-        for t in sorted(steps):
-            c = manifest.nearest_checkpoint(t)
-            if at < c:  # the replay so far is behind the nearest checkpoint: load it
-                ck = Checkpoint.from_bytes(self.store.get(manifest.checkpoints[c]))
-                if ck.step != c:
-                    raise ValueError(f"checkpoint {c} holds step {ck.step}")
-                ck.check(program, solver_root(c)[0])
-                at, state = c, ck.state
-            for u in range(at + 1, t + 1):
-                outputs = executor.run_step(program, u, state, train, self.backend)
-                replayed += 1
-                mine = roots.step_root(outputs)
-                theirs, proof = solver_root(u)
-                if mine != theirs:
-                    self._challenge(tid, u, mine, theirs, proof, steps, replayed, time.time() - started)
-                    return
-                state = executor.state_after(program, u, outputs)
-                at = u
-        self.db.set_task(tid, "verified", steps=steps, replayed=replayed, seconds=time.time() - started)
-        log.info("verify: task=%d ok: steps %s match (%d steps replayed)", tid, steps, replayed)
+            raise ArtifactFault("manifest step roots do not hash to the committed run root")
+        if bytes.fromhex(manifest.final_model[2:]) != task.final_model_hash:
+            raise ArtifactFault("the final model hash on chain is not the manifest's final model")
+        final = Checkpoint.from_bytes(self.store.get(manifest.final_model))
+        if final.step != task.num_steps:
+            raise ArtifactFault(f"the final model holds step {final.step}, not {task.num_steps}")
+        try:
+            final.check(program, manifest.step_roots[task.num_steps])
+        except ValueError as exc:
+            raise ArtifactFault(f"the final model does not match S_T: {exc}") from None
+        tree = merkle.levels(manifest.step_roots)
+        last = max(steps)
+        mine, bad, _ = replay_from_start(program, train, last, self.backend, manifest.step_roots,
+                                         stop_at_mismatch=True)
+        if bad:
+            u = bad[0]
+            proof = merkle.proof(tree, u)
+            if not merkle.verify(task.run_root, manifest.step_roots[u], u, proof):
+                raise ArtifactFault(f"step root {u} fails its proof against the run root")
+            self._challenge(tid, u, mine[u], manifest.step_roots[u], proof, steps, len(mine),
+                            time.time() - started)
+            return
+        availability.clear(self.db, f"artifacts:{tid}")
+        self.db.set_task(tid, "verified", steps=steps, replayed=len(mine), seconds=time.time() - started)
+        log.info("verify: task=%d ok: steps %s match (%d steps replayed from S_0)", tid, steps, len(mine))
 
     def _challenge(self, tid, step, mine, theirs, proof, steps, replayed, seconds) -> None:
         self.db.add_evidence(tid, step, "step_root", {
@@ -184,6 +231,12 @@ class Verifier(Daemon):
                 log.error("verify: task=%d challenge window closed before the dispute opened", tid)
                 return
             player = self.desk.player(tid)
+            rec = self.db.task(tid)[1]
+            if player.run.run_root == task.run_root and (rec.get("unavailable") or rec.get("recheck")):
+                self._end(tid, "verified", reason="own full replay agrees with the committed run root")
+                log.warning("verify: task=%d %s: the own full replay agrees with the committed run root: "
+                            "no dispute", tid, rec.get("unavailable") or rec.get("recheck"))
+                return
             if player.run.run_root == task.run_root:
                 self._end(tid, "missed", reason="own run agrees with the committed run root")
                 log.error("verify: task=%d own run agrees with the committed run root: no dispute", tid)

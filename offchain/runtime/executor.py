@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from . import fpenv
 from .opcodes import Op, Ref
 from .program import Node, Program
 
@@ -229,8 +230,10 @@ def check_inputs(program: Program, t: int, state: list[np.ndarray], data: np.nda
 
 def run_step(program: Program, t: int, state: list[np.ndarray], data: np.ndarray,
              backend: str = "reference") -> list[np.ndarray]:
-    """uint32 outputs of every node of step t, computed by `backend`."""
+    """uint32 outputs of every node of step t, computed by `backend` (after checking that
+    this thread does not flush subnormals: fpenv.ensure)."""
     check_inputs(program, t, state, data)
+    fpenv.ensure()
     return get_backend(backend)(program, t, state, data)
 
 

@@ -133,3 +133,24 @@ class Run:
     def prove_operands(self, t: int, j: int, e: int, m: int) -> list[trace.OperandProof]:
         """Operands of micro-step m with proofs against S_t, S_{t-1} or data_root."""
         return trace.prove_operands(self.view(t), j, e, m)
+
+
+def replay_from_start(program: Program, data: np.ndarray, last: int, backend: str = "reference",
+                      theirs: list[bytes] | None = None,
+                      stop_at_mismatch: bool = False) -> tuple[list[bytes], list[int], list[np.ndarray]]:
+    """(my S_0..S_last, the steps t <= last where `theirs[t]` differs, my state after the last
+    step computed), all from the program's own initialisation: S_0 and every start state are
+    recomputed here, never taken from another party's checkpoint. With `stop_at_mismatch`
+    the replay ends at the first differing step."""
+    mine: list[bytes] = []
+    bad: list[int] = []
+    state: list[np.ndarray] = []
+    for t in range(last + 1):
+        outputs = run_step(program, t, state, data.astype(np.uint32, copy=False), backend)
+        mine.append(roots.step_root(outputs))
+        state = state_after(program, t, outputs)
+        if theirs is not None and (t >= len(theirs) or theirs[t] != mine[t]):
+            bad.append(t)
+            if stop_at_mismatch:
+                break
+    return mine, bad, state

@@ -107,29 +107,36 @@ def test_mismatched_program_root_is_refused_and_expires(net):
 
 
 def test_missing_or_corrupt_artifacts_are_reported(net):
-    """A verifier (in process, fresh state) meets a corrupt, then a missing checkpoint."""
+    """A verifier (in process, fresh state) meets a corrupt, then a missing manifest: it
+    reports each, retries with backoff (not on the next poll), and goes on once it is back."""
+    from offchain.roles import availability
     from offchain.roles.verify import Verifier
 
     chain = net.chain()
     tid = next(t for t in range(1, chain.call("TaskRegistry", "task_count") + 1)
                if get_task(chain, t).status == COMMITTED)
     server = LocalStore(net.workdir / "store")
-    import json
-    manifest = json.loads(server.get(chain.call("TaskRegistry", "artifact_uri", tid)))
-    ck = manifest["checkpoints"]["0"]
-    good = server.get(ck)
-    v = Verifier(net.settings("verifier-2", "verifier"))
+    uri = chain.call("TaskRegistry", "artifact_uri", tid)
+    good = server.get(uri)
+    v = Verifier(net.settings("verifier-2", "verifier").with_(artifact_timeout=3600.0))
+
+    def due_now():
+        rec = availability.record(v.db, f"artifacts:{tid}")
+        v.db.put(f"avail:artifacts:{tid}", {**rec, "next": 0})
+
     try:
-        server.path(ck).write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+        server.path(uri).write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
         v.poll_once()
         phase, data = v.db.task(tid)
         assert phase == "artifact_error" and "is corrupt" in data["problem"]
-        server.path(ck).unlink()
+        server.path(uri).unlink()
+        due_now()  # (the backoff itself: tests/offchain/test_verifier_replay.py)
         v.poll_once()  # the daemon keeps going and retries
         phase, data = v.db.task(tid)
         assert phase == "artifact_error" and "not found" in data["problem"] and data["attempts"] == 2
     finally:
         server.put(good)
+    due_now()
     v.poll_once()
     assert v.db.task(tid)[0] == "challenged"
 

@@ -1,0 +1,38 @@
+"""`python -m offchain demo --cheat ...` (issue 11, item 7): a cheating solver is caught and
+the demo ends with the plain line `demo: task=ID status=rejected`; an honest run ends
+`status=finalized`. Each runs a whole fresh network (about a minute)."""
+
+import pytest
+from rich.console import Console
+
+from offchain.demo import run_demo
+
+pytestmark = pytest.mark.e2e
+
+
+def _demo(capsys, **kw):
+    summary = run_demo(steps=20, console=Console(quiet=True), **kw)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    return summary, last
+
+
+def test_withholding_faulty_solver_is_disputed_and_rejected(capsys):
+    # the solver never publishes its manifest or checkpoints: the verifier waits a bounded
+    # time with backoff, replays the task itself and wins the dispute
+    summary, last = _demo(capsys, cheat="withhold")
+    assert last == f"demo: task={summary['task_id']} status=rejected"
+    assert summary["dispute"].startswith("dispute: winner=challenger")
+    assert any(ev["kind"] == "artifacts" and "unavailable" in ev["problem"] for ev in summary["challenge"])
+
+
+@pytest.mark.slow
+def test_random_root_solver_loses_and_is_rejected(capsys):
+    summary, last = _demo(capsys, cheat="random-root")
+    assert last == f"demo: task={summary['task_id']} status=rejected"
+    assert "winner=challenger" in summary["dispute"]
+
+
+@pytest.mark.slow
+def test_honest_demo_ends_finalized(capsys):
+    summary, last = _demo(capsys)
+    assert last == f"demo: task={summary['task_id']} status=finalized"
