@@ -5,7 +5,8 @@ task it plays (`disputes: {id: "open" | outcome}`), builds the party's run
 once per task (`run_for(task_id)`, kept in memory; rebuilt after a restart)
 and, on every poll, makes each open dispute's due move through its
 `DisputeDriver` (one `send_once` per move, so a restart never repeats one).
-When a game ends it records and logs the outcome line.
+When a game ends it pulls the party's credited bond payout (the game
+credits, never pushes) and records and logs the outcome line.
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ class DisputeDesk:
         ended: dict[int, str] = {}
         for did in self.open_disputes(task_id):
             g = game_view(self.chain, did)
+            driver = DisputeDriver(self.chain, self.db, self.player(task_id), did, self.stall_after)
             if g.phase != PHASE_DONE:
-                driver = DisputeDriver(self.chain, self.db, self.player(task_id), did, self.stall_after)
                 while driver.step():  # several moves may be due in a row (both traces, a timeout)
                     pass
                 g = game_view(self.chain, did)
             if g.phase == PHASE_DONE:
+                driver.claim_credit()  # the game credits bond payouts; this party pulls its own
                 winner = ROLE_NAMES.get(g.winner, "nobody")
                 d = self.disputes(task_id)
                 d[did] = winner
