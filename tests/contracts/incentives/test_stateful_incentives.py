@@ -17,19 +17,22 @@ the same rules. After every step:
 
 import pytest
 from brownie.test import strategy
-from eth_hash.auto import keccak
 from incentive_helpers import (
     NUM_STEPS,
     SALT,
     SECRET,
     STEP_ROOTS,
+    TRUE_MODEL,
+    TRUE_PROOF,
     TRUE_ROOT,
+    WRONG_MODEL,
+    WRONG_PROOF,
     WRONG_ROOT,
     WRONG_ROOTS,
-    mine_many,
+    claim,
     proofs_for,
 )
-from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
+from lifecycle import ARTIFACT_URI, create_args, sleep_past
 
 from offchain.incentives import rules
 
@@ -72,15 +75,13 @@ class IncentiveMachine:
         stake = create_args()[6]
         if self.sm.free_stake(self.solver) < stake:
             self.sm.bond(stake, {"from": self.solver})
-        self.parameters.set_parameter("forced_error_rate_ppm", 0, {"from": self.parameters.owner()})
         tid = self.reg.create_task(*create_args(num_steps=NUM_STEPS, checkpoint_interval=1),
                                    {"from": self.submitter}).return_value
-        self.reg.claim_task(tid, keccak(SECRET), {"from": self.solver})
-        self.chain.mine()
+        claim(self.reg, self.parameters, self.parameters.owner(), self.solver, tid, self.chain, forced)
         if forced:
-            mine_many(258)  # no claim seed: forced
-        self.reg.commit_result(tid, WRONG_ROOT if forced else TRUE_ROOT, MODEL_HASH, ARTIFACT_URI,
-                               {"from": self.solver})
+            self.reg.commit_result(tid, WRONG_ROOT, WRONG_MODEL, WRONG_PROOF, ARTIFACT_URI, {"from": self.solver})
+        else:
+            self.reg.commit_result(tid, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": self.solver})
         self.tasks.append({"id": tid, "phase": "attest", "forced": forced, "att": {}, "values": {}})
 
     def rule_attest(self, st_task, st_who, st_kind):
@@ -132,7 +133,8 @@ class IncentiveMachine:
             t["phase"] = "ended"
             return
         sleep_past(self.chain, self.reg.incentive(t["id"])["reveal_deadline"])
-        self.reg.reveal_secret(t["id"], SECRET, TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": self.solver})
+        self.reg.reveal_secret(t["id"], SECRET, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI,
+                              {"from": self.solver})
         if t["forced"] and any(k == "flagged" for k in t["att"].values()):
             self.jackpot = 0  # the whole jackpot is set aside for the flaggers
         t["phase"] = "challenge"
@@ -144,7 +146,7 @@ class IncentiveMachine:
         task = self.reg.get_task(t["id"])
         if st_choice == 3 and self.chain.time() < task["challenge_deadline"] - MARGIN:  # the solver loses a dispute
             self.reg.on_dispute_opened(t["id"], self.whistleblower, {"from": self.dispute_game})
-            self.reg.on_solver_lost(t["id"], self.whistleblower, {"from": self.dispute_game})
+            self.reg.on_solver_lost(t["id"], self.whistleblower, 1, {"from": self.dispute_game})
             self.jackpot += task["solver_stake"] * self.p["slash_treasury_bps"] // BPS
             t["phase"] = "ended"
             return
