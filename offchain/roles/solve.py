@@ -131,6 +131,7 @@ class Solver(Daemon):
                       *forced.claim_args(self.chain, self.db, tid),
                       landed=lambda: get_task(self.chain, tid).solver.lower() == me.lower())
         log.info("solve: task=%d claimed (tx %s)", tid, r.get("tx_hash", "-"))
+        forced.record_seed(self.chain, self.db, tid)  # the commit needs it; it lapses in 256 blocks
         self.db.set_task(tid, "claimed")
 
     def _train_and_commit(self, tid: int, task) -> None:
@@ -146,10 +147,10 @@ class Solver(Daemon):
         program = spec.compile(train)
         manifest = self._train(tid, spec, program, train)
         true_uri = self.store.put(manifest.to_bytes())
-        run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
-        final_hash = bytes.fromhex(manifest.final_model[2:])
+        # the final model hash is S_T (leaf T of the committed run root), never a file hash
+        run_root, final_hash, final_proof, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
-                      final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
+                      final_hash, final_proof, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
         self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=true_uri)
 
