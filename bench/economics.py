@@ -232,6 +232,7 @@ def anvil_sample() -> list[tuple[str, int, int]]:
         def worth(a):
             return call("TestToken", "balanceOf", a.address) + call("StakeManager", "bonded", a.address)
 
+        from offchain.commit.roots import final_model
         from offchain.dispute.tiny import tiny_task
 
         program_root, header, header_proof = tiny_task()
@@ -252,8 +253,8 @@ def anvil_sample() -> list[tuple[str, int, int]]:
                 if rules.is_forced(secret, bytes(w3.eth.get_block("latest")["hash"]), rate) == forced:
                     break
                 node.rpc("evm_revert", snap)
-            send(solver, "TaskRegistry", "commit_result", tid, merkle.root(wrong if forced else step_roots),
-                 b"\x55" * 32, "uri")
+            committed = wrong if forced else step_roots
+            send(solver, "TaskRegistry", "commit_result", tid, merkle.root(committed), *final_model(committed), "uri")
             stake = call("VerifierPool", "verifier_stake", tid)
             attested = {}
             for v, copies in ((honest, False), (lazy, True)):
@@ -271,7 +272,8 @@ def anvil_sample() -> list[tuple[str, int, int]]:
             for v in (honest, lazy):
                 send(v, "VerifierPool", "reveal", tid, attested[v.address][1], secret)
             sleep_past(inc[5])
-            send(solver, "TaskRegistry", "reveal_secret", tid, secret, merkle.root(step_roots), b"\x55" * 32, "uri")
+            send(solver, "TaskRegistry", "reveal_secret", tid, secret, merkle.root(step_roots),
+                 *final_model(step_roots), "uri")
             sleep_past(call("TaskRegistry", "get_task", tid)[16])
             send(submitter, "TaskRegistry", "finalize", tid)
             provers = (honest,) if forced else (honest, lazy)

@@ -98,6 +98,13 @@ def _measure(proj) -> int:
         ]
         return call(f"create_task ({label_of[tag]})", reg.create_task, *args).return_value
 
+    # a 1_000-step run (the tasks' num_steps): the final model is S_T, leaf T
+    from offchain.commit import merkle
+
+    leaves = [t.to_bytes(32, "big") for t in range(1, 1_002)]
+    tree = merkle.levels(leaves)
+    run_root, final_model, final_proof = tree[-1][0], leaves[1_000], merkle.proof(tree, 1_000)
+
     label_of = {"a1": "finalized", "b2": "cancelled", "c3": "expired", "d4": "disputed"}
     call("bond", sm.bond, 500 * E18, {"from": solver})
 
@@ -107,8 +114,9 @@ def _measure(proj) -> int:
         "commit_result",
         reg.commit_result,
         t,
-        "0x" + "44" * 32,
-        "0x" + "55" * 32,
+        run_root,
+        final_model,
+        final_proof,
         "http://127.0.0.1:8000/artifacts/0x" + "66" * 32,
         {"from": solver},
     )
@@ -129,15 +137,16 @@ def _measure(proj) -> int:
         "commit_result (disputed)",
         reg.commit_result,
         t,
-        "0x" + "44" * 32,
-        "0x" + "55" * 32,
+        run_root,
+        final_model,
+        final_proof,
         "ipfs://run",
         {"from": solver},
     )
     call("on_dispute_opened", reg.on_dispute_opened, t, challenger, {"from": game})
     call("on_dispute_opened (2nd)", reg.on_dispute_opened, t, gov, {"from": game})
     call("on_dispute_closed", reg.on_dispute_closed, t, {"from": game})
-    call("on_solver_lost", reg.on_solver_lost, t, challenger, {"from": game})
+    call("on_solver_lost", reg.on_solver_lost, t, challenger, 1, {"from": game})
 
     call("request_unbond", sm.request_unbond, 100 * E18, {"from": solver})
     chain.sleep(params.unbonding_delay() + 1)

@@ -66,7 +66,7 @@ interface ITaskRegistry:
     def task_header(task_id: uint256) -> uint256: view
     def on_dispute_opened(task_id: uint256, challenger: address): nonpayable
     def on_dispute_closed(task_id: uint256): nonpayable
-    def on_solver_lost(task_id: uint256, challenger: address): nonpayable
+    def on_solver_lost(task_id: uint256, challenger: address, reason: uint256): nonpayable
 
 
 interface IOneStepVerifier:
@@ -806,7 +806,7 @@ def _settle(dispute_id: uint256, md: Meta, solver_lost: bool, challenger_lost: b
     # a moot dispute (the task left COMMITTED meanwhile) moves no bond
     live: bool = staticcall REGISTRY.task_status(md.task_id) == TASK_COMMITTED
     if solver_lost and live:
-        extcall REGISTRY.on_solver_lost(md.task_id, md.treasury if challenger_lost else md.challenger)
+        extcall REGISTRY.on_solver_lost(md.task_id, md.treasury if challenger_lost else md.challenger, reason)
     else:
         extcall REGISTRY.on_dispute_closed(md.task_id)
 

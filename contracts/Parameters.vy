@@ -261,12 +261,17 @@ def unpause():
 @external
 def set_treasury(new_treasury: address):
     """
-    @dev Changes the receiver of treasury shares. Owner only.
-    @param new_treasury The new treasury; not empty, not this contract.
+    @dev Changes the receiver of treasury shares. Owner only. Tasks
+         already claimed keep the treasury fixed at their claim.
+    @param new_treasury The new treasury; not empty, not this contract,
+           not a protocol contract of this deployment (one whose
+           `PARAMETERS()` is this contract: registry, stake manager,
+           dispute game, verifier pool).
     """
     ownable_2step._check_owner()
     assert new_treasury != empty(address), "parameters: zero treasury"
     assert new_treasury != self, "parameters: treasury is this contract"
+    assert not self._is_protocol(new_treasury), "parameters: treasury is a protocol contract"
     old_treasury: address = self.treasury
     self.treasury = new_treasury
     log TreasuryChanged(
@@ -290,6 +295,27 @@ def longest_dispute() -> uint256:
 
 
 # -------------------------------------------------------------- INTERNAL ----
+
+@view
+@internal
+def _is_protocol(account: address) -> bool:
+    """
+    @dev True when `account` is a contract that answers `PARAMETERS()` with
+         this contract: every contract of the deployment does.
+    """
+    if not account.is_contract:
+        return False
+    ok: bool = False
+    res: Bytes[32] = b""
+    ok, res = raw_call(
+        account,
+        method_id("PARAMETERS()"),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    return ok and len(res) == 32 and convert(convert(res, bytes32), address) == self
+
 
 @pure
 @internal

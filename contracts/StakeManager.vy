@@ -263,7 +263,8 @@ def slash(
     """
     @dev Takes stake from `staker` and pays `amounts[i]` to `recipients[i]`.
          The stake comes from the task's lock first, then free stake, then
-         stake waiting to unbond. Operators only.
+         stake waiting to unbond. Operators only. No share may go to the
+         staker itself (a slash that returns stake is no slash).
     @param staker Whose stake.
     @param task_id The task the slash is for.
     @param recipients Who receives the slashed stake.
@@ -303,6 +304,7 @@ def slash(
         if amounts[i] == 0:
             continue
         assert recipients[i] != empty(address), "stake_manager: zero recipient"
+        assert recipients[i] != staker, "stake_manager: slash pays the staker"
         self._push(recipients[i], amounts[i])
         log StakeSlashed(
             staker=staker, task_id=task_id, recipient=recipients[i], amount=amounts[i]

@@ -22,17 +22,26 @@
         secret; after the commit come the verification window and the
         verifiers' reveal window (run by the pool), then the solver reveals
         its secret with `reveal_secret`. A forced-error task (decided by the
-        secret and the hash of the block after the claim) replaces its
+        secret and the hash of the block after the claim, which must be
+        recorded before the commit) replaces its
         deliberately wrong first root there, and the pool pays the jackpot
         to the verifiers that flagged it. Disputes and `finalize` wait for
         the secret; a solver that never reveals it is slashed by
         `slash_unrevealed`. The verification fee goes to the pool.
 @custom:security Every payment leaves escrow exactly once, when the task
-        enters a terminal state, and only to the solver, the submitter or the
-        treasury, as the parameters say. The governance owner has no function
-        here; the pause flag (read from the parameter store) stops only
-        `create_task` and `claim_task`. The token balance of this contract
-        equals `total_escrowed`.
+        enters a terminal state, and only to the solver, the submitter, the
+        winning challenger, the treasury or the verifier pool, in the
+        shares fixed for the task when it was claimed (`task_terms`): no
+        governance change reaches a running task. The treasury is never a
+        protocol contract. The caller of `expire` and `slash_unrevealed`
+        earns nothing, and a dispute won by timeout pays the challenger at
+        most TIMEOUT_BOUNTY_BPS, so slashing oneself returns nothing. A
+        payout the token refuses is credited and pulled with
+        `claim_credit`, so no recipient can block a settlement. The
+        governance owner has no function here; the pause flag (read from
+        the parameter store) stops only `create_task` and `claim_task`. The
+        token balance of this contract equals total_escrowed +
+        total_credits.
 """
 
 from ethereum.ercs import IERC20
@@ -194,6 +203,30 @@ event SecretWithheld:
     refund: uint256
 
 
+# @dev The governance-dependent terms of a task were fixed at its claim.
+event TermsFixed:
+    task_id: indexed(uint256)
+    treasury: indexed(address)
+    slash_challenger_bps: uint256
+    slash_treasury_bps: uint256
+    expiry_slash_bps: uint256
+    verification_window: uint256
+    reveal_window: uint256
+
+
+# @dev A payout to `account` could not be pushed (or is never pushed): it waits in `credits`.
+event Credited:
+    task_id: indexed(uint256)
+    account: indexed(address)
+    amount: uint256
+
+
+# @dev `account` pulled its credits.
+event CreditClaimed:
+    account: indexed(address)
+    amount: uint256
+
+
 # ------------------------------------------------------------- CONSTANTS ----
 
 # @dev Task statuses (0 means "no such task").
@@ -214,6 +247,20 @@ MAX_URI: constant(uint256) = 256
 PPM: constant(uint256) = 1_000_000
 # @dev Blocks whose hash the EVM still returns.
 BLOCKHASH_WINDOW: constant(uint256) = 256
+# @dev Longest Merkle proof (trees of up to 2**32 leaves).
+MAX_PROOF: constant(uint256) = merkle.MAX_DEPTH
+# @dev How a dispute was decided (DisputeGame's end reasons): the game
+#      proved the solver wrong by a one-step execution or by a padding
+#      leaf; or the solver ran out of time (nothing proved).
+REASON_ONESTEP: constant(uint256) = 1
+REASON_TIMEOUT: constant(uint256) = 2
+REASON_PADDING: constant(uint256) = 3
+REASON_START: constant(uint256) = 4
+# @dev Most a challenger earns from a dispute it won by the solver's timeout
+#      (bps of the solver stake, and never above slash_challenger_bps): a
+#      sybil challenger can win against its own solver by timeout at will,
+#      so an unproven win must not return the challenger share to it.
+TIMEOUT_BOUNTY_BPS: constant(uint256) = 500
 
 
 # --------------------------------------------------------------- STORAGE ----
@@ -255,6 +302,18 @@ struct Incentive:
     first_root: bytes32
 
 
+# @dev Every value governance can change that a task's settlement reads,
+#      fixed when the task is claimed (the fee and the challenge window are
+#      fixed in the task record at creation).
+struct Terms:
+    treasury: address
+    slash_challenger_bps: uint256
+    slash_treasury_bps: uint256
+    expiry_slash_bps: uint256
+    verification_window: uint256
+    reveal_window: uint256
+
+
 # @dev The payment and stake asset.
 TOKEN: public(immutable(IERC20))
 # @dev The parameter store (pause flag, bounds, shares, treasury).
@@ -283,6 +342,14 @@ task_count: public(uint256)
 headers: HashMap[uint256, uint256]
 # @dev Sum of the payments of tasks not yet in a terminal state.
 total_escrowed: public(uint256)
+# @dev Settlement terms by task id, fixed at the claim.
+terms: HashMap[uint256, Terms]
+# @dev When each task entered its terminal state (0 while it runs).
+ended_at: public(HashMap[uint256, uint256])
+# @dev Payouts waiting to be pulled with `claim_credit`, per account.
+credits: public(HashMap[address, uint256])
+# @dev Sum of `credits`; the token balance is total_escrowed + total_credits.
+total_credits: public(uint256)
 
 
 # ----------------------------------------------------------- CONSTRUCTOR ----
@@ -439,8 +506,8 @@ def cancel_task(task_id: uint256):
     task: Task = self.tasks[task_id]
     assert task.status == STATUS_OPEN, "task_registry: task not open"
     assert msg.sender == task.submitter, "task_registry: caller is not the submitter"
-    self.tasks[task_id].status = STATUS_CANCELLED
-    self.total_escrowed -= task.payment
+    self._end(task_id, STATUS_CANCELLED, task.payment)
+    # one party paid, the caller itself: a refused transfer blocks only it
     self._push(task.submitter, task.payment)
     log TaskCancelled(task_id=task_id, submitter=task.submitter, refund=task.payment)
 
@@ -449,10 +516,13 @@ def cancel_task(task_id: uint256):
 def claim_task(task_id: uint256, secret_hash: bytes32 = empty(bytes32)):
     """
     @dev Claims an open task before its claim deadline and locks the
-         caller's stake for it; the solve deadline starts now. With a
-         verifier pool, `secret_hash` = keccak256(secret) is required: the
-         secret and the hash of the next block decide whether the task is
-         a forced-error task (rate fixed now).
+         caller's stake for it; the solve deadline starts now. The task's
+         settlement terms (treasury, slash shares, expiry slash, the
+         verification and reveal windows) are fixed now: no later
+         governance change reaches this task. With a verifier pool,
+         `secret_hash` = keccak256(secret) is required: the secret and the
+         hash of the next block decide whether the task is a forced-error
+         task (rate fixed now).
     @param task_id The task.
     @param secret_hash keccak256 of the solver's 32-byte secret (incentive layer only).
     """
@@ -461,6 +531,19 @@ def claim_task(task_id: uint256, secret_hash: bytes32 = empty(bytes32)):
     assert task.status == STATUS_OPEN, "task_registry: task not open"
     assert block.timestamp <= convert(task.claim_deadline, uint256), "task_registry: claim deadline passed"
     assert msg.sender != task.submitter, "task_registry: submitter cannot claim"
+    treasury: address = staticcall PARAMETERS.treasury()
+    assert not self._is_protocol(treasury), "task_registry: treasury is a protocol contract"
+    terms: Terms = Terms(
+        treasury=treasury,
+        slash_challenger_bps=staticcall PARAMETERS.slash_challenger_bps(),
+        slash_treasury_bps=staticcall PARAMETERS.slash_treasury_bps(),
+        expiry_slash_bps=staticcall PARAMETERS.expiry_slash_bps(),
+        verification_window=staticcall PARAMETERS.verification_window(),
+        reveal_window=staticcall PARAMETERS.reveal_window(),
+    )
+    assert terms.slash_challenger_bps + terms.slash_treasury_bps <= BPS, "task_registry: slash shares exceed 100%"
+    assert terms.expiry_slash_bps <= BPS, "task_registry: expiry slash above 100%"
+    self.terms[task_id] = terms
     solve_deadline: uint64 = convert(block.timestamp, uint64) + task.solve_period
     self.tasks[task_id].solver = msg.sender
     self.tasks[task_id].status = STATUS_CLAIMED
@@ -472,20 +555,38 @@ def claim_task(task_id: uint256, secret_hash: bytes32 = empty(bytes32)):
         self.incentives[task_id].claim_block = block.number
     extcall STAKE_MANAGER.lock(msg.sender, task_id, task.solver_stake)
     log TaskClaimed(task_id=task_id, solver=msg.sender, solve_deadline=convert(solve_deadline, uint256))
+    log TermsFixed(
+        task_id=task_id,
+        treasury=treasury,
+        slash_challenger_bps=terms.slash_challenger_bps,
+        slash_treasury_bps=terms.slash_treasury_bps,
+        expiry_slash_bps=terms.expiry_slash_bps,
+        verification_window=terms.verification_window,
+        reveal_window=terms.reveal_window,
+    )
 
 
 @external
 def commit_result(
-    task_id: uint256, run_root: bytes32, final_model_hash: bytes32, artifact_uri: String[MAX_URI]
+    task_id: uint256,
+    run_root: bytes32,
+    final_model_hash: bytes32,
+    final_model_proof: DynArray[bytes32, MAX_PROOF],
+    artifact_uri: String[MAX_URI],
 ):
     """
     @dev Commits the training run; the challenge window starts now. Solver
-         only. With a verifier pool, the verification window starts now
-         instead, and the challenge window only when the secret is revealed;
-         the claim seed is recorded here if still available.
+         only. The delivered model is the trained one: `final_model_hash`
+         must be S_T, leaf T of `run_root`, proved with exactly
+         depth(T + 1) siblings. With a verifier pool, the verification
+         window starts now instead, and the challenge window only when the
+         secret is revealed; the claim seed must be recorded (it is
+         recorded here while the EVM still has it; after 256 blocks
+         without it the task can no longer be committed and expires).
     @param task_id The task.
     @param run_root Merkle root over the step roots S_0..S_T.
-    @param final_model_hash Hash of the final model.
+    @param final_model_hash S_T, the step root of the final model.
+    @param final_model_proof Siblings of leaf T of `run_root`, leaf upwards.
     @param artifact_uri Where checkpoints are served.
     """
     task: Task = self.tasks[task_id]
@@ -494,17 +595,17 @@ def commit_result(
     assert block.timestamp <= convert(task.solve_deadline, uint256), "task_registry: solve deadline passed"
     assert run_root != empty(bytes32), "task_registry: zero run root"
     assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
+    self._check_final_model(task.num_steps, run_root, final_model_hash, final_model_proof)
     challenge_deadline: uint64 = convert(block.timestamp, uint64) + task.challenge_window
     if self.verifier_pool != empty(address):
         challenge_deadline = 0
-        self._record_seed(task_id, False)
-        attest: uint64 = convert(block.timestamp + staticcall PARAMETERS.verification_window(), uint64)
-        reveal: uint64 = attest + convert(staticcall PARAMETERS.reveal_window(), uint64)
+        self._record_seed(task_id)
+        terms: Terms = self.terms[task_id]
+        attest: uint64 = convert(block.timestamp + terms.verification_window, uint64)
+        reveal: uint64 = attest + convert(terms.reveal_window, uint64)
         self.incentives[task_id].attest_deadline = attest
         self.incentives[task_id].reveal_deadline = reveal
-        self.incentives[task_id].secret_deadline = reveal + convert(
-            staticcall PARAMETERS.reveal_window(), uint64
-        )
+        self.incentives[task_id].secret_deadline = reveal + convert(terms.reveal_window, uint64)
         self.incentives[task_id].first_root = run_root
     self.tasks[task_id].status = STATUS_COMMITTED
     self.tasks[task_id].run_root = run_root
@@ -526,15 +627,14 @@ def record_claim_seed(task_id: uint256):
     """
     @dev Records blockhash(claim_block + 1), the randomness that decides
          whether the task is a forced-error task, while the EVM still has
-         it (256 blocks). Anyone may call it; `commit_result` does it too.
-         A task whose seed was never recorded counts as forced.
+         it (256 blocks). Anyone may call it; `commit_result` does it too
+         and cannot succeed without it.
     @param task_id The task.
     """
     assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
-    status: uint8 = self.tasks[task_id].status
-    assert status == STATUS_CLAIMED or status == STATUS_COMMITTED, "task_registry: task not claimed"
+    assert self.tasks[task_id].status == STATUS_CLAIMED, "task_registry: task not claimed"
     assert self.incentives[task_id].claim_seed == empty(bytes32), "task_registry: seed already recorded"
-    self._record_seed(task_id, True)
+    self._record_seed(task_id)
 
 
 @external
@@ -543,19 +643,23 @@ def reveal_secret(
     secret: bytes32,
     run_root: bytes32,
     final_model_hash: bytes32,
+    final_model_proof: DynArray[bytes32, MAX_PROOF],
     artifact_uri: String[MAX_URI],
 ):
     """
     @dev The solver reveals its claim secret after the verifiers' reveal
-         window. Forced task (keccak256(secret || seed) mod 1e6 < rate, or
-         no recorded seed): the committed root was the deliberate error;
-         `run_root` (not the first root) replaces it and the verifier pool
+         window. Forced task (keccak256(secret || seed) mod 1e6 < rate):
+         the committed root was the deliberate error; `run_root` (not the
+         first root) replaces it, `final_model_hash` must be its leaf T
+         (S_T of the true run, exact-depth proof) and the verifier pool
          pays the jackpot to the flaggers. Otherwise `run_root` must be the
-         committed root. Either way the challenge window starts now.
+         committed root and the model fields are ignored (the commit proved
+         them). Either way the challenge window starts now.
     @param task_id The task.
     @param secret The 32 bytes whose keccak256 was given at claim.
     @param run_root The true run root (forced) or the committed one.
-    @param final_model_hash Hash of the final model (used when forced).
+    @param final_model_hash S_T of the true run (used when forced).
+    @param final_model_proof Siblings of leaf T of `run_root` (used when forced).
     @param artifact_uri Where checkpoints are served (used when forced).
     """
     assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
@@ -571,6 +675,7 @@ def reveal_secret(
     if forced:
         assert run_root != empty(bytes32) and run_root != inc.first_root, "task_registry: forced root not replaced"
         assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
+        self._check_final_model(task.num_steps, run_root, final_model_hash, final_model_proof)
         self.tasks[task_id].run_root = run_root
         self.tasks[task_id].final_model_hash = final_model_hash
         self.artifact_uri[task_id] = artifact_uri
@@ -597,9 +702,11 @@ def slash_unrevealed(task_id: uint256):
     """
     @dev After the secret deadline with no secret revealed (a hidden or
          abandoned forced error), slashes the solver's whole stake
-         (slash_challenger_bps to the caller, slash_treasury_bps to the
-         jackpot, the rest to the submitter), refunds the payment and ends
-         the task REJECTED. Anyone may call it.
+         (the task's slash_treasury_bps to the jackpot, the rest to the
+         submitter), refunds the payment and ends the task REJECTED.
+         Anyone may call it; the caller earns nothing (the submitter, who
+         gets the stake, has the reason to call), so a solver that slashes
+         itself recovers nothing.
     @param task_id The task.
     """
     assert self.verifier_pool != empty(address), "task_registry: no verifier pool"
@@ -609,20 +716,16 @@ def slash_unrevealed(task_id: uint256):
     assert (
         block.timestamp > convert(self.incentives[task_id].secret_deadline, uint256)
     ), "task_registry: secret deadline not passed"
-    self.tasks[task_id].status = STATUS_REJECTED
-    self.total_escrowed -= task.payment
+    self._end(task_id, STATUS_REJECTED, task.payment)
     stake: uint256 = task.solver_stake
-    to_caller: uint256 = stake * staticcall PARAMETERS.slash_challenger_bps() // BPS
-    to_jackpot: uint256 = stake * staticcall PARAMETERS.slash_treasury_bps() // BPS
-    extcall STAKE_MANAGER.slash(
-        task.solver,
-        task_id,
-        [msg.sender, self.verifier_pool, task.submitter],
-        [to_caller, to_jackpot, stake - to_caller - to_jackpot],
-    )
-    self._push(task.submitter, task.payment)
+    to_jackpot: uint256 = stake * self.terms[task_id].slash_treasury_bps // BPS
+    self._slash(task_id, task.solver, stake, to_jackpot)
+    self._pay(task_id, task.submitter, task.payment + stake - to_jackpot)
     log SecretWithheld(
         task_id=task_id, caller=msg.sender, solver=task.solver, slashed=stake, refund=task.payment
+    )
+    log TaskRejected(
+        task_id=task_id, challenger=empty(address), solver=task.solver, slashed=stake, refund=task.payment
     )
 
 
@@ -631,8 +734,11 @@ def finalize(task_id: uint256):
     """
     @dev After the challenge window, with no dispute open, pays the solver
          (payment minus the verification fee), sends the fee to the
-         treasury (to the verifier pool when wired, after the secret was
-         revealed) and unlocks the solver's stake. Anyone may call it.
+         task's treasury (to the verifier pool when wired, after the secret
+         was revealed; the pool's hook runs even for a zero fee, so its
+         round always records the finalization) and unlocks the solver's
+         stake. Anyone may call it. A payment a token refuses is credited
+         (`claim_credit`) instead of reverting the whole finalization.
     @param task_id The task.
     """
     task: Task = self.tasks[task_id]
@@ -644,29 +750,26 @@ def finalize(task_id: uint256):
     pool: address = self.verifier_pool
     if pool != empty(address):
         assert self.incentives[task_id].revealed, "task_registry: secret not revealed"
-    self.tasks[task_id].status = STATUS_FINALIZED
-    self.total_escrowed -= task.payment
+    self._end(task_id, STATUS_FINALIZED, task.payment)
     self._release(task.solver, task_id, task.solver_stake)
     paid: uint256 = task.payment - task.fee
-    if paid > 0:
-        self._push(task.solver, paid)
+    self._pay(task_id, task.solver, paid)
     if pool != empty(address):
         if task.fee > 0:
             self._push(pool, task.fee)
-        # even for a zero fee: the hook opens the pool's report window
         extcall IVerifierPool(pool).on_fee(task_id, task.fee)
-    elif task.fee > 0:
-        self._push(staticcall PARAMETERS.treasury(), task.fee)
+    else:
+        self._pay(task_id, self.terms[task_id].treasury, task.fee)
     log TaskFinalized(task_id=task_id, caller=msg.sender, solver=task.solver, paid=paid, fee=task.fee)
 
 
 @external
 def expire(task_id: uint256):
     """
-    @dev After a missed solve deadline, slashes expiry_slash_bps of the
-         solver's stake (the treasury share to the treasury, the rest to the
-         submitter), unlocks the remainder and refunds the payment. Anyone
-         may call it.
+    @dev After a missed solve deadline, slashes the task's expiry_slash_bps
+         of the solver's stake (the task's treasury share to the jackpot,
+         the rest to the submitter), unlocks the remainder and refunds the
+         payment. Anyone may call it; the caller earns nothing.
     @param task_id The task.
     """
     task: Task = self.tasks[task_id]
@@ -674,20 +777,13 @@ def expire(task_id: uint256):
     assert (
         block.timestamp > convert(task.solve_deadline, uint256)
     ), "task_registry: solve deadline not passed"
-    self.tasks[task_id].status = STATUS_EXPIRED
-    self.total_escrowed -= task.payment
-
-    slashed: uint256 = task.solver_stake * staticcall PARAMETERS.expiry_slash_bps() // BPS
-    if slashed > 0:
-        to_treasury: uint256 = slashed * staticcall PARAMETERS.slash_treasury_bps() // BPS
-        extcall STAKE_MANAGER.slash(
-            task.solver,
-            task_id,
-            [self._jackpot(), task.submitter],
-            [to_treasury, slashed - to_treasury],
-        )
+    self._end(task_id, STATUS_EXPIRED, task.payment)
+    terms: Terms = self.terms[task_id]
+    slashed: uint256 = task.solver_stake * terms.expiry_slash_bps // BPS
+    to_jackpot: uint256 = slashed * terms.slash_treasury_bps // BPS
+    self._slash(task_id, task.solver, slashed, to_jackpot)
     self._release(task.solver, task_id, task.solver_stake - slashed)
-    self._push(task.submitter, task.payment)
+    self._pay(task_id, task.submitter, task.payment + slashed - to_jackpot)
     log TaskExpired(
         task_id=task_id, caller=msg.sender, solver=task.solver, slashed=slashed, refund=task.payment
     )
@@ -731,37 +827,59 @@ def on_dispute_closed(task_id: uint256):
 
 
 @external
-def on_solver_lost(task_id: uint256, challenger: address):
+def on_solver_lost(task_id: uint256, challenger: address, reason: uint256):
     """
     @dev Hook: the solver lost a dispute. Ends the task: the solver's whole
-         locked stake is slashed (slash_challenger_bps to the challenger,
-         slash_treasury_bps to the treasury, the rest to the submitter) and
-         the payment is refunded to the submitter. Dispute game only.
+         locked stake is slashed and the payment refunded to the
+         submitter. Of the stake, the task's slash_treasury_bps go to the
+         jackpot; the challenger gets the task's slash_challenger_bps only
+         for a win the game proved (`reason` REASON_ONESTEP, REASON_PADDING
+         or REASON_START); for any other reason (a timeout: nothing proved,
+         and a sybil challenger can win against its own solver that way)
+         at most TIMEOUT_BOUNTY_BPS; the rest goes to the submitter.
+         Dispute game only.
     @param task_id The task.
     @param challenger The winner of the dispute.
+    @param reason How the game ended: 1 one-step, 2 timeout, 3 padding,
+           4 start (a micro-trace whose s_0 is not +0.0).
     """
     self._check_dispute_game()
     task: Task = self.tasks[task_id]
     assert task.status == STATUS_COMMITTED, "task_registry: task not committed"
     assert task.open_disputes > 0, "task_registry: no open dispute"
     assert challenger != empty(address), "task_registry: zero challenger"
-    self.tasks[task_id].status = STATUS_REJECTED
     self.tasks[task_id].open_disputes = task.open_disputes - 1
-    self.total_escrowed -= task.payment
+    self._end(task_id, STATUS_REJECTED, task.payment)
 
+    terms: Terms = self.terms[task_id]
     stake: uint256 = task.solver_stake
-    to_challenger: uint256 = stake * staticcall PARAMETERS.slash_challenger_bps() // BPS
-    to_treasury: uint256 = stake * staticcall PARAMETERS.slash_treasury_bps() // BPS
-    extcall STAKE_MANAGER.slash(
-        task.solver,
-        task_id,
-        [challenger, self._jackpot(), task.submitter],
-        [to_challenger, to_treasury, stake - to_challenger - to_treasury],
-    )
-    self._push(task.submitter, task.payment)
+    share_bps: uint256 = terms.slash_challenger_bps
+    if reason != REASON_ONESTEP and reason != REASON_PADDING and reason != REASON_START:
+        share_bps = min(share_bps, TIMEOUT_BOUNTY_BPS)
+    to_challenger: uint256 = stake * share_bps // BPS
+    to_jackpot: uint256 = stake * terms.slash_treasury_bps // BPS
+    self._slash(task_id, task.solver, stake, to_jackpot)
+    self._pay(task_id, challenger, to_challenger)
+    self._pay(task_id, task.submitter, task.payment + stake - to_challenger - to_jackpot)
     log TaskRejected(
         task_id=task_id, challenger=challenger, solver=task.solver, slashed=stake, refund=task.payment
     )
+
+
+@external
+def claim_credit() -> uint256:
+    """
+    @dev Pays the caller every payout credited to it (a transfer its token
+         refused when it was due).
+    @return The amount paid.
+    """
+    amount: uint256 = self.credits[msg.sender]
+    assert amount > 0, "task_registry: no credit"
+    self.credits[msg.sender] = 0
+    self.total_credits -= amount
+    self._push(msg.sender, amount)
+    log CreditClaimed(account=msg.sender, amount=amount)
+    return amount
 
 
 @view
@@ -796,6 +914,30 @@ def incentive(task_id: uint256) -> Incentive:
             reveal_deadline, secret_deadline, revealed, forced, first_root.
     """
     return self.incentives[task_id]
+
+
+@view
+@external
+def task_terms(task_id: uint256) -> Terms:
+    """
+    @dev The settlement terms fixed at the task's claim (all zero before).
+    @param task_id The task.
+    @return treasury, slash_challenger_bps, slash_treasury_bps,
+            expiry_slash_bps, verification_window, reveal_window.
+    """
+    return self.terms[task_id]
+
+
+@view
+@external
+def final_model_depth(task_id: uint256) -> uint256:
+    """
+    @dev The exact number of siblings `commit_result` and `reveal_secret`
+         require in `final_model_proof`: depth(num_steps + 1).
+    @param task_id The task.
+    @return Levels above the leaves of the task's run tree.
+    """
+    return merkle._height(convert(self.tasks[task_id].num_steps, uint256) + 1)
 
 
 @view
@@ -845,42 +987,119 @@ def _check_dispute_game():
 
 @view
 @internal
-def _jackpot() -> address:
+def _is_protocol(account: address) -> bool:
     """
-    @dev Receiver of the treasury share of a slash: the verifier pool (the
-         jackpot) when wired, else the treasury.
+    @dev True for a contract of this deployment (or the token): tokens sent
+         to one of them as "treasury" would break its accounting or be
+         stuck, so the treasury can never be one.
     """
-    if self.verifier_pool != empty(address):
-        return self.verifier_pool
-    return staticcall PARAMETERS.treasury()
+    return (
+        account == self
+        or account == STAKE_MANAGER.address
+        or account == PARAMETERS.address
+        or account == TOKEN.address
+        or (account == self.dispute_game and account != empty(address))
+        or (account == self.verifier_pool and account != empty(address))
+    )
 
 
 @internal
-def _record_seed(task_id: uint256, strict: bool):
+def _end(task_id: uint256, status: uint8, payment: uint256):
     """
-    @dev Stores blockhash(claim_block + 1) when the EVM has it; with
-         `strict`, reverts when it does not.
+    @dev Moves a task to a terminal state, once, and takes its payment out
+         of escrow.
     """
+    self.tasks[task_id].status = status
+    self.ended_at[task_id] = block.timestamp
+    self.total_escrowed -= payment
+
+
+@internal
+def _slash(task_id: uint256, solver: address, amount: uint256, to_jackpot: uint256):
+    """
+    @dev Slashes `amount` of the solver's stake for the task: `to_jackpot`
+         to the verifier pool when wired (a protocol contract: pushed), all
+         the rest to this registry, which pays it on (see `_pay`). Without a
+         pool the jackpot share is the task's treasury's, paid like any
+         other payout.
+    """
+    if amount == 0:
+        return
+    pool: address = self.verifier_pool
+    if pool != empty(address):
+        extcall STAKE_MANAGER.slash(solver, task_id, [pool, self], [to_jackpot, amount - to_jackpot])
+    else:
+        extcall STAKE_MANAGER.slash(solver, task_id, [self], [amount])
+        self._pay(task_id, self.terms[task_id].treasury, to_jackpot)
+
+
+@internal
+def _pay(task_id: uint256, to: address, amount: uint256):
+    """
+    @dev Pays `amount` (held by this contract) to `to`: pushed when the
+         token accepts, else credited for `claim_credit`, so a blocklisted
+         or failing recipient never blocks a settlement that pays others.
+    """
+    if amount == 0:
+        return
+    ok: bool = False
+    res: Bytes[32] = b""
+    ok, res = raw_call(
+        TOKEN.address,
+        abi_encode(to, amount, method_id=method_id("transfer(address,uint256)")),
+        max_outsize=32,
+        revert_on_failure=False,
+    )
+    if ok and (len(res) == 0 or convert(res, bool)):
+        return
+    self.credits[to] += amount
+    self.total_credits += amount
+    log Credited(task_id=task_id, account=to, amount=amount)
+
+
+@pure
+@internal
+def _check_final_model(
+    num_steps: uint64, run_root: bytes32, final_model_hash: bytes32, proof: DynArray[bytes32, MAX_PROOF]
+):
+    """
+    @dev Reverts unless `final_model_hash` is leaf T = num_steps of the run
+         tree `run_root` (T + 1 leaves), proved with exactly depth(T + 1)
+         siblings: no inner node, root or value below a leaf passes.
+    """
+    t: uint256 = convert(num_steps, uint256)
+    assert len(proof) == merkle._height(t + 1), "task_registry: final model proof has wrong length"
+    assert merkle._verify_exact(run_root, final_model_hash, t, t + 1, proof), "task_registry: final model is not S_T"
+
+
+@internal
+def _record_seed(task_id: uint256):
+    """
+    @dev Makes sure blockhash(claim_block + 1) is recorded: stores it while
+         the EVM has it, reverts when the block is not mined yet or the
+         256-block window passed without anyone recording it (then the
+         task cannot be committed: it expires, which never pays the solver
+         more than committing would, so letting the seed lapse is no
+         choice worth having).
+    """
+    if self.incentives[task_id].claim_seed != empty(bytes32):
+        return
     seed_block: uint256 = self.incentives[task_id].claim_block + 1
-    available: bool = block.number > seed_block and block.number - seed_block <= BLOCKHASH_WINDOW
-    if strict:
-        assert block.number > seed_block, "task_registry: seed block not mined"
-        assert available, "task_registry: seed block too old"
-    if available and self.incentives[task_id].claim_seed == empty(bytes32):
-        seed: bytes32 = blockhash(seed_block)
-        self.incentives[task_id].claim_seed = seed
-        log ClaimSeedRecorded(task_id=task_id, caller=msg.sender, seed=seed)
+    assert block.number > seed_block, "task_registry: seed block not mined"
+    assert block.number - seed_block <= BLOCKHASH_WINDOW, "task_registry: claim seed lapsed"
+    seed: bytes32 = blockhash(seed_block)
+    self.incentives[task_id].claim_seed = seed
+    log ClaimSeedRecorded(task_id=task_id, caller=msg.sender, seed=seed)
 
 
 @pure
 @internal
 def _is_forced(inc: Incentive, secret: bytes32) -> bool:
     """
-    @dev keccak256(secret || seed) mod 1e6 < rate_ppm; a task whose seed was
-         never recorded is forced (so withholding the seed gains nothing).
+    @dev keccak256(secret || seed) mod 1e6 < rate_ppm. The seed is always
+         recorded by the time of a reveal (`commit_result` requires it).
     """
-    if inc.claim_seed == empty(bytes32):
-        return True
+    assert inc.claim_seed != empty(bytes32), "task_registry: claim seed not recorded"
     return convert(keccak256(concat(secret, inc.claim_seed)), uint256) % PPM < inc.rate_ppm
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain
 from web3 import Web3
 
+from offchain.commit import merkle
 from offchain.dispute.tiny import tiny_task
 from scripts.deploy import deploy
 
@@ -89,8 +90,11 @@ def run_demo() -> dict:
     # 1. create -> claim -> commit -> finalize
     done = _create(registry, submitter, "finalized")
     registry.claim_task(done, {"from": solver})
+    # a made-up run of 1_000 steps: the final model hash must be its S_T, leaf T
+    steps = [bytes(Web3.keccak(text=f"S_{t}")) for t in range(1_001)]
+    tree = merkle.levels(steps)
     registry.commit_result(
-        done, _h("run root"), _h("model"), "file:///tmp/artifacts", {"from": solver}
+        done, tree[-1][0], steps[-1], merkle.proof(tree, 1_000), "file:///tmp/artifacts", {"from": solver}
     )
     chain.sleep(params.challenge_window() + 1)
     registry.finalize(done, {"from": governance})

@@ -5,7 +5,8 @@
 @notice A plain ERC-20 for tests and local demos: anyone may mint. For the
         "token transfer that fails" cases, `set_fail_mode` makes every
         transfer and transferFrom return False (mode 1) or revert (mode 2);
-        mode 0 is a normal token.
+        mode 0 is a normal token. `set_blocked` blocklists an address (as
+        USDC / USDT can): a transfer to or from it reverts.
 @custom:security Test only; never deploy outside a local chain.
 """
 
@@ -52,6 +53,8 @@ allowance: public(HashMap[address, HashMap[address, uint256]])
 
 # @dev 0 normal, 1 transfers return False, 2 transfers revert.
 fail_mode: public(uint8)
+# @dev Blocklisted addresses: no transfer to or from them.
+blocked: public(HashMap[address, bool])
 
 
 # ----------------------------------------------------------- CONSTRUCTOR ----
@@ -82,6 +85,14 @@ def set_fail_mode(mode: uint8):
     """
     assert mode <= MODE_REVERT, "test_token: bad mode"
     self.fail_mode = mode
+
+
+@external
+def set_blocked(account: address, flag: bool):
+    """
+    @dev Blocklists (or clears) `account`; open to anyone (test token).
+    """
+    self.blocked[account] = flag
 
 
 @external
@@ -122,6 +133,7 @@ def _failing() -> bool:
 
 @internal
 def _transfer(sender: address, receiver: address, amount: uint256):
+    assert not self.blocked[sender] and not self.blocked[receiver], "test_token: blocked"
     assert self.balanceOf[sender] >= amount, "test_token: insufficient balance"
     self.balanceOf[sender] -= amount
     self.balanceOf[receiver] += amount

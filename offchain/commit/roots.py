@@ -35,6 +35,14 @@ def run_root(step_roots: list[bytes]) -> bytes:
     return levels_of(list(step_roots))[-1][0]
 
 
+def final_model(step_roots: list[bytes]) -> tuple[bytes, list[bytes]]:
+    """(S_T, its proof as leaf T of the run tree): the final model hash and the
+    exact-depth proof that commit_result and reveal_secret require."""
+    tree = levels_of(list(step_roots))
+    t = len(step_roots) - 1
+    return step_roots[t], merkle.proof(tree, t)
+
+
 def trace_root(states: np.ndarray) -> bytes:
     """Micro-trace root: the tensor root of the uint32 states s_0..s_K."""
     return tensor_root(np.asarray(states, dtype=np.uint32))

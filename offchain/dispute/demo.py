@@ -22,6 +22,7 @@ from ..chain import ChainClient
 from ..chain.anvil import Anvil, dev_keys
 from ..chain.deploy import deploy_all
 from ..commit import proofs
+from ..commit.roots import final_model
 from ..config import Settings
 from ..runtime import dataset
 from ..runtime.compiler import MLPConfig, compile_mlp
@@ -106,8 +107,8 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         chain[solver].transact("TestToken", "approve", sm, 100 * TOKEN)
         chain[solver].transact("StakeManager", "bond", 100 * TOKEN)
         chain[solver].transact("TaskRegistry", "claim_task", task_id)
-        chain[solver].transact("TaskRegistry", "commit_result", task_id, solver_run.run_root, b"\x02" * 32,
-                               "local")
+        chain[solver].transact("TaskRegistry", "commit_result", task_id, solver_run.run_root,
+                               *final_model(solver_run.step_roots), "local")
         echo(f"task {task_id}: {steps} steps committed by the solver")
 
         bond = chain[challenger].call("Parameters", "challenger_bond")

@@ -180,6 +180,7 @@ class Solver(Daemon):
                       *forced.claim_args(self.chain, self.db, tid),
                       landed=lambda: get_task(self.chain, tid).solver.lower() == me.lower())
         log.info("solve: task=%d claimed (tx %s)", tid, r.get("tx_hash", "-"))
+        forced.record_seed(self.chain, self.db, tid)  # the commit needs it; it lapses in 256 blocks
         self.db.set_task(tid, "claimed")
 
     def _train_and_commit(self, tid: int, task) -> None:
@@ -194,11 +195,11 @@ class Solver(Daemon):
         if manifest is None:
             return  # still training (in its own thread): the daemon keeps polling meanwhile
         true_uri = self.store.put(manifest.to_bytes())
-        run_root, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
-        final_hash = bytes.fromhex(manifest.final_model[2:])
-        run_root, final_hash = self._cheat_commit(tid, run_root, final_hash)
+        # the final model hash is S_T (leaf T of the committed run root), never a file hash
+        run_root, final_hash, final_proof, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
+        run_root, final_hash, final_proof = self._cheat_commit(tid, manifest, run_root, final_hash, final_proof)
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
-                      final_hash, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
+                      final_hash, final_proof, uri, landed=lambda: get_task(self.chain, tid).status >= COMMITTED)
         log.info("solve: task=%d committed run root 0x%s (tx %s)", tid, run_root.hex(), r.get("tx_hash", "-"))
         self.db.set_task(tid, "committed", run_root=run_root.hex(), manifest=true_uri)
 
@@ -263,16 +264,23 @@ class Solver(Daemon):
             return (Fault(*f) if f else None), (Skip(sk[0], sk[1], tid) if sk else None)
         return self.fault, (Skip(self.skip, self.skip_seed, tid) if self.skip > 0 else None)
 
-    def _cheat_commit(self, tid: int, run_root: bytes, final_hash: bytes) -> tuple[bytes, bytes]:
-        """(run root, final model hash) this solver commits: the true ones unless it cheats
-        (`random-root`: a random run root; `wrong-model`: a random final model hash)."""
+    def _cheat_commit(self, tid: int, manifest: Manifest, run_root: bytes, final_hash: bytes,
+                      final_proof: list[bytes]) -> tuple[bytes, bytes, list[bytes]]:
+        """(run root, final model hash, its proof) this solver commits: the true ones unless
+        it cheats. `random-root`: the root of T + 1 random step roots (with leaf T and its
+        proof, so the registry takes it; the verifier finds no manifest that hashes to it
+        and disputes). `wrong-model`: its step-0 state named as the final model (the
+        registry refuses it: the final model hash must be S_T, proved against the root)."""
         if self.cheat == "random-root":
-            run_root = hashlib.sha256(b"random-root" + self.db.path.as_posix().encode() + bytes([tid % 256])).digest()
+            seed = hashlib.sha256(b"random-root" + self.db.path.as_posix().encode() + tid.to_bytes(8, "big"))
+            fake = [hashlib.sha256(seed.digest() + t.to_bytes(8, "big")).digest()
+                    for t in range(len(manifest.step_roots))]
             log.warning("solve: task=%d cheat: committing a random run root", tid)
-        elif self.cheat == "wrong-model":
-            final_hash = hashlib.sha256(b"wrong-model" + final_hash).digest()
-            log.warning("solve: task=%d cheat: naming a wrong final model", tid)
-        return run_root, final_hash
+            return (roots.run_root(fake), *forced.final_model(fake))
+        if self.cheat == "wrong-model":
+            log.warning("solve: task=%d cheat: naming its step-0 state as the final model", tid)
+            return run_root, manifest.step_roots[0], final_proof
+        return run_root, final_hash, final_proof
 
     def _manifest_uri(self, tid: int) -> str:
         """The address of the task's true manifest: recorded at commit, or rebuilt from the

@@ -7,6 +7,7 @@ from lifecycle import (
     ARTIFACT_URI,
     E18,
     MODEL_HASH,
+    MODEL_PROOF,
     RUN_ROOT,
     SOLVER_STAKE,
     create_args,
@@ -113,7 +114,7 @@ def claimed_task(registry, open_task, solver):
 
 @pytest.fixture
 def committed_task(registry, claimed_task, solver):
-    registry.commit_result(claimed_task, RUN_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    registry.commit_result(claimed_task, RUN_ROOT, MODEL_HASH, MODEL_PROOF, ARTIFACT_URI, {"from": solver})
     return claimed_task
 
 

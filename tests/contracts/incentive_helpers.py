@@ -1,11 +1,12 @@
 """Helpers of the incentive-layer tests: a 7-step run with real step roots
-(so Merkle proofs work), its forced-error twin, and the moves of a verifier
-and a solver through the incentive phases."""
+(so Merkle proofs work), its forced-error twin, the final model of each
+(leaf T, with its exact-depth proof), and the moves of a verifier and a
+solver through the incentive phases."""
 
 import os
 
 from eth_hash.auto import keccak
-from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, sleep_past
+from lifecycle import ARTIFACT_URI, E18, sleep_past
 
 from offchain.commit import merkle
 from offchain.incentives import rules
@@ -18,6 +19,11 @@ TRUE_ROOT = merkle.root(STEP_ROOTS)
 WRONG_ROOTS = rules.wrong_step_roots(STEP_ROOTS, SECRET)
 WRONG_ROOT = merkle.root(WRONG_ROOTS)
 SALT = b"\x5a" * 32
+# the final model is S_T, leaf T of the run root (commit_result checks it)
+TRUE_MODEL = STEP_ROOTS[NUM_STEPS]
+TRUE_PROOF = merkle.proof(merkle.levels(STEP_ROOTS), NUM_STEPS)
+WRONG_MODEL = WRONG_ROOTS[NUM_STEPS]
+WRONG_PROOF = merkle.proof(merkle.levels(WRONG_ROOTS), NUM_STEPS)
 #: forced-error rate of the test claims (the governance bound): a claim seed is
 #: drawn until the task is (or is not) forced, see `draw_claim_seed`
 RATE_PPM = 100_000
@@ -84,7 +90,7 @@ def past_reveal(registry, chain, task_id):
 def reveal_secret(registry, chain, solver, task_id, forced):
     past_reveal(registry, chain, task_id)
     root = TRUE_ROOT
-    return registry.reveal_secret(task_id, SECRET, root, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    return registry.reveal_secret(task_id, SECRET, root, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": solver})
 
 
 def finalize(registry, chain, task_id):

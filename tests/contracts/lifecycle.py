@@ -1,11 +1,15 @@
 """Constants and helpers of the money-contract tests: the default task terms,
-the status codes, and time travel to just before or past a deadline.
+the status codes, a run root whose leaf T is the final model (with its
+proof), and time travel to just before or past a deadline.
 Test modules import these by name (`from lifecycle import PAYMENT`).
 
 PROGRAM_ROOT is the root of a real (small) program tree, and create_args
 passes its real header with the header's proof as leaf 0 (create_task
 checks both)."""
 
+from eth_hash.auto import keccak
+
+from offchain.commit import merkle
 from offchain.dispute.tiny import tiny_task
 
 E18 = 10**18
@@ -19,9 +23,22 @@ SPEC_HASH = "0x" + "11" * 32
 _ROOT, HEADER, HEADER_PROOF = tiny_task()
 PROGRAM_ROOT = "0x" + _ROOT.hex()
 DATA_ROOT = "0x" + "33" * 32
-RUN_ROOT = "0x" + "44" * 32
 MODEL_HASH = "0x" + "55" * 32
 ARTIFACT_URI = "http://127.0.0.1:8000/artifacts/"
+
+
+
+def run_with_model(num_steps, final_model_hash, salt=b"run"):
+    """(run_root, proof): a run tree of num_steps + 1 leaves whose leaf T is
+    `final_model_hash`, its other leaves made up from `salt`, and the
+    exact-depth proof of leaf T (what commit_result requires)."""
+    h = bytes.fromhex(final_model_hash[2:]) if isinstance(final_model_hash, str) else bytes(final_model_hash)
+    leaves = [keccak(salt + t.to_bytes(8, "big")) for t in range(num_steps)] + [h]
+    tree = merkle.levels(leaves)
+    return "0x" + tree[-1][0].hex(), ["0x" + p.hex() for p in merkle.proof(tree, num_steps)]
+
+
+RUN_ROOT, MODEL_PROOF = run_with_model(NUM_STEPS, MODEL_HASH)
 
 OPEN, CLAIMED, COMMITTED, FINALIZED, CANCELLED, EXPIRED, REJECTED = range(1, 8)
 

@@ -1,23 +1,31 @@
 """Stateful hypothesis test of the money contracts.
 
 Random sequences of bond / unbond / withdraw / create / claim / commit /
-finalize / cancel / expire / dispute hooks (slash) / governance / time
-jumps run against the real contracts and a small model of them. Every
-call that the model allows must succeed and every call it forbids must
-revert; after every step the issue's four invariants are checked:
+finalize / cancel / expire / dispute hooks (slash, with every end reason) /
+governance (every settlement parameter and the treasury, mid-task) /
+blocklisted recipients / credit claims / time jumps run against the real
+contracts and a small model of them. Every call that the model allows must
+succeed and every call it forbids must revert; after every step these
+invariants are checked:
 
 1. each contract's token balance equals what it owes (bonded + unbonding
-   for the stake manager, escrowed payments for the registry);
+   for the stake manager, escrowed payments + credits for the registry);
 2. nobody ever withdraws locked stake or the stake of a pending task;
-3. a task pays out at most once and ends in exactly one terminal state;
-4. governance actions never change any balance.
+3. a task pays out at most once and ends in exactly one terminal state,
+   paying each party exactly what the terms fixed at its claim say;
+4. governance actions never change any balance, nor anything a running
+   task owes (its record and its terms);
+5. a self-dealing actor that controls the submitter, solver 0 and the
+   challenger (who also calls expire / finalize: self-slashing) never ends
+   with more than it put in plus what the model says it is owed by the
+   honest bystander (solver 1) for that solver's slashes.
 """
 
 import brownie
 import pytest
 from brownie.test import strategy
 from hypothesis import HealthCheck
-from lifecycle import HEADER, HEADER_PROOF, PROGRAM_ROOT
+from lifecycle import HEADER, HEADER_PROOF, MODEL_HASH, PROGRAM_ROOT, run_with_model
 
 # Hypothesis's too_slow health check fails a run whose first ten examples spend
 # more than one second of *wall* time inside strategy draws. Here the draws are
@@ -35,6 +43,11 @@ TERMINAL = {FINALIZED, CANCELLED, EXPIRED, REJECTED}
 # A call within this many seconds of a deadline is not judged by the model:
 # the node picks the block timestamp.
 MARGIN = 120
+BPS = 10_000
+NUM_STEPS = 100
+RUN_ROOT, MODEL_PROOF = run_with_model(NUM_STEPS, MODEL_HASH)
+ONESTEP, TIMEOUT, PADDING = 1, 2, 3
+TIMEOUT_BOUNTY_BPS = 500
 
 
 class MoneyMachine:
@@ -46,6 +59,9 @@ class MoneyMachine:
     st_hours = strategy("uint16", min_value=1, max_value=60)
     st_bps = strategy("uint16", max_value=10_000)
     st_flag = strategy("bool")
+    st_reason = strategy("uint8", max_value=3)
+    st_who = strategy("uint8", max_value=3)
+    st_knob = strategy("uint8", max_value=6)
 
     def __init__(cls, accounts, token, parameters, stake_manager, registry):
         cls.accounts = accounts
@@ -59,7 +75,12 @@ class MoneyMachine:
         cls.solvers = [accounts[3], accounts[4]]
         cls.dispute_game = accounts[5]
         cls.challenger = accounts[6]
-        cls.everyone = [accounts[i] for i in range(7)] + [stake_manager, registry]
+        cls.alt_treasury = accounts[7]
+        cls.everyone = [accounts[i] for i in range(8)] + [stake_manager, registry]
+        # one self-dealing actor; solver 1 is an honest bystander
+        cls.actor = [cls.submitter, cls.solvers[0], cls.challenger]
+        # who a blocklisting token may block (never a staker: its bond would fail)
+        cls.blockable = [cls.submitter, cls.challenger, cls.treasury, cls.alt_treasury]
 
     def setup(self):
         self.bonded = {s: self.stake_manager.bonded(s) for s in self.solvers}
@@ -69,6 +90,10 @@ class MoneyMachine:
         self.tasks = {}
         self.payouts = {}
         self.withdrawn = {s: 0 for s in self.solvers}
+        self.blocked = set()
+        self.credits = {}
+        self.actor_start = self._wealth(self.actor)
+        self.actor_owed = 0  # paid to the actor out of the bystander's slashes
         # every run starts with tasks in each live phase (open, claimed,
         # committed), so that short runs reach every terminal state
         for payment, stake in (
@@ -110,6 +135,33 @@ class MoneyMachine:
         assert task["status"] not in TERMINAL
         task["status"] = status
         self.payouts[task["id"]] = self.payouts.get(task["id"], 0) + 1
+
+    def _wealth(self, accounts):
+        """Tokens held, staked (bonded or unbonding) and credited, together."""
+        sm, reg = self.stake_manager, self.registry
+        return sum(
+            self.token.balanceOf(a) + sm.bonded(a) + sm.unbonding(a) + reg.credits(a) for a in accounts
+        )
+
+    def _parties(self, task):
+        return [self.submitter, task["solver"], self.challenger, self.treasury, self.alt_treasury]
+
+    def _settle(self, task, call, expected):
+        """Runs a settlement and checks that every party's wealth moved by
+        exactly `expected` (party -> delta), pushed or credited."""
+        parties = self._parties(task)
+        before = {a: self._wealth([a]) for a in parties}
+        tx = call()
+        for a in parties:
+            assert self._wealth([a]) - before[a] == expected.get(a, 0), a
+        for ev in tx.events["Credited"] if "Credited" in tx.events else []:
+            assert ev["account"] in self.blocked
+            self.credits[ev["account"]] = self.credits.get(ev["account"], 0) + ev["amount"]
+        if task["solver"] == self.solvers[1]:
+            self.actor_owed += sum(expected.get(a, 0) for a in self.actor if a != self.submitter)
+            # the submitter's own payment comes back; only the slash is a gain
+            self.actor_owed += max(0, expected.get(self.submitter, 0) - task["payment"])
+        return tx
 
     # ----------------------------------------------------------- staking --
 
@@ -154,11 +206,13 @@ class MoneyMachine:
         self._create(st_payment, st_stake)
 
     def _create(self, st_payment, st_stake):
+        if self.submitter in self.blocked:
+            return
         tx = self.registry.create_task(
             "0x" + "11" * 32,
             PROGRAM_ROOT,
             "0x" + "33" * 32,
-            100,
+            NUM_STEPS,
             10,
             st_payment,
             st_stake,
@@ -187,6 +241,8 @@ class MoneyMachine:
         if task is None:
             return
         if task["status"] == OPEN:
+            if self.submitter in self.blocked:
+                return  # one party, the caller itself: its refund is pushed
             self.registry.cancel_task(task["id"], {"from": self.submitter})
             self._settle_payout(task, CANCELLED)
         else:
@@ -206,8 +262,20 @@ class MoneyMachine:
         elif free < task["stake"]:
             reason = "stake_manager: insufficient free stake"
         else:
+            p = self.parameters
+            treasury = p.treasury()
             tx = self.registry.claim_task(task["id"], {"from": solver})
-            task.update(status=CLAIMED, solver=solver, solve_deadline=tx.timestamp + DAY)
+            task.update(
+                status=CLAIMED,
+                solver=solver,
+                solve_deadline=tx.timestamp + DAY,
+                terms=dict(
+                    treasury=treasury,
+                    c=p.slash_challenger_bps(),
+                    t=p.slash_treasury_bps(),
+                    e=p.expiry_slash_bps(),
+                ),
+            )
             self.locked[solver] += task["stake"]
             return
         with brownie.reverts(reason):
@@ -219,8 +287,9 @@ class MoneyMachine:
             return
         args = (
             task["id"],
-            "0x" + "44" * 32,
-            "0x" + "55" * 32,
+            RUN_ROOT,
+            MODEL_HASH,
+            MODEL_PROOF,
             "ipfs://run",
             {"from": task["solver"]},
         )
@@ -246,7 +315,10 @@ class MoneyMachine:
         elif task["disputes"] > 0:
             reason = "task_registry: dispute open"
         else:
-            self.registry.finalize(task["id"], {"from": self.challenger})
+            expected = {task["solver"]: task["payment"] - task["fee"]}
+            tr = task["terms"]["treasury"]
+            expected[tr] = expected.get(tr, 0) + task["fee"]
+            self._settle(task, lambda: self.registry.finalize(task["id"], {"from": self.challenger}), expected)
             self._settle_payout(task, FINALIZED)
             self.locked[task["solver"]] -= task["stake"]
             return
@@ -262,9 +334,16 @@ class MoneyMachine:
         elif self._now() <= task["solve_deadline"]:
             reason = "task_registry: solve deadline not passed"
         else:
-            self.registry.expire(task["id"], {"from": self.challenger})
+            terms = task["terms"]
+            slashed = task["stake"] * terms["e"] // BPS
+            to_jackpot = slashed * terms["t"] // BPS
+            expected = {
+                self.submitter: task["payment"] + slashed - to_jackpot,
+                task["solver"]: -slashed,
+                terms["treasury"]: to_jackpot,
+            }
+            self._settle(task, lambda: self.registry.expire(task["id"], {"from": self.challenger}), expected)
             self._settle_payout(task, EXPIRED)
-            slashed = task["stake"] * self.parameters.expiry_slash_bps() // 10_000
             self._take_stake(task, slashed)
             return
         with brownie.reverts(reason):
@@ -281,7 +360,7 @@ class MoneyMachine:
         elif task["status"] == CLAIMED:
             self.rule_commit(st_task)
         elif task["disputes"] > 0:
-            self.rule_solver_lost(st_task)
+            self.rule_solver_lost(st_task, ONESTEP)
         else:
             brownie.chain.sleep(max(0, task["challenge_deadline"] - self._now()) + 2 * MARGIN)
             self.rule_finalize(st_task)
@@ -294,14 +373,15 @@ class MoneyMachine:
         brownie.chain.sleep(max(0, task["solve_deadline"] - self._now()) + 2 * MARGIN)
         self.rule_expire(st_task)
 
-    def rule_lose_dispute(self, st_task):
-        """A committed task is disputed and the solver loses."""
+    def rule_lose_dispute(self, st_task, st_reason):
+        """A committed task is disputed and the solver loses (proved, or by
+        timeout: for the actor's own solver, a sybil challenger's win)."""
         task = self._task(st_task, COMMITTED)
         if task is None or task["status"] != COMMITTED:
             return
         if task["disputes"] == 0:
             self.rule_open_dispute(st_task)
-        self.rule_solver_lost(st_task)
+        self.rule_solver_lost(st_task, st_reason)
 
     # ---------------------------------------------- dispute hooks (EOA game) --
 
@@ -331,24 +411,40 @@ class MoneyMachine:
             with brownie.reverts("task_registry: no open dispute"):
                 self.registry.on_dispute_closed(task["id"], {"from": self.dispute_game})
 
-    def rule_solver_lost(self, st_task):
+    def rule_solver_lost(self, st_task, st_reason):
         task = self._task(st_task, COMMITTED)
         if task is None:
             return
         if task["status"] == COMMITTED and task["disputes"] > 0:
-            self.registry.on_solver_lost(task["id"], self.challenger, {"from": self.dispute_game})
+            terms, stake = task["terms"], task["stake"]
+            share = terms["c"] if st_reason in (ONESTEP, PADDING) else min(terms["c"], TIMEOUT_BOUNTY_BPS)
+            to_challenger = stake * share // BPS
+            to_jackpot = stake * terms["t"] // BPS
+            expected = {
+                self.challenger: to_challenger,
+                terms["treasury"]: to_jackpot,
+                self.submitter: task["payment"] + stake - to_challenger - to_jackpot,
+                task["solver"]: -stake,
+            }
+            self._settle(
+                task,
+                lambda: self.registry.on_solver_lost(
+                    task["id"], self.challenger, st_reason, {"from": self.dispute_game}
+                ),
+                expected,
+            )
             task["disputes"] -= 1
             self._settle_payout(task, REJECTED)
             self._take_stake(task, task["stake"])
         elif task["status"] == COMMITTED:
             with brownie.reverts("task_registry: no open dispute"):
                 self.registry.on_solver_lost(
-                    task["id"], self.challenger, {"from": self.dispute_game}
+                    task["id"], self.challenger, st_reason, {"from": self.dispute_game}
                 )
         else:
             with brownie.reverts("task_registry: task not committed"):
                 self.registry.on_solver_lost(
-                    task["id"], self.challenger, {"from": self.dispute_game}
+                    task["id"], self.challenger, st_reason, {"from": self.dispute_game}
                 )
 
     def _take_stake(self, task, slashed):
@@ -358,8 +454,14 @@ class MoneyMachine:
 
     # ------------------------------------------------- governance and time --
 
-    def rule_governance(self, st_bps, st_flag):
+    def _owed(self):
+        """Everything a running task is owed or owes: its record and its terms."""
+        live = [t for t in self.tasks if self.tasks[t]["status"] not in TERMINAL]
+        return [(tuple(self.registry.get_task(t)), tuple(self.registry.task_terms(t))) for t in live]
+
+    def rule_governance(self, st_bps, st_flag, st_knob):
         before = [self.token.balanceOf(a) for a in self.everyone]
+        credits = [self.registry.credits(a) for a in self.everyone]
         stakes = [
             (
                 self.stake_manager.bonded(s),
@@ -369,18 +471,33 @@ class MoneyMachine:
             for s in self.solvers
         ]
         escrow = self.registry.total_escrowed()
+        owed = self._owed()
+        p, gov = self.parameters, {"from": self.governance}
         if st_flag:
-            if self.parameters.paused():
-                self.parameters.unpause({"from": self.governance})
+            if p.paused():
+                p.unpause(gov)
             else:
-                self.parameters.pause({"from": self.governance})
+                p.pause(gov)
+        elif st_knob == 0:
+            p.set_parameter("expiry_slash_bps", st_bps, gov)
+        elif st_knob == 1:
+            p.set_parameter("slash_challenger_bps", min(st_bps, BPS - p.slash_treasury_bps()), gov)
+        elif st_knob == 2:
+            p.set_parameter("slash_treasury_bps", min(st_bps, BPS - p.slash_challenger_bps()), gov)
+        elif st_knob == 3:
+            p.set_parameter("verification_fee_bps", st_bps % 3_001, gov)
+        elif st_knob == 4:
+            # the hostile owner: nothing to the challenger, everything to itself
+            p.set_parameter("slash_challenger_bps", 0, gov)
+            p.set_parameter("slash_treasury_bps", BPS, gov)
+            p.set_parameter("expiry_slash_bps", BPS, gov)
+            p.set_treasury(self.alt_treasury, gov)
         else:
-            self.parameters.set_parameter("expiry_slash_bps", st_bps, {"from": self.governance})
-            self.parameters.set_parameter(
-                "slash_challenger_bps", st_bps // 2, {"from": self.governance}
-            )
-        # invariant 4: governance never moves a balance, a stake or an escrow
+            p.set_treasury(self.treasury if p.treasury() == self.alt_treasury else self.alt_treasury, gov)
+        # invariant 4: governance never moves a balance, a stake, an escrow,
+        # a credit or anything a running task is owed
         assert [self.token.balanceOf(a) for a in self.everyone] == before
+        assert [self.registry.credits(a) for a in self.everyone] == credits
         assert stakes == [
             (
                 self.stake_manager.bonded(s),
@@ -390,9 +507,36 @@ class MoneyMachine:
             for s in self.solvers
         ]
         assert self.registry.total_escrowed() == escrow
-        if self.parameters.paused():
+        assert self._owed() == owed
+        if p.paused():
             # keep the machine able to create tasks
-            self.parameters.unpause({"from": self.governance})
+            p.unpause(gov)
+
+    # ------------------------------------------- blocklists and credits --
+
+    def rule_block(self, st_who, st_flag):
+        """A blocklisting token blocks (or clears) a recipient."""
+        who = self.blockable[st_who]
+        self.token.set_blocked(who, st_flag, {"from": who})
+        if st_flag:
+            self.blocked.add(who)
+        else:
+            self.blocked.discard(who)
+
+    def rule_claim_credit(self, st_who):
+        who = self.blockable[st_who]
+        owed = self.credits.get(who, 0)
+        if owed == 0:
+            with brownie.reverts("task_registry: no credit"):
+                self.registry.claim_credit({"from": who})
+        elif who in self.blocked:
+            with brownie.reverts("task_registry: token transfer failed"):
+                self.registry.claim_credit({"from": who})
+        else:
+            b0 = self.token.balanceOf(who)
+            self.registry.claim_credit({"from": who})
+            assert self.token.balanceOf(who) - b0 == owed
+            self.credits[who] = 0
 
     def rule_sleep(self, st_hours):
         brownie.chain.sleep(st_hours * HOUR)
@@ -404,7 +548,14 @@ class MoneyMachine:
         owed_stake = sum(self.bonded.values()) + sum(self.unbonding.values())
         assert self.token.balanceOf(sm) == sm.total_bonded() + sm.total_unbonding() == owed_stake
         escrow = sum(t["payment"] for t in self.tasks.values() if t["status"] not in TERMINAL)
-        assert self.token.balanceOf(reg) == reg.total_escrowed() == escrow
+        assert reg.total_escrowed() == escrow
+        assert reg.total_credits() == sum(self.credits.values())
+        assert self.token.balanceOf(reg) == escrow + sum(self.credits.values())
+
+    def invariant_actor_never_profits(self):
+        """Invariant 5: submitter + solver 0 + challenger, one owner, never
+        hold more than they put in, beyond what solver 1's slashes owe them."""
+        assert self._wealth(self.actor) <= self.actor_start + self.actor_owed
 
     def invariant_locked_stake_stays(self):
         for s in self.solvers:

@@ -5,6 +5,7 @@ tests/contracts/conftest.py; `stranger` here is an account no test funds)."""
 import pytest
 
 from offchain.commit import proofs
+from offchain.commit.roots import final_model
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def system(deployer, treasury, submitter, solver, challenger, runs, TestToken, P
     token.approve(stake, 100 * TOKEN, {"from": solver})
     stake.bond(100 * TOKEN, {"from": solver})
     registry.claim_task(1, {"from": solver})
-    registry.commit_result(1, faulty.run_root, b"\x02" * 32, "local", {"from": solver})
+    registry.commit_result(1, faulty.run_root, *final_model(faulty.step_roots), "local", {"from": solver})
     token.approve(game, 100 * TOKEN, {"from": challenger})
     return {"token": token, "params": params, "stake": stake, "registry": registry, "game": game}
 

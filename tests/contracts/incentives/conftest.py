@@ -7,11 +7,15 @@ from incentive_helpers import (
     BOND,
     NUM_STEPS,
     SAMPLES,
+    TRUE_MODEL,
+    TRUE_PROOF,
     TRUE_ROOT,
+    WRONG_MODEL,
+    WRONG_PROOF,
     WRONG_ROOT,
     claim,
 )
-from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args
+from lifecycle import ARTIFACT_URI, create_args
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,7 @@ def open_task(registry, funded, bonded, submitter, staked):
 def honest_task(registry, parameters, governance, solver, open_task, chain):
     """Committed, not forced, true root."""
     claim(registry, parameters, governance, solver, open_task, chain, forced=False)
-    registry.commit_result(open_task, TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    registry.commit_result(open_task, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": solver})
     return open_task
 
 
@@ -65,5 +69,5 @@ def honest_task(registry, parameters, governance, solver, open_task, chain):
 def forced_task(registry, parameters, governance, solver, open_task, chain):
     """Committed with the deliberately wrong root of a forced-error task."""
     claim(registry, parameters, governance, solver, open_task, chain, forced=True)
-    registry.commit_result(open_task, WRONG_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    registry.commit_result(open_task, WRONG_ROOT, WRONG_MODEL, WRONG_PROOF, ARTIFACT_URI, {"from": solver})
     return open_task

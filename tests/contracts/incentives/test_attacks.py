@@ -13,7 +13,11 @@ from incentive_helpers import (
     SALT,
     SECRET,
     STEP_ROOTS,
+    TRUE_MODEL,
+    TRUE_PROOF,
     TRUE_ROOT,
+    WRONG_MODEL,
+    WRONG_PROOF,
     WRONG_ROOT,
     WRONG_ROOTS,
     attest,
@@ -29,7 +33,7 @@ from incentive_helpers import (
     random_leaf,
     reveal_secret,
 )
-from lifecycle import ARTIFACT_URI, E18, MODEL_HASH, SOLVER_STAKE, create_args, sleep_past
+from lifecycle import ARTIFACT_URI, E18, SOLVER_STAKE, create_args, sleep_past
 
 from offchain.incentives import rules
 
@@ -58,7 +62,10 @@ def _new_task(registry, parameters, governance, submitter, solver, chain, forced
     tid = registry.create_task(*create_args(num_steps=NUM_STEPS, checkpoint_interval=1, **over),
                                {"from": submitter}).return_value
     claim(registry, parameters, governance, solver, tid, chain, forced)
-    registry.commit_result(tid, WRONG_ROOT if forced else TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    if forced:
+        registry.commit_result(tid, WRONG_ROOT, WRONG_MODEL, WRONG_PROOF, ARTIFACT_URI, {"from": solver})
+    else:
+        registry.commit_result(tid, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": solver})
     return tid
 
 
@@ -263,7 +270,7 @@ def test_defaults_incentive_compatible(pool, registry, parameters, governance, c
                                {"from": submitter}).return_value
     registry.claim_task(tid, keccak(SECRET), {"from": solver})
     draw_claim_seed(1, forced=False)
-    registry.commit_result(tid, TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": solver})
+    registry.commit_result(tid, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": solver})
     v = verifiers[0]
     stake = pool.verifier_stake(tid)
     ensure_free_stake(pool, v, stake)

@@ -224,7 +224,7 @@ def test_flagger_that_won_its_dispute_keeps_stake(pool, registry, chain, stake_m
     _reveal_all(pool, registry, chain, honest_task, entries)
     reveal_secret(registry, chain, solver, honest_task, forced=False)
     registry.on_dispute_opened(honest_task, a, {"from": dispute_game})
-    registry.on_solver_lost(honest_task, a, {"from": dispute_game})
+    registry.on_solver_lost(honest_task, a, 1, {"from": dispute_game})
     assert registry.get_task(honest_task)["status"] == 7  # REJECTED
     jackpot, balance, bonded = pool.jackpot(), token.balanceOf(a), stake_manager.bonded(a)
     assert stake_manager.locked_for_task(a, honest_task) == pool.verifier_stake(honest_task)

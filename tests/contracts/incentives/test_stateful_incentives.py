@@ -30,13 +30,17 @@ from incentive_helpers import (
     SALT,
     SECRET,
     STEP_ROOTS,
+    TRUE_MODEL,
+    TRUE_PROOF,
     TRUE_ROOT,
+    WRONG_MODEL,
+    WRONG_PROOF,
     WRONG_ROOT,
     WRONG_ROOTS,
     draw_claim_seed,
     proofs_for,
 )
-from lifecycle import ARTIFACT_URI, MODEL_HASH, create_args, sleep_past
+from lifecycle import ARTIFACT_URI, create_args, sleep_past
 
 from offchain.incentives import rules
 
@@ -96,8 +100,10 @@ class IncentiveMachine:
                                    {"from": self.submitter}).return_value
         self.reg.claim_task(tid, keccak(SECRET), {"from": self.solver})
         draw_claim_seed(RATE_PPM, forced)
-        self.reg.commit_result(tid, WRONG_ROOT if forced else TRUE_ROOT, MODEL_HASH, ARTIFACT_URI,
-                               {"from": self.solver})
+        if forced:
+            self.reg.commit_result(tid, WRONG_ROOT, WRONG_MODEL, WRONG_PROOF, ARTIFACT_URI, {"from": self.solver})
+        else:
+            self.reg.commit_result(tid, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI, {"from": self.solver})
         self.tasks.append({"id": tid, "phase": "attest", "forced": forced, "att": {}, "values": {}})
 
     def rule_attest(self, st_task, st_who, st_kind):
@@ -152,7 +158,8 @@ class IncentiveMachine:
             t["phase"] = "ended"
             return
         sleep_past(self.chain, self.reg.incentive(t["id"])["reveal_deadline"])
-        self.reg.reveal_secret(t["id"], SECRET, TRUE_ROOT, MODEL_HASH, ARTIFACT_URI, {"from": self.solver})
+        self.reg.reveal_secret(t["id"], SECRET, TRUE_ROOT, TRUE_MODEL, TRUE_PROOF, ARTIFACT_URI,
+                               {"from": self.solver})
         t["phase"] = "challenge"
 
     def rule_end(self, st_task, st_choice):
@@ -162,7 +169,7 @@ class IncentiveMachine:
         task = self.reg.get_task(t["id"])
         if st_choice == 3 and self.chain.time() < task["challenge_deadline"] - MARGIN:  # the solver loses a dispute
             self.reg.on_dispute_opened(t["id"], self.whistleblower, {"from": self.dispute_game})
-            self.reg.on_solver_lost(t["id"], self.whistleblower, {"from": self.dispute_game})
+            self.reg.on_solver_lost(t["id"], self.whistleblower, 1, {"from": self.dispute_game})
             self.jackpot += task["solver_stake"] * self.p["slash_treasury_bps"] // BPS
             t["phase"] = "ended"
             return

@@ -72,3 +72,14 @@ def test_failing_token_reverts(stake_manager, funded, bonded, solver, dispute_ga
     funded.set_fail_mode(2, {"from": solver})
     with brownie.reverts("stake_manager: token transfer failed"):
         stake_manager.slash(solver, 1, [treasury], [1], {"from": dispute_game})
+
+
+def test_attack_slash_pays_the_staker(stake_manager, bonded, solver, dispute_game, treasury):
+    """A slash that returns a share to the staker itself is no slash (an
+    operator bug or a self-report would let the staker recover its stake)."""
+    stake_manager.lock(solver, 9, 100 * E18, {"from": dispute_game})
+    with brownie.reverts("stake_manager: slash pays the staker"):
+        stake_manager.slash(solver, 9, [treasury, solver], [50 * E18, 50 * E18], {"from": dispute_game})
+    # a zero share to the staker moves nothing and is skipped
+    tx = stake_manager.slash(solver, 9, [treasury, solver], [50 * E18, 0], {"from": dispute_game})
+    assert tx.return_value == 50 * E18

@@ -24,7 +24,10 @@ def test_expire_slashes_and_refunds(
     slashed = SOLVER_STAKE * parameters.expiry_slash_bps() // 10_000
     to_treasury = slashed * parameters.slash_treasury_bps() // 10_000
     u0, t0 = funded.balanceOf(submitter), funded.balanceOf(treasury)
+    s0 = funded.balanceOf(stranger)
     tx = registry.expire(claimed_task, {"from": stranger})
+    assert funded.balanceOf(stranger) == s0  # the caller earns nothing
+    assert registry.ended_at(claimed_task) == tx.timestamp
     assert funded.balanceOf(submitter) == u0 + PAYMENT + slashed - to_treasury
     assert funded.balanceOf(treasury) == t0 + to_treasury
     assert funded.balanceOf(registry) == 0
@@ -37,9 +40,11 @@ def test_expire_slashes_and_refunds(
 
 
 def test_expire_with_zero_slash(
-    registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain
+    registry, stake_manager, parameters, governance, open_task, solver, stranger, chain
 ):
     parameters.set_parameter("expiry_slash_bps", 0, {"from": governance})
+    registry.claim_task(open_task, {"from": solver})
+    claimed_task = open_task
     sleep_past(chain, _deadline(registry, claimed_task))
     registry.expire(claimed_task, {"from": stranger})
     assert stake_manager.bonded(solver) == 2 * SOLVER_STAKE
@@ -47,9 +52,11 @@ def test_expire_with_zero_slash(
 
 
 def test_expire_with_full_slash(
-    registry, stake_manager, parameters, governance, claimed_task, solver, stranger, chain
+    registry, stake_manager, parameters, governance, open_task, solver, stranger, chain
 ):
     parameters.set_parameter("expiry_slash_bps", 10_000, {"from": governance})
+    registry.claim_task(open_task, {"from": solver})
+    claimed_task = open_task
     sleep_past(chain, _deadline(registry, claimed_task))
     registry.expire(claimed_task, {"from": stranger})
     assert stake_manager.bonded(solver) == SOLVER_STAKE
@@ -107,3 +114,25 @@ def test_after_partial_slash_by_dispute_game(
     assert registry.task_status(claimed_task) == EXPIRED
     assert stake_manager.locked(solver) == 0
     assert stake_manager.bonded(solver) == 2 * SOLVER_STAKE - SOLVER_STAKE // 2 - slashed
+
+
+def test_attack_self_expire(registry, stake_manager, funded, claimed_task, solver, chain):
+    """Attack 6: the solver expires its own task. It earns nothing as the
+    caller and loses the expiry slash."""
+    sleep_past(chain, _deadline(registry, claimed_task))
+    b0 = funded.balanceOf(solver) + stake_manager.bonded(solver)
+    registry.expire(claimed_task, {"from": solver})
+    assert funded.balanceOf(solver) + stake_manager.bonded(solver) < b0
+
+
+def test_attack_blocklisted_submitter_freezes_expiry(
+    registry, stake_manager, funded, claimed_task, submitter, solver, stranger, chain
+):
+    """A blocklisted submitter cannot keep the solver's stake locked: expire
+    credits its refund and unlocks the rest."""
+    sleep_past(chain, _deadline(registry, claimed_task))
+    funded.set_blocked(submitter, True, {"from": stranger})
+    registry.expire(claimed_task, {"from": stranger})
+    assert stake_manager.locked(solver) == 0
+    assert registry.credits(submitter) >= PAYMENT
+    assert funded.balanceOf(registry) == registry.total_credits()

@@ -69,11 +69,35 @@ def test_claimed_reverts(registry, claimed_task, stranger):
         registry.finalize(claimed_task, {"from": stranger})
 
 
-def test_failing_token_reverts(registry, funded, committed_task, stranger, chain):
+def test_refused_payments_are_credited(registry, funded, committed_task, solver, treasury, stranger, chain):
+    """A token that refuses (returns False on) every transfer cannot freeze
+    the finalization: the solver's pay and the fee are credited."""
     sleep_past(chain, _deadline(registry, committed_task))
     funded.set_fail_mode(1, {"from": stranger})
-    with brownie.reverts("task_registry: token transfer failed"):
-        registry.finalize(committed_task, {"from": stranger})
+    registry.finalize(committed_task, {"from": stranger})
+    assert registry.task_status(committed_task) == FINALIZED
+    fee = registry.get_task(committed_task)["fee"]
+    assert registry.credits(solver) == PAYMENT - fee
+    assert registry.credits(treasury) == fee
+    funded.set_fail_mode(0, {"from": stranger})
+    s0 = funded.balanceOf(solver)
+    registry.claim_credit({"from": solver})
+    assert funded.balanceOf(solver) - s0 == PAYMENT - fee
+
+
+def test_attack_blocklisted_treasury_freezes_finalize(
+    registry, funded, committed_task, solver, treasury, stranger, chain
+):
+    """The treasury (or a solver) on a token's blocklist: the solver is still
+    paid and the fee waits as a credit."""
+    sleep_past(chain, _deadline(registry, committed_task))
+    funded.set_blocked(treasury, True, {"from": stranger})
+    s0 = funded.balanceOf(solver)
+    tx = registry.finalize(committed_task, {"from": stranger})
+    fee = registry.get_task(committed_task)["fee"]
+    assert funded.balanceOf(solver) - s0 == PAYMENT - fee
+    assert registry.credits(treasury) == fee
+    assert registry.ended_at(committed_task) == tx.timestamp
 
 
 def test_after_partial_slash_by_dispute_game(

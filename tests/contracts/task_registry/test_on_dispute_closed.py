@@ -26,6 +26,6 @@ def test_none_open_reverts(registry, committed_task, dispute_game):
 
 def test_close_after_task_rejected(registry, disputed_task, dispute_game, challenger, stranger):
     registry.on_dispute_opened(disputed_task, stranger, {"from": dispute_game})
-    registry.on_solver_lost(disputed_task, challenger, {"from": dispute_game})
+    registry.on_solver_lost(disputed_task, challenger, 1, {"from": dispute_game})
     registry.on_dispute_closed(disputed_task, {"from": dispute_game})
     assert registry.get_task(disputed_task).dict()["open_disputes"] == 0
