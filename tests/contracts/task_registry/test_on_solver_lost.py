@@ -5,11 +5,11 @@ import brownie
 import pytest
 from lifecycle import PAYMENT, REJECTED, SOLVER_STAKE
 
-ONESTEP, TIMEOUT, PADDING = 1, 2, 3
+ONESTEP, TIMEOUT, PADDING, START = 1, 2, 3, 4
 TIMEOUT_BOUNTY_BPS = 500
 
 
-@pytest.mark.parametrize("reason", [ONESTEP, PADDING])
+@pytest.mark.parametrize("reason", [ONESTEP, PADDING, START])
 def test_solver_lost_settles(
     registry,
     stake_manager,
@@ -48,7 +48,7 @@ def test_solver_lost_settles(
     assert (event["slashed"], event["refund"]) == (SOLVER_STAKE, PAYMENT)
 
 
-@pytest.mark.parametrize("reason", [TIMEOUT, 0, 4, 2**256 - 1])
+@pytest.mark.parametrize("reason", [TIMEOUT, 0, 5, 2**256 - 1])
 def test_attack_sybil_challenger_timeout(
     registry, parameters, funded, disputed_task, dispute_game, submitter, solver, challenger, treasury, reason
 ):
