@@ -187,7 +187,8 @@ def primitive_section(bench: Bench) -> int:
 # ---------------------------------------------------------------- one-step
 
 
-#: tensors behind the NODE/STATE operands: 8192 words = 1024 leaves, depth-10 proofs
+#: random words behind the NODE/STATE operands: each operand's tensor is the first
+#: micro.input_count words (its exact length; proofs are exact, heights from node j's record)
 ONESTEP_TENSOR_WORDS = 8192
 
 
@@ -257,8 +258,7 @@ def onestep_section(bench: Bench) -> int:
     rng = np.random.default_rng(7)
     tensor = [_bits(x) for x in rng.normal(0, 1, ONESTEP_TENSOR_WORDS).astype(np.float32)]
     dataset = [_bits(x) for x in rng.random(hd.data_rows * hd.data_cols).astype(np.float32)]
-    trees = {"tensor": _tensor_tree(tensor), "data": _tensor_tree(dataset)}
-    words = {"tensor": tensor, "data": dataset}
+    data_tree = _tensor_tree(dataset)
 
     print(f"== one-step (OneStepVerifier.one_step_proved, digits-MLP program: {len(prog.leaves())} leaves) ==")
     probe = bench.deploy("OneStepGasProbe")
@@ -279,11 +279,12 @@ def onestep_section(bench: Bench) -> int:
         e = node.size // 2 + 3
         prev = _bits(rng.normal(0, 1))
         ops, operands = [], []
-        for kind, _index, flat in micro.operand_refs(hd, node, t, e, m):
-            src = "data" if kind == Ref.DATA else "tensor"
-            tree = trees[src]
+        for i, (kind, _index, flat) in enumerate(micro.operand_refs(hd, node, t, e, m)):
+            count = micro.input_count(hd, node, i, kind)
+            src = dataset if kind == Ref.DATA else tensor[:count]
+            tree = data_tree if kind == Ref.DATA else _tensor_tree(src)
             ops.append((tree[-1][0], tree[0][flat // 8], merkle.proof(tree, flat // 8)))
-            operands.append(words[src][flat])
+            operands.append(src[flat])
         args = [p.root(), hd.encode(), merkle.proof(ptree, 0), node.encode(),
                 merkle.proof(ptree, p.leaf_index(t, j)), t, j, e, m, prev, ops]
         fn = verifier.functions.one_step_proved(*args)
@@ -300,7 +301,7 @@ def onestep_section(bench: Bench) -> int:
         print(f"{label:<13}{t:>5}{j:>4}{m:>4}{depth:>8}{exe:>8}{calldata:>10}{total:>8}{est:>13}")
         worst = max(worst, total, est)
     harness = bench.deploy("MerkleHarness")
-    tree = trees["tensor"]
+    tree = _tensor_tree(tensor)
     for depth in (5, 10, 15):
         proof = merkle.proof(tree, 5)[:depth] + [bytes(32)] * max(0, depth - 10)
         call = harness.encode_abi("verify", args=[tree[-1][0], tree[0][5], 5, proof])

@@ -17,12 +17,13 @@
        tree, so a caller must fix it independently (the dispute game uses
        the header the task registry proved at create_task).
      - operand i (`Operand`): its input's tensor root, the 32-byte leaf
-       flat // 8 of that tensor holding the value in lane flat % 8, the
-       leaf's proof against the tensor root, and (unless the input is the
-       dataset) the record of the node that produced the tensor with its
-       proof against program_root: rows * cols of that record is the
-       tensor's element count, ceil(count / 8) its leaves. The dataset's
-       count is data_rows * data_cols of the header.
+       flat // 8 of that tensor holding the value in lane flat % 8, and
+       the leaf's proof against the tensor root in a tree of
+       ceil(count / 8) leaves, count from node j's own record and the
+       header (`input_count`: MATMUL A rows * k, B k * cols; SUM axis 0
+       k * cols, axis 1 rows * k; BIAS_ADD bias cols; the dataset
+       data_rows * data_cols; else rows * cols). It is the producer's
+       true length in every program offchain executor.validate accepts.
      - what stays the game's job: each `Operand.tensor_root` against the
        root named by the returned `inputs[i]`: leaf `inputs[i].leaf` of S_t
        (SOURCE_STEP = 0) or of S_{t-1} (SOURCE_PREV_STEP = 1), or equality
@@ -55,14 +56,11 @@ SOURCE_DATA: public(constant(uint256)) = onestep.SOURCE_DATA
 #                            STRUCTS
 # ------------------------------------------------------------------
 
-# @dev an operand value with its proof against its input's tensor root,
-#      and the record of the tensor's producer node with its proof
+# @dev an operand value with its proof against its input's tensor root
 struct Operand:
     tensor_root: bytes32
     leaf: bytes32
     proof: DynArray[bytes32, merkle.MAX_DEPTH]
-    record: uint256
-    record_proof: DynArray[bytes32, merkle.MAX_DEPTH]
 
 # @dev result of `one_step_proved`: s_m, and where each operand's
 #      tensor_root must be proved (same order as the operands)
@@ -143,7 +141,7 @@ def one_step_proved(
     @param e The flat output element index.
     @param m The micro-step, 1..K.
     @param prev The micro-state s_{m-1}.
-    @param operands Per operand: tensor root, leaf flat // 8, its proof, producer record and its proof.
+    @param operands Per operand: tensor root, leaf flat // 8 and its proof.
     @return s_m and, per operand, where its tensor root is committed.
     """
     h: onestep.Header = self._check_program(program_root, header, header_proof, node, node_proof, t, j)
@@ -158,17 +156,7 @@ def one_step_proved(
         ref: onestep.OperandRef = refs[i]
         op: Operand = operands[i]
         at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
-        count: uint256 = h.data_rows * h.data_cols
-        if at.source != onestep.SOURCE_DATA:
-            step: uint256 = t if at.source == onestep.SOURCE_STEP else t - 1
-            assert merkle._verify_exact(
-                program_root, convert(op.record, bytes32), onestep._node_leaf(h, step, at.leaf),
-                1 + h.n_state + h.n_step, op.record_proof
-            ), "onestep: bad input record proof"
-            count = (
-                ((op.record >> opcodes.NODE_ROWS_SHIFT) & opcodes.NODE_ROWS_MASK)
-                * ((op.record >> opcodes.NODE_COLS_SHIFT) & opcodes.NODE_COLS_MASK)
-            )
+        count: uint256 = onestep._input_count(h, n, i, ref.kind)
         assert merkle._verify_exact(
             op.tensor_root, op.leaf, ref.flat // merkle.LANES, (count + merkle.LANES - 1) // merkle.LANES, op.proof
         ), "onestep: bad operand proof"
@@ -239,6 +227,21 @@ def input_leaf(header: uint256, t: uint256, j: uint256, kind: uint256, index: ui
     @return The source (SOURCE_*) and the leaf of that root.
     """
     return onestep._input_leaf(onestep._decode_header(header), t, j, kind, index)
+
+
+@external
+@pure
+def input_count(header: uint256, node: uint256, i: uint256, kind: uint256) -> uint256:
+    """
+    @dev Element count of the tensor that operand i of the node reads,
+         as the operand proofs use it (micro.input_count).
+    @param header The header record.
+    @param node The node record.
+    @param i The operand's position in `operand_refs`.
+    @param kind The operand's input kind (Ref).
+    @return The element count.
+    """
+    return onestep._input_count(onestep._decode_header(header), onestep._decode_node(node), i, kind)
 
 
 @external

@@ -7,25 +7,21 @@
         returns the operand values for the one-step verifier.
 @dev Per operand (in OneStepVerifier.operand_refs order) the caller gives
      the input's tensor root, the tensor leaf flat // 8 holding the value
-     with its proof, and, unless the input is the dataset:
-     - the tensor root's proof as leaf `index` of the caller's S_t (NODE,
-       index < j) or as the slot's leaf of S_{t-1} (STATE; S_{t-1} itself
-       proved once as leaf t - 1 of the caller's run root);
-     - the record of the node that produced that tensor (node `index` of
-       step t, or the slot's producer in step t - 1) with its proof against
-       program_root: its rows * cols is the tensor's element count, which
-       fixes the height of the operand proof.
-     For DATA the root must be data_root and the count is data_rows *
-     data_cols of the task's header. Every proof is exact
-     (merkle._verify_exact, leaf counts from the header, num_steps and
-     the proved records). All these leaves lie left of the first
-     difference, so both parties agree on them.
+     with its proof, and, unless the input is the dataset, the tensor
+     root's proof as leaf `index` of the caller's S_t (NODE, index < j) or
+     as the slot's leaf of S_{t-1} (STATE; S_{t-1} itself proved once as
+     leaf t - 1 of the caller's run root). For DATA the root must be
+     data_root. The tensor's element count, which fixes the height of
+     the operand proof, comes from node j's own record and the header
+     (onestep._input_count: the opcode fixes every input's length).
+     Every proof is exact (merkle._verify_exact, leaf counts from the
+     header, num_steps and node j's record). All these leaves lie left
+     of the first difference, so both parties agree on them.
 @custom:security View; one static call (operand_refs) to the verifier.
 """
 
 from . import merkle
 from . import onestep
-from . import opcodes
 
 
 # ------------------------------------------------------------------
@@ -57,8 +53,6 @@ struct Operand:
     leaf: bytes32
     proof: DynArray[bytes32, MAX_DEPTH]
     root_proof: DynArray[bytes32, MAX_DEPTH]
-    record: uint256
-    record_proof: DynArray[bytes32, MAX_DEPTH]
 
 
 # @dev What the checks read: the task's fixed data, the caller's roots and
@@ -66,7 +60,6 @@ struct Operand:
 struct Context:
     header: uint256
     node: uint256
-    program_root: bytes32
     data_root: bytes32
     run_root: bytes32
     step_root: bytes32
@@ -86,36 +79,23 @@ struct Context:
 @internal
 def _element(
     h: onestep.Header,
-    program_root: bytes32,
+    n: onestep.Node,
+    i: uint256,
     t: uint256,
     j: uint256,
     ref: onestep.OperandRef,
     tensor_root: bytes32,
     leaf: bytes32,
     proof: DynArray[bytes32, MAX_DEPTH],
-    record: uint256,
-    record_proof: DynArray[bytes32, MAX_DEPTH],
 ) -> (uint32, onestep.InputLeaf):
     """
-    @dev One operand's value, read from `leaf` proved exactly against
-         `tensor_root`, and where that root is committed. The tensor's
-         element count is rows * cols of its producer's record (proved
-         exactly against program_root; ignored for DATA, whose count is
-         data_rows * data_cols). The caller proves `tensor_root` where the
-         returned InputLeaf says.
+    @dev Operand i's value, read from `leaf` proved exactly against
+         `tensor_root` (a tree of ceil(count / 8) leaves, count from
+         onestep._input_count), and where that root is committed. The
+         caller proves `tensor_root` where the returned InputLeaf says.
     """
     at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
-    count: uint256 = h.data_rows * h.data_cols
-    if at.source != onestep.SOURCE_DATA:
-        step: uint256 = t if at.source == onestep.SOURCE_STEP else t - 1
-        producer: uint256 = 1 + at.leaf if step == 0 else 1 + h.n_state + at.leaf
-        assert merkle._verify_exact(
-            program_root, convert(record, bytes32), producer, 1 + h.n_state + h.n_step, record_proof
-        ), "dispute_game: bad input record proof"
-        count = (
-            ((record >> opcodes.NODE_ROWS_SHIFT) & opcodes.NODE_ROWS_MASK)
-            * ((record >> opcodes.NODE_COLS_SHIFT) & opcodes.NODE_COLS_MASK)
-        )
+    count: uint256 = onestep._input_count(h, n, i, ref.kind)
     assert merkle._verify_exact(
         tensor_root, leaf, ref.flat // LANES, (count + LANES - 1) // LANES, proof
     ), "dispute_game: bad operand proof"
@@ -136,6 +116,7 @@ def _values(
          notice says; reverts on any proof that is not exact.
     """
     h: onestep.Header = onestep._decode_header(c.header)
+    n: onestep.Node = onestep._decode_node(c.node)
     refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = staticcall verifier.operand_refs(c.header, c.node, c.t, c.e, c.m)
     assert len(operands) == len(refs), "dispute_game: wrong operand count"
     xs: DynArray[uint32, MAX_OPERANDS] = []
@@ -146,9 +127,7 @@ def _values(
         op: Operand = operands[i]
         x: uint32 = 0
         at: onestep.InputLeaf = empty(onestep.InputLeaf)
-        x, at = self._element(
-            h, c.program_root, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof, op.record, op.record_proof
-        )
+        x, at = self._element(h, n, i, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof)
         if at.source == onestep.SOURCE_DATA:
             assert op.tensor_root == c.data_root, "dispute_game: bad data root"
         else:

@@ -165,6 +165,37 @@ def _num_micro_steps(n: Node) -> uint256:
 
 @internal
 @pure
+def _input_count(h: Header, n: Node, i: uint256, kind: uint256) -> uint256:
+    """
+    @dev Element count of the tensor that operand i (position in
+         `_operand_refs`) of node n reads, from n's own record: MATMUL A
+         rows * k, B k * cols (either layout); SUM axis 0 k * cols, axis 1
+         rows * k; BIAS_ADD's bias cols; every other operand rows * cols
+         (elementwise, SGD, MSE_GRAD); the dataset data_rows * data_cols.
+         It fixes the height of the operand's exact proof. It equals the
+         producer's rows * cols in every program executor.validate accepts
+         (offchain/runtime/executor.py `_check_operand_counts` checks this
+         very rule), so honest parties never take part in a program where
+         it is not the tensor's true length.
+    """
+    if kind == opcodes.REF_DATA:
+        return h.data_rows * h.data_cols
+    op: uint256 = n.opcode
+    if op == opcodes.OP_MATMUL:
+        if i == 0:
+            return n.rows * n.k
+        return n.k * n.cols
+    if op == opcodes.OP_SUM:
+        if n.c0 == 0:
+            return n.k * n.cols
+        return n.rows * n.k
+    if op == opcodes.OP_BIAS_ADD and i == 1:
+        return n.cols
+    return n.rows * n.cols
+
+
+@internal
+@pure
 def _batch_row(h: Header, t: uint256, b: uint256) -> uint256:
     """
     @dev Dataset row of batch element b at step t.

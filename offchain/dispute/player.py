@@ -219,20 +219,6 @@ class Player:
         mine = g.value_solver if self.role == SOLVER else g.value_challenger
         return self.expected_state(g) == mine
 
-    def producer_record(self, t: int, kind: Ref, index: int) -> tuple[int, list[bytes]]:
-        """The record of the node that produced input (kind, index) of step t, with its program-tree proof.
-
-        One_step reads the input tensor's element count (rows * cols) from it,
-        which fixes the height of the operand's proof. None for the dataset.
-        """
-        if kind == Ref.NODE:
-            leaf = self.program.leaf_index(t, index)
-        elif kind == Ref.STATE:
-            leaf = self.program.leaf_index(t - 1, self.program.state_node(t - 1, index))
-        else:
-            return 0, []
-        return int.from_bytes(self.program.leaves()[leaf], "big"), merkle.proof(self.program_levels(), leaf)
-
     def _one_step(self, dispute_id: int, g: GameView) -> Move:
         prev_leaf, prev_proof = ZERO, []
         if g.m % LANES == 0:
@@ -242,9 +228,7 @@ class Player:
         for op in prove_operands(self.run.view(g.t), g.j, g.e, g.m):
             root_proof = list(op.root_in_step.siblings) if op.root_in_step is not None else []
             needs_prev |= op.kind == Ref.STATE
-            record, record_proof = self.producer_record(g.t, op.kind, op.index)
-            operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof,
-                             record, record_proof))
+            operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof))
         prev_root, prev_root_proof = ZERO, []
         if needs_prev:
             prev_root, prev_root_proof = self.run.step_roots[g.t - 1], merkle.proof(self.run_levels(), g.t - 1)

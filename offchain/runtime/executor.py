@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from . import fpenv
+from . import micro
 from .opcodes import Op, Ref
 from .program import Node, Program
 
@@ -189,6 +190,22 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
             _fail(t, j, f"{op.name} input sizes {sizes} differ from output size {R * C}")
 
 
+def _check_operand_counts(program: Program, t: int, j: int, node: Node) -> None:
+    """Every operand's on-chain element count (micro.input_count, from node j's own
+    record) must be the true size of the tensor it reads: the one-step verifier
+    fixes each operand proof's height from it, so a program where the two differ
+    could let a party prove an inner node as a leaf, or keep an honest party from
+    proving its operand. micro-steps 1 and K cover every operand position of
+    op set v1 (only SGD and MSE_GRAD change operands with m, after m = 1)."""
+    k = micro.num_micro_steps(node)
+    for m in sorted({1, k}) if k >= 1 else []:
+        for i, (kind, index, _flat) in enumerate(micro.operand_refs(program.header, node, t, 0, m)):
+            want = _ref_size(program, t, j, kind, index)
+            got = micro.input_count(program.header, node, i, kind)
+            if got != want:
+                _fail(t, j, f"operand {i} reads {want} elements, the one-step verifier assumes {got}")
+
+
 def validate(program: Program) -> None:
     """Raise a one-line ValueError unless `program` is well formed (refs, shapes, fields)."""
     h = program.header
@@ -203,6 +220,7 @@ def validate(program: Program) -> None:
     for t, nodes in ((0, program.init), (1, program.step)):
         for j, node in enumerate(nodes):
             _check_node(program, t, j, node)
+            _check_operand_counts(program, t, j, node)
     for s in range(h.n_state):
         a, b = program.init[s], program.step[program.state_node(1, s)]
         if (a.rows, a.cols) != (b.rows, b.cols):

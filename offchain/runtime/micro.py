@@ -205,6 +205,28 @@ def element_trace(
     return trace
 
 
+def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> int:
+    """Element count of the tensor that operand i (its position in `operand_refs`) reads.
+
+    Derived from the node's own record as the one-step verifier does
+    (onestep._input_count): MATMUL A rows * k, B k * cols (either layout);
+    SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; every other
+    operand rows * cols; the dataset data_rows * data_cols. It fixes the
+    height of the operand's exact proof on chain; executor.validate refuses
+    a program in which it is not the producer's true size.
+    """
+    hd, n = _header(header), _node(node)
+    if kind == Ref.DATA:
+        return hd.data_rows * hd.data_cols
+    if n.op == Op.MATMUL:
+        return n.rows * n.k if i == 0 else n.k * n.cols
+    if n.op == Op.SUM:
+        return n.k * n.cols if n.c0 == 0 else n.rows * n.k
+    if n.op == Op.BIAS_ADD and i == 1:
+        return n.cols
+    return n.rows * n.cols
+
+
 def input_location(header: Header | int, t: int, j: int, kind: Ref, index: int) -> tuple[int, int]:
     """(source, leaf): where the tensor root of input (kind, index) of node j at step t is committed.
 

@@ -115,3 +115,52 @@ def test_header_version_checked():
     bad = dataclasses.replace(prog, header=Header(1, 2, 1, 1, 1, 0, version=2))
     with pytest.raises(ValueError, match="unsupported program version 2"):
         executor.validate(bad)
+
+
+def _operand_sizes(prog: Program):
+    """(t, j, node, operand position, on-chain count, producer's true size) for every operand."""
+    from offchain.runtime import micro
+
+    for t, nodes in ((0, prog.init), (1, prog.step)):
+        for j, node in enumerate(nodes):
+            k = micro.num_micro_steps(node)
+            for m in range(1, k + 1):
+                for i, (kind, index, _flat) in enumerate(micro.operand_refs(prog.header, node, t, 0, m)):
+                    true = executor._ref_size(prog, t, j, kind, index)
+                    yield t, j, node, i, micro.input_count(prog.header, node, i, kind), true
+
+
+def test_onestep_operand_counts_are_true_sizes_in_compiled_programs():
+    """The one-step verifier derives each operand tensor's element count from node j's own
+    record (micro.input_count); in every compiled model it is the producer's true size, at
+    every micro-step of every node."""
+    from offchain.runtime.compiler import CNNConfig, compile_cnn
+
+    progs = [_mlp(), compile_mlp(MLPConfig((6, 5, 4, 3), batch=3), 9, 9),
+             compile_cnn(CNNConfig(image=(5, 6), kernel=3, filters=2, classes=3, batch=2), 7, 33)]
+    n = 0
+    for prog in progs:
+        for t, j, node, i, got, true in _operand_sizes(prog):
+            assert got == true, (t, j, node.op.name, i)
+            n += 1
+    assert n > 100
+
+
+@pytest.mark.parametrize("j,node", [
+    # MATMUL A is rows * k: k one larger makes the derived count differ from the producer's size
+    (2, lambda n: dataclasses.replace(n, k=n.k + 1)),
+    # BIAS_ADD's bias read as a full (rows, cols) tensor
+    (3, lambda n: dataclasses.replace(n, op=Op.ADD)),
+])
+def test_attack_operand_count_differs_from_producer(monkeypatch, j, node):
+    """A program whose on-chain operand count (from node j's record) is not the producer's
+    true size would let an operand proof have the wrong height. validate refuses it through
+    `_check_operand_counts` even with the shape checks of `_check_node` switched off (the
+    rule the contract uses is checked as such, not only implied by the shape rules)."""
+    prog = _mlp()
+    assert prog.step[j].op == (Op.MATMUL if j == 2 else Op.BIAS_ADD)
+    bad = _replace_step(prog, j, node(prog.step[j]))
+    monkeypatch.setattr(executor, "_check_node", lambda *a: None)
+    with pytest.raises(ValueError, match="the one-step verifier assumes"):
+        executor.validate(bad)
+    executor.validate(prog)

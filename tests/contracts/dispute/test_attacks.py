@@ -114,7 +114,7 @@ def test_attack_operand_inner_node_as_leaf(system, opened, players, solver, chal
     if not node_ops:
         pytest.skip("no NODE operand at this micro-step")
     i = node_ops[0]
-    tensor_root, _leaf, _proof, root_proof, record, record_proof = own[5][i]
+    tensor_root, _leaf, _proof, root_proof = own[5][i]
     leaf_index = roots.index(tensor_root)
     # the inner node one level above the tensor root's leaf in the solver's S_t, remaining siblings
     right = leaf_index & 1
@@ -123,7 +123,7 @@ def test_attack_operand_inner_node_as_leaf(system, opened, players, solver, chal
     assert merkle.verify(inner, inner, (0 >> 3), [])  # the node as its own "leaf 0" (old rule)
     args = list(own)
     args[5] = [tuple(op) for op in own[5]]
-    args[5][i] = (inner, inner, [], list(root_proof[1:]), record, record_proof)
+    args[5][i] = (inner, inner, [], list(root_proof[1:]))
     with brownie.reverts():
         game.one_step(*args, {"from": solver})
     game.one_step(*honest_args, {"from": challenger})

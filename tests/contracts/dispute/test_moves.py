@@ -1,7 +1,7 @@
 """DisputeGame moves on a real task: open, bad moves, a full game, timeouts, settlement once."""
 
 import brownie
-from brownie import chain
+from brownie import ZERO_ADDRESS, chain
 
 from offchain.dispute.player import PHASE_DONE, PHASE_L1, ZERO, GameView
 
@@ -25,6 +25,23 @@ def test_open_pulls_bond_and_blocks_finalize(system, opened, challenger, runs):
     chain.sleep(2 * 86_400)
     with brownie.reverts("task_registry: dispute open"):
         system["registry"].finalize(1, {"from": challenger})
+
+
+def test_meta_unpacks_the_fixed_data(system, opened, players, solver, challenger, treasury):
+    """meta(id) returns the data fixed at open (stored packed: address and number share words)."""
+    game, registry, params = system["game"], system["registry"], system["params"]
+    s, c = players
+    task = registry.get_task(1)
+    m = game.meta(opened)
+    assert m["task_id"] == 1 and m["solver"] == solver and m["challenger"] == challenger
+    assert m["bond"] == params.challenger_bond() and m["move_deadline"] == params.dispute_move_deadline()
+    assert m["num_steps"] == task["num_steps"] and m["header"] == registry.task_header(1)
+    assert m["program_root"] == task["program_root"] and m["data_root"] == task["data_root"]
+    assert m["run_root"] == task["run_root"] and m["challenger_run_root"] == "0x" + c.open_args(1)[1].hex()
+    assert m["treasury"] == params.treasury() and m["treasury_bps"] == params.slash_treasury_bps()
+    none = game.meta(opened + 1)
+    assert (none["task_id"], none["solver"], none["challenger"], none["treasury"]) == (0, ZERO_ADDRESS,
+                                                                                       ZERO_ADDRESS, ZERO_ADDRESS)
 
 
 def test_open_rejects_agreeing_roots_and_the_solver(system, players, solver, challenger, runs):

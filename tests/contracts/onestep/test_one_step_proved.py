@@ -1,5 +1,5 @@
 """one_step_proved: operand values read from tensor leaves proved exactly against their tensor roots
-(the height from the producer node's record, itself proved against program_root)."""
+(the height from node j's own record and the header: micro.input_count)."""
 
 import random
 
@@ -61,15 +61,12 @@ def test_valid_case_passes(verifier, valid):
 def test_every_tampered_operand_byte_reverts(verifier, valid):
     _, args, proofs = valid
     for i in range(len(proofs)):
-        root, leaf, proof, record, rproof = proofs[i]
-        variants = [(_flip(root, b), leaf, proof, record, rproof) for b in (0, 17, 31)]
-        variants += [(root, _flip(leaf, b), proof, record, rproof) for b in range(32)]
-        variants += [
-            (root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :], record, rproof)
-            for s in range(len(proof))
-        ]
-        variants += [(root, leaf, proof + [bytes(32)], record, rproof)]
-        variants += [(root, leaf, proof[:-1], record, rproof)] if proof else []
+        root, leaf, proof = proofs[i]
+        variants = [(_flip(root, b), leaf, proof) for b in (0, 17, 31)]
+        variants += [(root, _flip(leaf, b), proof) for b in range(32)]
+        variants += [(root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :]) for s in range(len(proof))]
+        variants += [(root, leaf, proof + [bytes(32)])]
+        variants += [(root, leaf, proof[:-1])] if proof else []
         for v in variants:
             bad = list(proofs)
             bad[i] = v
@@ -84,31 +81,54 @@ def test_attack_operand_inner_node_as_leaf(verifier, valid):
 
     c, args, proofs = valid
     for i in range(len(proofs)):
-        root, leaf, proof, record, rproof = proofs[i]
+        root, leaf, proof = proofs[i]
         if not proof:
             continue
         bad = list(proofs)
         # the node one level up (leaf flat // 16 of a tree one level shorter), remaining siblings
         right = (c.refs()[i][2] // 8) & 1
         inner = keccak(proof[0] + leaf) if right else keccak(leaf + proof[0])
-        bad[i] = (root, inner, proof[1:], record, rproof)
+        bad[i] = (root, inner, proof[1:])
         with brownie.reverts("onestep: bad operand proof"):
             verifier.one_step_proved(*args, bad)
 
 
-def test_attack_operand_count_from_a_forged_record(verifier, valid):
-    """The producer record fixes the tensor's height: a record not proved at the
-    producer's leaf, or a proof of the wrong height, is refused."""
-    _, args, proofs = valid
-    for i in range(len(proofs)):
-        root, leaf, proof, record, rproof = proofs[i]
-        if not rproof:
-            continue
-        for bad_rec in ((record ^ (1 << 144), rproof), (record, rproof[:-1]), (record, rproof + [bytes(32)])):
-            bad = list(proofs)
-            bad[i] = (root, leaf, proof, *bad_rec)
-            with brownie.reverts("onestep: bad input record proof"):
-                verifier.one_step_proved(*args, bad)
+def test_attack_operand_height_from_a_longer_tensor(verifier):
+    """The height of an operand proof comes from node j's own record (MATMUL A: rows * k
+    elements), never from the tensor or the proof: a tensor with more leaves than A's
+    rows * k elements need (its real, taller proof) is refused, the tensor of exactly
+    rows * k elements accepted. Programs where the producer's size differs from this
+    count are refused off chain (executor.validate, test_executor)."""
+    header = Header(1, 3, 5, 5, 2, 7)
+    mm = Node(Op.MATMUL, ((Ref.NODE, 0), (Ref.NODE, 1)), 1, 1, k=8)
+    a_node = Node(Op.RELU, ((Ref.STATE, 0),), 1, 8)
+    prog = Program(header, (Node(Op.INIT_UNIFORM, (), 1, 8),), (a_node, a_node, mm))
+    ptree = merkle.levels(prog.leaves())
+    args = [prog.root(), header.encode(), merkle.proof(ptree, 0), mm.encode(),
+            merkle.proof(ptree, prog.leaf_index(1, 2)), 1, 2, 0, 1, 0]
+    one = (0x3F800000).to_bytes(4, "big")
+    exact = [one * 8]  # 8 elements: one leaf, height 0
+    longer = [one * 8, one * 8]  # 16 elements: two leaves, height 1
+    ok = (merkle.root(exact), exact[0], [])
+    assert verifier.one_step_proved(*args, [ok, ok])[0] == 0x3F800000
+    bad = (merkle.root(longer), longer[0], merkle.proof(merkle.levels(longer), 0))
+    for pair in ([bad, ok], [ok, bad]):
+        with brownie.reverts("onestep: bad operand proof"):
+            verifier.one_step_proved(*args, pair)
+
+
+def test_input_count_matches_micro(verifier):
+    """input_count (the operand tensor's element count) equals micro.input_count for every
+    opcode, operand position and input kind."""
+    rng = random.Random(77)
+    header = Header(1, 2, 6, 9, 11, 3)
+    for op in Op:
+        for _ in range(3):
+            node = Node(op, (), rng.randrange(1, 50), rng.randrange(1, 50), rng.randrange(1, 50), rng.randrange(2))
+            for i in range(2):
+                for kind in (Ref.NODE, Ref.STATE, Ref.DATA):
+                    want = micro.input_count(header, node, i, kind)
+                    assert verifier.input_count(header.encode(), node.encode(), i, int(kind)) == want
 
 
 def test_leaf_of_another_element_reverts(verifier):
@@ -133,12 +153,11 @@ def test_leaf_of_another_element_reverts(verifier):
         1,
         0,
     ]
-    rec = (node.encode(), merkle.proof(ptree, prog.leaf_index(1, 0)))
-    ok = verifier.one_step_proved(*args, [(root, leaves[2], merkle.proof(tree, 2), *rec)])
+    ok = verifier.one_step_proved(*args, [(root, leaves[2], merkle.proof(tree, 2))])
     assert ok[0] == micro.next_state(header, node, 2, 1, 19, 1, 0, [words[19]])
     assert tuple(ok[1][0]) == (micro.SOURCE_STEP, 0)
     with brownie.reverts("onestep: bad operand proof"):
-        verifier.one_step_proved(*args, [(root, leaves[1], merkle.proof(tree, 1), *rec)])
+        verifier.one_step_proved(*args, [(root, leaves[1], merkle.proof(tree, 1))])
 
 
 def test_wrong_operand_count_reverts(verifier, valid):
@@ -155,7 +174,6 @@ def test_input_after_node_reverts(verifier):
     node = Node(Op.RELU, ((Ref.NODE, 1),), 1, 1)
     prog = Program(header, (Node(Op.INIT_UNIFORM, (), 1, 1),), (node, node, node))
     ptree = merkle.levels(prog.leaves())
-    rec = (node.encode(), merkle.proof(ptree, prog.leaf_index(1, 1)))
     leaf = (5).to_bytes(4, "big") + bytes(28)
     for j, ok in ((2, True), (1, False), (0, False)):
         args = [
@@ -171,7 +189,7 @@ def test_input_after_node_reverts(verifier):
             0,
         ]
         if ok:
-            assert verifier.one_step_proved(*args, [(leaf, leaf, [], *rec)])[0] == 5
+            assert verifier.one_step_proved(*args, [(leaf, leaf, [])])[0] == 5
         else:
             with brownie.reverts("onestep: input node not before node"):
-                verifier.one_step_proved(*args, [(leaf, leaf, [], *rec)])
+                verifier.one_step_proved(*args, [(leaf, leaf, [])])
