@@ -57,6 +57,7 @@ from offchain.dispute.player import (
     Move,
     Player,
 )
+from offchain.commit.roots import run_root
 from offchain.dispute.run import Fault, PartyRun
 
 TOKEN = 10**18
@@ -65,11 +66,11 @@ HIDDEN, BATCH = 2, 1
 PAYMENT, STAKE = 10 * TOKEN, 100 * TOKEN
 BPS = 10_000
 # faults of the adversary's run (tiny digits MLP, hidden 2, batch 1): a matmul
-# with K=2 reading node 4 and state 2, a bias add, an SGD update reading a
+# with K=2 reading node 4 and state 2, a matmul with K=10 (a two-leaf trace), a bias add, an SGD update reading a
 # state slot of S_{t-1}, an initialisation at step 0, an MSE gradient.
-FAULTS = (Fault(1, 5, 3), Fault(1, 3, 1), Fault(1, 15, 1), Fault(0, 1, 1), Fault(2, 7, 3))
+FAULTS = (Fault(1, 5, 3), Fault(1, 10, 1), Fault(1, 3, 1), Fault(1, 15, 1), Fault(0, 1, 1), Fault(2, 7, 3))
 # forged micro-traces the adversary may commit (besides its consistent one)
-FORGES = ("none", "s0", "sK", "mid", "leaf0")
+FORGES = ("none", "s0", "sK", "mid", "leaf0", "header")
 ROLES = (SOLVER, CHALLENGER)
 ACTORS = ("deployer", "treasury", "submitter", "solver", "challenger")
 
@@ -149,10 +150,31 @@ def hypothesis_plans():
 Z1 = merkle.hash_pair(ZERO, ZERO)  # keccak(0 || 0): an inner node of every zero-padded tree
 
 
+class ReshapedRun:
+    """A run whose step trees have the sizes a forged header says (`header`: the program
+    root read as a header record): the real node roots first, then zero leaves (or cut)."""
+
+    def __init__(self, run: PartyRun, header: int):
+        self._run, self.header = run, header
+        self.step_roots = [merkle.root(self.node_roots(t)) for t in range(run.steps + 1)]
+        self.run_root = run_root(self.step_roots)
+
+    def __getattr__(self, name):
+        return getattr(self._run, name)
+
+    def node_roots(self, t: int) -> list[bytes]:
+        n = (self.header >> (232 if t == 0 else 216)) & 0xFFFF
+        real = self._run.node_roots(t)
+        return (real + [ZERO] * n)[:max(n, 1)]
+
+
 class ForgedPlayer(Player):
-    """A Player whose micro-trace of its faulty element is forged (`forge` in FORGES)."""
+    """A Player whose micro-trace of its faulty element is forged (`forge` in FORGES); with
+    "header" its step trees are shaped for the program root read as a header."""
 
     def __init__(self, role: int, run: PartyRun, forge: str):
+        if forge == "header":
+            run = ReshapedRun(run, int.from_bytes(run.program.root(), "big"))
         super().__init__(role, run)
         self.forge = forge
 
@@ -194,7 +216,9 @@ def _is_proof(v) -> bool:
 
 
 def _is_struct_list(v) -> bool:
-    return isinstance(v, list) and len(v) > 0 and all(isinstance(x, tuple) for x in v)
+    """A list of structs (tuples, or lists once thawed), as opposed to a proof."""
+    return isinstance(v, list) and len(v) > 0 and all(
+        isinstance(x, tuple) or (isinstance(x, list) and not _is_proof(x)) for x in v)
 
 
 def _thaw(v):
@@ -310,14 +334,41 @@ def _fold(leaf: bytes, sibs: list[bytes], bits: int) -> bytes:
     return node
 
 
-def _fold_known(leaf: bytes, sibs: list[bytes], pick: int, know: Knowledge) -> bytes:
-    """The node `sibs` lead to from `leaf`: with the direction bits that reach a known node, if any."""
+def _fold_known(leaf: bytes, sibs: list[bytes], pick: int, know: Knowledge) -> tuple[bytes, int]:
+    """The node `sibs` lead to from `leaf` and the direction bits used: the bits that reach a
+    known node, if any (the leaf's real index below a root the adversary knows), else `pick`."""
     if len(sibs) <= 8:
         for bits in range(2 ** len(sibs)):
             node = _fold(leaf, sibs, bits)
             if node in know.children:
-                return node
-    return _fold(leaf, sibs, pick)
+                return node, bits
+    return _fold(leaf, sibs, pick), pick
+
+
+def _descend(root: bytes, bits: int, levels: int, know: Knowledge) -> tuple[bytes, list[bytes]] | None:
+    """The node `levels` below `root` on the path the low `levels` bits of an index give, read
+    as the contract reads a proof of that length (bit levels-1 at the top), with its proof."""
+    node, sibs = root, []
+    for lv in range(levels - 1, -1, -1):
+        kids = know.children.get(node)
+        if kids is None:
+            return None
+        b = (bits >> lv) & 1
+        node = kids[b]
+        sibs.append(kids[1 - b])
+    return node, sibs[::-1]
+
+
+def _inner(leaf: bytes, proof: list[bytes], k: int, pick: int, know: Knowledge) -> tuple[bytes, list[bytes]]:
+    """An inner node k levels above the leaves given as leaf `index` with a proof k shorter:
+    the node the contract's index bits select at that height when the tree is known, else
+    the leaf's own ancestor."""
+    k = min(k, len(proof))
+    root, bits = _fold_known(leaf, proof, pick, know)
+    got = _descend(root, bits, len(proof) - k, know)
+    if got is not None:
+        return got
+    return _fold_known(leaf, proof[:k], pick, know)[0], proof[k:]
 
 
 def _pool(g: GameView, know: Knowledge) -> list[bytes]:
@@ -415,9 +466,9 @@ def _op_inner_leaf(a, sh, m, g, know):
     leaf, pr = _get(a, sp), _get(a, pp)
     if not _is_b32(leaf) or not pr:
         return
-    k = min(m.k, len(pr))
-    _set(a, sp, _fold_known(leaf, pr[:k], m.pick, know))
-    _set(a, pp, pr[k:])
+    node, sibs = _inner(leaf, pr, m.k, m.pick, know)
+    _set(a, sp, node)
+    _set(a, pp, sibs)
 
 
 def _op_root_leaf(a, sh, m, g, know):
@@ -428,7 +479,7 @@ def _op_root_leaf(a, sh, m, g, know):
     leaf, pr = _get(a, sp), _get(a, pp)
     if isinstance(leaf, int):
         leaf = leaf.to_bytes(32, "big")
-    root = _fold_known(leaf, pr, m.pick, know)
+    root = _fold_known(leaf, pr, m.pick, know)[0]
     _set(a, sp, _as_scalar(_get(a, sp), root))
     _set(a, pp, [])
 
@@ -456,10 +507,9 @@ def _op_collapse(a, sh, m, g, know):
     root, rproof = _get(a, rp), _get(a, rpp)
     if not _is_b32(root):
         return
-    k = min(m.k - 1, len(rproof))
-    node = _fold_known(root, rproof[:k], m.pick, know)
+    node, sibs = _inner(root, rproof, m.k - 1, m.pick, know)
     _set(a, rp, node)
-    _set(a, rpp, rproof[k:])
+    _set(a, rpp, sibs)
     _set(a, vp, _as_scalar(_get(a, vp), node))
     _set(a, vpp, [])
 
