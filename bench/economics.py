@@ -226,14 +226,17 @@ def anvil_sample() -> list[tuple[str, int, int]]:
         def worth(a):
             return call("TestToken", "balanceOf", a.address) + call("StakeManager", "bonded", a.address)
 
+        from offchain.dispute.tiny import tiny_task
+
+        program_root, header, header_proof = tiny_task()
         for forced in (False, True):
             secret = os.urandom(32)
             wrong = rules.wrong_step_roots(step_roots, secret)
             before = {a.address: worth(a) for a in (honest, lazy, whistle)}
             jackpot0 = call("VerifierPool", "jackpot")
             send(gov, "Parameters", "set_parameter", "forced_error_rate_ppm", 0)
-            send(submitter, "TaskRegistry", "create_task", b"\x11" * 32, b"\x22" * 32, b"\x33" * 32, T, 1,
-                 payment, 100 * E18, 3_600, 86_400)
+            send(submitter, "TaskRegistry", "create_task", b"\x11" * 32, program_root, b"\x33" * 32, T, 1,
+                 payment, 100 * E18, 3_600, 86_400, header, header_proof)
             tid = call("TaskRegistry", "task_count")
             send(solver, "TaskRegistry", "claim_task", tid, rules.secret_hash(secret))
             node.mine(258 if forced else 1)

@@ -76,10 +76,15 @@ def _measure(proj) -> int:
         _quiet(token.approve, sm, 2**256 - 1, {"from": who})
         _quiet(token.approve, reg, 2**256 - 1, {"from": who})
 
+    sys.path.insert(0, str(ROOT))
+    from offchain.dispute.tiny import tiny_task
+
+    program_root, header, header_proof = tiny_task()
+
     def create(tag):
         args = [
             "0x" + tag * 32,
-            "0x" + "22" * 32,
+            program_root,
             "0x" + "33" * 32,
             1_000,
             100,
@@ -87,6 +92,8 @@ def _measure(proj) -> int:
             100 * E18,
             3_600,
             86_400,
+            header,
+            header_proof,
             {"from": submitter},
         ]
         return call(f"create_task ({label_of[tag]})", reg.create_task, *args).return_value

@@ -20,28 +20,35 @@
 
         The party whose s_m matches wins; a party whose s_m does not match
         loses (both can lose). A differing leaf or lane in the zero padding
-        of a tree loses for the party holding a non-zero value there. Every
-        move has a deadline (Parameters.dispute_move_deadline); `timeout`
-        ends a dispute whose party to move missed it, and that party loses
-        (at ONESTEP the challenger, who carries the burden of proof).
+        of a tree, or an L4 descent ending at s_0 (+0.0 by definition),
+        loses for the party holding a non-zero value there
+        (descent._end_rule: every index a descent can end at has an
+        outcome or a next phase that can run). Every move has a deadline
+        (Parameters.dispute_move_deadline, fixed at open); `timeout` ends
+        a dispute whose party to move missed it, and that party loses (at
+        ONESTEP the challenger, who carries the burden of proof; either
+        party can always run `one_step` there).
 @dev Alternating moves: in a descent the first mover reveals the children
      of its root; every later move reveals the mover's children at the
      current height (which fixes the direction, compared with the other
      party's stored children) and then the children of the mover's new
      node, even when that node is the root of the next level's tree. The
      move that ends L2 also carries node j's record with its proof against
-     program_root. Storage per round: the other party's current node, the
-     mover's two new children and one packed word.
+     program_root. Descent heights come from committed data (num_steps,
+     the task header proved at create_task, node j's record, K), and every
+     Merkle proof is exact (merkle._verify_exact): trace leaves in
+     modules/trace.vy, operands in modules/link.vy.
 @custom:security A dispute ends exactly once (phase DONE). Settlement goes
         through the task registry hooks: the solver's loss slashes its
         stake and refunds the submitter; the challenger's loss splits its
         bond between the solver and the treasury (slash_treasury_bps to
         the treasury). When both lose, the solver is slashed with the
         challenger's share paid to the treasury, and the bond goes to the
-        treasury. Governance has no function here.
+        treasury. A moot dispute (the task is no longer COMMITTED when it
+        ends) refunds the bond to the challenger whatever happened. The
+        treasury and its share are read at open; bond payouts are credited
+        and pulled (`claim_credit`). Governance has no function here.
 """
-
-from ethereum.ercs import IERC20
 
 # ------------------------------------------------------------ INTERFACES ----
 
@@ -56,17 +63,13 @@ interface ITaskRegistry:
     def TOKEN() -> address: view
     def get_task(task_id: uint256) -> Task: view
     def task_status(task_id: uint256) -> uint8: view
+    def task_header(task_id: uint256) -> uint256: view
     def on_dispute_opened(task_id: uint256, challenger: address): nonpayable
     def on_dispute_closed(task_id: uint256): nonpayable
     def on_solver_lost(task_id: uint256, challenger: address): nonpayable
 
 
 interface IOneStepVerifier:
-    def operand_refs(
-        header: uint256, node: uint256, t: uint256, e: uint256, m: uint256
-    ) -> DynArray[OperandRef, MAX_OPERANDS]: pure
-    def input_leaf(header: uint256, t: uint256, j: uint256, kind: uint256, index: uint256) -> InputLeaf: pure
-    def num_micro_steps(node: uint256) -> uint256: pure
     def next_state(
         header: uint256,
         node: uint256,
@@ -77,12 +80,21 @@ interface IOneStepVerifier:
         prev: uint32,
         operands: DynArray[uint32, MAX_OPERANDS],
     ) -> uint32: pure
+    def num_micro_steps(node: uint256) -> uint256: pure
 
 
 # --------------------------------------------------------------- MODULES ----
 
+from .modules import credits
 from .modules import descent
+from .modules import link
 from .modules import merkle
+from .modules import opcodes
+from .modules import trace
+
+initializes: credits
+
+exports: (credits.credit, credits.claim_credit)
 
 
 # ---------------------------------------------------------------- EVENTS ----
@@ -138,10 +150,20 @@ PHASE_L4: constant(uint256) = 5
 PHASE_ONESTEP: constant(uint256) = 6
 PHASE_DONE: constant(uint256) = 7
 
-# @dev End reasons.
+# @dev End reasons (padding and start: see descent._end_rule).
 BY_ONESTEP: constant(uint256) = 1
 BY_TIMEOUT: constant(uint256) = 2
-BY_PADDING: constant(uint256) = 3
+BY_PADDING: constant(uint256) = descent.BY_PADDING
+BY_START: constant(uint256) = descent.BY_START
+
+# @dev The most move deadlines a dispute can span, from the field widths
+#      the registry and the records guarantee: 4 + h1 + h2 + h3 + h4 with
+#      h1 <= 32 (T + 1 <= 2**32 run leaves), h2 <= 16 (n_step < 2**16),
+#      h3 <= 61 (rows * cols < 2**64 elements, 8 per leaf), h4 <= 29
+#      (K + 1 <= 2**32 micro-states, 8 per leaf); the 4 are the first
+#      moves of L1 and L4, the TRACE commitments and the one step.
+#      Parameters.longest_dispute() uses it in place of a round limit.
+MAX_DISPUTE_PERIODS: public(constant(uint256)) = 4 + 32 + 16 + 61 + 29
 
 # @dev Task status COMMITTED in the registry.
 TASK_COMMITTED: constant(uint8) = 3
@@ -181,29 +203,6 @@ struct Task:
     final_model_hash: bytes32
 
 
-# @dev One operand of micro-step m (OneStepVerifier.OperandRef).
-struct OperandRef:
-    kind: uint256
-    index: uint256
-    flat: uint256
-
-
-# @dev Where an input's tensor root is committed (OneStepVerifier.InputLeaf):
-#      source 0 = leaf of S_t, 1 = leaf of S_{t-1}, 2 = data_root itself.
-struct InputLeaf:
-    source: uint256
-    leaf: uint256
-
-
-# @dev An operand submitted at ONESTEP: its tensor leaf with a proof to the
-#      input's tensor root, and that root's proof to S_t or S_{t-1}.
-struct Operand:
-    tensor_root: bytes32
-    leaf: bytes32
-    proof: DynArray[bytes32, MAX_DEPTH]
-    root_proof: DynArray[bytes32, MAX_DEPTH]
-
-
 # @dev Fixed at open.
 struct Meta:
     task_id: uint256
@@ -217,6 +216,8 @@ struct Meta:
     data_root: bytes32
     run_root: bytes32
     challenger_run_root: bytes32
+    treasury: address
+    treasury_bps: uint256
 
 
 # @dev The hot state, unpacked (stored as one word, see `_save`).
@@ -307,32 +308,29 @@ def __init__(registry: ITaskRegistry, parameters: IParameters, verifier: IOneSte
     PARAMETERS = parameters
     VERIFIER = verifier
     TOKEN = staticcall registry.TOKEN()
+    credits.__init__(TOKEN)
 
 
 # -------------------------------------------------------------- EXTERNAL ----
 
 @external
-def open_dispute(
-    task_id: uint256,
-    challenger_run_root: bytes32,
-    header: uint256,
-    header_proof: DynArray[bytes32, MAX_DEPTH],
-) -> uint256:
+def open_dispute(task_id: uint256, challenger_run_root: bytes32) -> uint256:
     """
     @dev Opens a dispute against a committed task during its challenge
          window and pulls the challenger bond from the caller. The solver
-         moves first.
+         moves first. The program header is the one the registry proved
+         at create_task; the bond, move deadline, treasury and treasury
+         share are read now and fixed for this dispute.
     @param task_id The task.
     @param challenger_run_root The caller's run root; differs from the solver's.
-    @param header The program header record (leaf 0 of program_root).
-    @param header_proof Its proof against program_root.
     @return The dispute id.
     """
     task: Task = staticcall REGISTRY.get_task(task_id)
     assert task.status == TASK_COMMITTED, "dispute_game: task not committed"
     assert msg.sender != task.solver, "dispute_game: solver cannot challenge"
     assert challenger_run_root != task.run_root, "dispute_game: roots agree"
-    assert merkle._verify(task.program_root, convert(header, bytes32), 0, header_proof), "dispute_game: bad header proof"
+    header: uint256 = staticcall REGISTRY.task_header(task_id)
+    assert header != 0, "dispute_game: task has no header"
     bond: uint256 = staticcall PARAMETERS.challenger_bond()
     move_deadline: uint256 = staticcall PARAMETERS.dispute_move_deadline()
 
@@ -351,6 +349,8 @@ def open_dispute(
         data_root=task.data_root,
         run_root=task.run_root,
         challenger_run_root=challenger_run_root,
+        treasury=staticcall PARAMETERS.treasury(),
+        treasury_bps=staticcall PARAMETERS.slash_treasury_bps(),
     )
     g: Game = empty(Game)
     g.phase = PHASE_L1
@@ -362,7 +362,7 @@ def open_dispute(
     self.node_challenger[dispute_id] = challenger_run_root
     self._save(dispute_id, g)
 
-    self._pull(msg.sender, bond)
+    credits._pull(msg.sender, bond)
     extcall REGISTRY.on_dispute_opened(task_id, msg.sender)
     log DisputeOpened(
         dispute_id=dispute_id,
@@ -476,12 +476,9 @@ def commit_trace(
     assert g.mover & party == 0, "dispute_game: trace already committed"
     assert block.timestamp <= g.deadline, "dispute_game: move deadline passed"
     k: uint256 = self.where[dispute_id] >> 208
-    assert merkle._verify(root, first_leaf, 0, first_proof), "dispute_game: bad first micro-state proof"
-    assert descent._lane(first_leaf, 0) == 0, "dispute_game: first micro-state not zero"
-    assert merkle._verify(root, last_leaf, k // LANES, last_proof), "dispute_game: bad last micro-state proof"
     vals: uint256 = self.values[dispute_id]
     mine: uint32 = convert(vals & MASK32, uint32) if party == SOLVER else convert((vals >> 32) & MASK32, uint32)
-    assert descent._lane(last_leaf, k % LANES) == mine, "dispute_game: last micro-state not the value"
+    trace._check_commit(root, k, mine, first_leaf, first_proof, last_leaf, last_proof)
     self._set_node(dispute_id, party, root)
     self.trace_root[dispute_id][party] = root
     g.mover |= party
@@ -493,7 +490,7 @@ def commit_trace(
     # both committed: the L4 descent over K+1 words
     g.phase = PHASE_L4
     g.count = k + 1
-    g.height = descent._depth((k + LANES) // LANES)
+    g.height = descent._depth(trace._leaves(k))
     g.position = 0
     g.pending = False
     g.mover = SOLVER
@@ -515,23 +512,20 @@ def one_step(
     prev_proof: DynArray[bytes32, MAX_DEPTH],
     prev_step_root: bytes32,
     prev_step_proof: DynArray[bytes32, MAX_DEPTH],
-    operands: DynArray[Operand, MAX_OPERANDS],
+    operands: DynArray[link.Operand, MAX_OPERANDS],
 ):
     """
     @dev Ends the dispute by executing micro-step m on chain. The caller
          (either party) supplies s_{m-1} when it is not in the last
-         descended leaf (leaf m//8 - 1 of the solver's trace, agreed), the
-         operands in `operand_refs` order with their proofs and, when an
-         operand is a state slot, S_{t-1} with its proof as leaf t-1 of the
-         caller's run root (agreed); node inputs are proved against the
-         caller's S_t (leaves left of j, agreed). The party whose s_m
-         matches wins.
+         descended leaf (leaf m//8 - 1 of its trace, agreed) and the
+         operands in `operand_refs` order, each with its proofs (see
+         modules/link.vy; all exact). The party whose s_m matches wins.
     @param dispute_id The dispute.
     @param prev_leaf The trace leaf holding s_{m-1} in lane 7 (m % 8 == 0 only).
     @param prev_proof Its proof against the caller's trace root.
     @param prev_step_root S_{t-1} (state operands only).
-    @param prev_step_proof Its proof against the run root.
-    @param operands The operands with their proofs.
+    @param prev_step_proof Its proof as leaf t-1 of the caller's run root.
+    @param operands Per operand: tensor root, leaf, proof, root proof, producer record and its proof.
     """
     g: Game = self._load(dispute_id)
     assert g.phase == PHASE_ONESTEP, "dispute_game: not at one step"
@@ -539,38 +533,27 @@ def one_step(
     party: uint256 = self._party(md)
     assert block.timestamp <= g.deadline, "dispute_game: move deadline passed"
     w: uint256 = self.where[dispute_id]
-    t: uint256 = w & MASK64
-    j: uint256 = (w >> 64) & MASK16
-    e: uint256 = (w >> 80) & MASK64
-    m: uint256 = (w >> 144) & MASK64
+    c: link.Context = link.Context(
+        header=md.header,
+        node=self.node_record[dispute_id],
+        program_root=md.program_root,
+        data_root=md.data_root,
+        run_root=md.run_root if party == SOLVER else md.challenger_run_root,
+        step_root=self.step_root[dispute_id][party],
+        num_steps=md.num_steps,
+        t=w & MASK64,
+        j=(w >> 64) & MASK16,
+        e=(w >> 80) & MASK64,
+        m=(w >> 144) & MASK64,
+    )
     vals: uint256 = self.values[dispute_id]
     prev: uint32 = convert((vals >> 64) & MASK32, uint32)
     if (vals >> 96) & 1 == 0:
-        assert merkle._verify(self.trace_root[dispute_id][party], prev_leaf, m // LANES - 1, prev_proof), "dispute_game: bad previous micro-state proof"
-        prev = descent._lane(prev_leaf, LANES - 1)
-
-    node: uint256 = self.node_record[dispute_id]
-    refs: DynArray[OperandRef, MAX_OPERANDS] = staticcall VERIFIER.operand_refs(md.header, node, t, e, m)
-    assert len(operands) == len(refs), "dispute_game: wrong operand count"
-    xs: DynArray[uint32, MAX_OPERANDS] = []
-    prev_checked: bool = False
-    for i: uint256 in range(MAX_OPERANDS):
-        if i == len(refs):
-            break
-        op: Operand = operands[i]
-        assert merkle._verify(op.tensor_root, op.leaf, refs[i].flat // LANES, op.proof), "dispute_game: bad operand proof"
-        xs.append(descent._lane(op.leaf, refs[i].flat % LANES))
-        at: InputLeaf = staticcall VERIFIER.input_leaf(md.header, t, j, refs[i].kind, refs[i].index)
-        if at.source == 0:
-            assert merkle._verify(self.step_root[dispute_id][party], op.tensor_root, at.leaf, op.root_proof), "dispute_game: bad input root proof"
-        elif at.source == 1:
-            if not prev_checked:
-                assert merkle._verify(md.run_root if party == SOLVER else md.challenger_run_root, prev_step_root, t - 1, prev_step_proof), "dispute_game: bad previous step root proof"
-                prev_checked = True
-            assert merkle._verify(prev_step_root, op.tensor_root, at.leaf, op.root_proof), "dispute_game: bad input root proof"
-        else:
-            assert op.tensor_root == md.data_root, "dispute_game: bad data root"
-    s_m: uint32 = staticcall VERIFIER.next_state(md.header, node, j, t, e, m, prev, xs)
+        prev = trace._prev_state(self.trace_root[dispute_id][party], w >> 208, c.m, prev_leaf, prev_proof)
+    xs: DynArray[uint32, MAX_OPERANDS] = link._values(
+        link.IOneStepVerifier(VERIFIER.address), c, prev_step_root, prev_step_proof, operands
+    )
+    s_m: uint32 = staticcall VERIFIER.next_state(md.header, c.node, c.j, c.t, c.e, c.m, prev, xs)
     g.moves += 1
     self._save(dispute_id, g)
     self._settle(
@@ -742,20 +725,24 @@ def _end_descent(
                 w = g.position
                 self.step_root[dispute_id][SOLVER] = leaf_solver
                 self.step_root[dispute_id][CHALLENGER] = leaf_challenger
-                n = (md.header >> 232) & MASK16 if g.position == 0 else (md.header >> 216) & MASK16
+                n = (md.header >> opcodes.HEADER_N_STATE_SHIFT) & MASK16 if g.position == 0 else (md.header >> opcodes.HEADER_N_STEP_SHIFT) & MASK16
                 g.phase = PHASE_L2
             else:
                 # node j found: its record sizes L3
                 t: uint256 = w & MASK64
-                leaf: uint256 = 1 + g.position if t == 0 else 1 + ((md.header >> 232) & MASK16) + g.position
-                assert merkle._verify(md.program_root, convert(record, bytes32), leaf, record_proof), "dispute_game: bad node record proof"
+                n_state: uint256 = (md.header >> opcodes.HEADER_N_STATE_SHIFT) & MASK16
+                leaf: uint256 = 1 + g.position if t == 0 else 1 + n_state + g.position
+                n_program: uint256 = 1 + n_state + ((md.header >> opcodes.HEADER_N_STEP_SHIFT) & MASK16)
+                assert merkle._verify_exact(
+                    md.program_root, convert(record, bytes32), leaf, n_program, record_proof
+                ), "dispute_game: bad node record proof"
                 self.node_record[dispute_id] = record
                 k: uint256 = staticcall VERIFIER.num_micro_steps(record)
                 w = (w & MASK64) | (g.position << 64) | (k << 208)
-                n = ((record >> 144) & MASK32) * ((record >> 112) & MASK32)
+                n = ((record >> opcodes.NODE_ROWS_SHIFT) & MASK32) * ((record >> opcodes.NODE_COLS_SHIFT) & MASK32)
                 g.phase = PHASE_L3
             g.count = n
-            g.height = descent._depth(max((n + LANES - 1) // LANES, 1)) if g.phase == PHASE_L3 else descent._depth(max(n, 1))
+            g.height = descent._depth((n + LANES - 1) // LANES) if g.phase == PHASE_L3 else descent._depth(n)
             g.position = 0
             self.node_solver[dispute_id] = leaf_solver
             self.node_challenger[dispute_id] = leaf_challenger
@@ -773,10 +760,12 @@ def _end_descent(
         index: uint256 = g.position * LANES + lane
         a: uint32 = descent._lane(leaf_solver, lane)
         b: uint32 = descent._lane(leaf_challenger, lane)
-        if index >= g.count:
-            self.where[dispute_id] = w
+        rule: uint256 = descent._end_rule(index, g.count, g.phase == PHASE_L4)
+        if rule != descent.GOES_ON:
+            # padding, or s_0 (+0.0 by definition): a non-zero value loses
+            self.where[dispute_id] = w | (index << (80 if g.phase == PHASE_L3 else 144))
             self._save(dispute_id, g)
-            self._settle(dispute_id, md, a != 0, b != 0, BY_PADDING)
+            self._settle(dispute_id, md, a != 0, b != 0, rule)
             return
         vals: uint256 = convert(a, uint256) | (convert(b, uint256) << 32)
         if g.phase == PHASE_L3:
@@ -814,24 +803,21 @@ def _settle(dispute_id: uint256, md: Meta, solver_lost: bool, challenger_lost: b
         winner = SOLVER
     self.outcome[dispute_id] = winner | (reason << 8)
 
-    treasury: address = staticcall PARAMETERS.treasury()
+    # a moot dispute (the task left COMMITTED meanwhile) moves no bond
     live: bool = staticcall REGISTRY.task_status(md.task_id) == TASK_COMMITTED
     if solver_lost and live:
-        extcall REGISTRY.on_solver_lost(md.task_id, treasury if challenger_lost else md.challenger)
+        extcall REGISTRY.on_solver_lost(md.task_id, md.treasury if challenger_lost else md.challenger)
     else:
         extcall REGISTRY.on_dispute_closed(md.task_id)
 
-    if md.bond > 0:
-        if not challenger_lost:
-            self._push(md.challenger, md.bond)
-        elif solver_lost:
-            self._push(treasury, md.bond)
-        else:
-            to_treasury: uint256 = md.bond * staticcall PARAMETERS.slash_treasury_bps() // BPS
-            if to_treasury > 0:
-                self._push(treasury, to_treasury)
-            if md.bond > to_treasury:
-                self._push(md.solver, md.bond - to_treasury)
+    if not challenger_lost or not live:
+        credits._credit(md.challenger, md.bond)
+    elif solver_lost:
+        credits._credit(md.treasury, md.bond)
+    else:
+        to_treasury: uint256 = md.bond * md.treasury_bps // BPS
+        credits._credit(md.treasury, to_treasury)
+        credits._credit(md.solver, md.bond - to_treasury)
 
     w: uint256 = self.where[dispute_id]
     log DisputeEnded(
@@ -845,37 +831,3 @@ def _settle(dispute_id: uint256, md: Meta, solver_lost: bool, challenger_lost: b
         e=(w >> 80) & MASK64,
         m=(w >> 144) & MASK64,
     )
-
-
-@internal
-def _pull(sender: address, amount: uint256):
-    """
-    @dev transferFrom(sender, self, amount); any failure reverts with this contract's reason.
-    """
-    if amount == 0:
-        return
-    ok: bool = False
-    res: Bytes[32] = b""
-    ok, res = raw_call(
-        TOKEN,
-        abi_encode(sender, self, amount, method_id=method_id("transferFrom(address,address,uint256)")),
-        max_outsize=32,
-        revert_on_failure=False,
-    )
-    assert ok and (len(res) == 0 or convert(res, bool)), "dispute_game: token transfer failed"
-
-
-@internal
-def _push(to: address, amount: uint256):
-    """
-    @dev transfer(to, amount); any failure reverts with this contract's reason.
-    """
-    ok: bool = False
-    res: Bytes[32] = b""
-    ok, res = raw_call(
-        TOKEN,
-        abi_encode(to, amount, method_id=method_id("transfer(address,uint256)")),
-        max_outsize=32,
-        revert_on_failure=False,
-    )
-    assert ok and (len(res) == 0 or convert(res, bool)), "dispute_game: token transfer failed"

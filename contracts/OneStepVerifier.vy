@@ -9,12 +9,20 @@
 @dev A stateless library contract; every function is pure. The dispute
      game calls `one_step_proved` (or `one_step` when it checks the operand
      values itself) and compares the returned s_m with each party's claim.
-     Proof layout:
+     Proof layout (every proof exact: exactly the tree's height, which
+     comes from the header and the records, never from the proof):
      - header: leaf 0 of program_root; node j of step t: leaf 1 + j (t = 0)
-       or 1 + n_state + j (t >= 1); proofs are siblings bottom-up.
+       or 1 + n_state + j (t >= 1), in a tree of 1 + n_state + n_step
+       leaves; proofs are siblings bottom-up. The header describes its own
+       tree, so a caller must fix it independently (the dispute game uses
+       the header the task registry proved at create_task).
      - operand i (`Operand`): its input's tensor root, the 32-byte leaf
-       flat // 8 of that tensor holding the value in lane flat % 8, and the
-       leaf's proof against the tensor root.
+       flat // 8 of that tensor holding the value in lane flat % 8, the
+       leaf's proof against the tensor root, and (unless the input is the
+       dataset) the record of the node that produced the tensor with its
+       proof against program_root: rows * cols of that record is the
+       tensor's element count, ceil(count / 8) its leaves. The dataset's
+       count is data_rows * data_cols of the header.
      - what stays the game's job: each `Operand.tensor_root` against the
        root named by the returned `inputs[i]`: leaf `inputs[i].leaf` of S_t
        (SOURCE_STEP = 0) or of S_{t-1} (SOURCE_PREV_STEP = 1), or equality
@@ -47,11 +55,14 @@ SOURCE_DATA: public(constant(uint256)) = onestep.SOURCE_DATA
 #                            STRUCTS
 # ------------------------------------------------------------------
 
-# @dev an operand value with its proof against its input's tensor root
+# @dev an operand value with its proof against its input's tensor root,
+#      and the record of the tensor's producer node with its proof
 struct Operand:
     tensor_root: bytes32
     leaf: bytes32
     proof: DynArray[bytes32, merkle.MAX_DEPTH]
+    record: uint256
+    record_proof: DynArray[bytes32, merkle.MAX_DEPTH]
 
 # @dev result of `one_step_proved`: s_m, and where each operand's
 #      tensor_root must be proved (same order as the operands)
@@ -132,7 +143,7 @@ def one_step_proved(
     @param e The flat output element index.
     @param m The micro-step, 1..K.
     @param prev The micro-state s_{m-1}.
-    @param operands Per operand: tensor root, leaf flat // 8, proof.
+    @param operands Per operand: tensor root, leaf flat // 8, its proof, producer record and its proof.
     @return s_m and, per operand, where its tensor root is committed.
     """
     h: onestep.Header = self._check_program(program_root, header, header_proof, node, node_proof, t, j)
@@ -145,11 +156,24 @@ def one_step_proved(
         if i == len(refs):
             break
         ref: onestep.OperandRef = refs[i]
-        assert merkle._verify(
-            operands[i].tensor_root, operands[i].leaf, ref.flat // merkle.LANES, operands[i].proof
+        op: Operand = operands[i]
+        at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
+        count: uint256 = h.data_rows * h.data_cols
+        if at.source != onestep.SOURCE_DATA:
+            step: uint256 = t if at.source == onestep.SOURCE_STEP else t - 1
+            assert merkle._verify_exact(
+                program_root, convert(op.record, bytes32), onestep._node_leaf(h, step, at.leaf),
+                1 + h.n_state + h.n_step, op.record_proof
+            ), "onestep: bad input record proof"
+            count = (
+                ((op.record >> opcodes.NODE_ROWS_SHIFT) & opcodes.NODE_ROWS_MASK)
+                * ((op.record >> opcodes.NODE_COLS_SHIFT) & opcodes.NODE_COLS_MASK)
+            )
+        assert merkle._verify_exact(
+            op.tensor_root, op.leaf, ref.flat // merkle.LANES, (count + merkle.LANES - 1) // merkle.LANES, op.proof
         ), "onestep: bad operand proof"
-        values.append(merkle._lane(operands[i].leaf, ref.flat))
-        inputs.append(onestep._input_leaf(h, t, j, ref.kind, ref.index))
+        values.append(merkle._lane(op.leaf, ref.flat))
+        inputs.append(at)
     return StepResult(state=onestep._next_state(h, n, j, e, m, prev, values), inputs=inputs)
 
 
@@ -280,11 +304,13 @@ def _check_program(
     j: uint256,
 ) -> onestep.Header:
     """
-    @dev Prove header and node against program_root; return the header.
+    @dev Prove header and node against program_root (exact proofs in a
+         tree of 1 + n_state + n_step leaves); return the header.
     """
-    assert merkle._verify(program_root, convert(header, bytes32), 0, header_proof), "onestep: bad header proof"
     h: onestep.Header = onestep._decode_header(header)
     assert h.version == opcodes.PROGRAM_VERSION, "onestep: bad program version"
+    n: uint256 = 1 + h.n_state + h.n_step
+    assert merkle._verify_exact(program_root, convert(header, bytes32), 0, n, header_proof), "onestep: bad header proof"
     leaf: uint256 = onestep._node_leaf(h, t, j)
-    assert merkle._verify(program_root, convert(node, bytes32), leaf, node_proof), "onestep: bad node proof"
+    assert merkle._verify_exact(program_root, convert(node, bytes32), leaf, n, node_proof), "onestep: bad node proof"
     return h

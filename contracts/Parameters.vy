@@ -13,7 +13,8 @@
         100 %, and the unbonding delay exceeds the longest possible dispute
         opened at the end of a challenge window, counted from the commit
         (verification_window + 2 * reveal_window + challenge_window
-        + max_dispute_rounds * dispute_move_deadline).
+        + MAX_DISPUTE_PERIODS * dispute_move_deadline, a bound the
+        dispute game guarantees structurally: DisputeGame.MAX_DISPUTE_PERIODS).
 """
 
 from .modules import ownable_2step
@@ -74,10 +75,11 @@ min_verifier_stake: public(uint256)
 challenger_bond: public(uint256)
 # @dev Seconds between `request_unbond` and `withdraw`.
 unbonding_delay: public(uint256)
+# @dev Move deadlines one dispute can span at most (DisputeGame.MAX_DISPUTE_PERIODS,
+#      from the field widths: 4 + 32 + 16 + 61 + 29).
+MAX_DISPUTE_PERIODS: public(constant(uint256)) = 142
 # @dev Seconds each party has for one dispute move.
 dispute_move_deadline: public(uint256)
-# @dev Upper bound on the rounds of one dispute (both parties' moves).
-max_dispute_rounds: public(uint256)
 # @dev Bounds on the claim period a submitter may choose (seconds).
 min_claim_period: public(uint256)
 max_claim_period: public(uint256)
@@ -124,7 +126,6 @@ def __init__(treasury: address):
     self.challenger_bond = 10 * 10**18
     self.unbonding_delay = 14 * DAY
     self.dispute_move_deadline = HOUR
-    self.max_dispute_rounds = 64
     self.min_claim_period = 10 * MINUTE
     self.max_claim_period = 7 * DAY
     self.min_solve_period = HOUR
@@ -172,13 +173,9 @@ def set_parameter(name: String[32], new_value: uint256):
         old_value = self.unbonding_delay
         self.unbonding_delay = new_value
     elif key == keccak256("dispute_move_deadline"):
-        self._check_bounds(new_value, 5 * MINUTE, 3 * DAY)
+        self._check_bounds(new_value, 5 * MINUTE, 2 * DAY)
         old_value = self.dispute_move_deadline
         self.dispute_move_deadline = new_value
-    elif key == keccak256("max_dispute_rounds"):
-        self._check_bounds(new_value, 16, 256)
-        old_value = self.max_dispute_rounds
-        self.max_dispute_rounds = new_value
     elif key == keccak256("min_claim_period"):
         self._check_bounds(new_value, MINUTE, 30 * DAY)
         old_value = self.min_claim_period
@@ -286,7 +283,7 @@ def longest_dispute() -> uint256:
          reveals, solver secret reveal), then the challenge window, then a
          dispute opened at its last second and played to its last round:
          verification_window + 2 * reveal_window + challenge_window
-         + max_dispute_rounds * dispute_move_deadline.
+         + MAX_DISPUTE_PERIODS * dispute_move_deadline.
     @return Seconds.
     """
     return self._longest_dispute()
@@ -311,7 +308,7 @@ def _longest_dispute() -> uint256:
         self.verification_window
         + 2 * self.reveal_window
         + self.challenge_window
-        + self.max_dispute_rounds * self.dispute_move_deadline
+        + MAX_DISPUTE_PERIODS * self.dispute_move_deadline
     )
 
 

@@ -37,6 +37,9 @@
 
 from ethereum.ercs import IERC20
 
+from .modules import merkle
+from .modules import opcodes
+
 
 # ------------------------------------------------------------ INTERFACES ----
 
@@ -87,6 +90,7 @@ event TaskCreated:
     payment: uint256
     solver_stake: uint256
     claim_deadline: uint256
+    header: uint256
 
 
 # @dev The submitter cancelled an unclaimed task and got its payment back.
@@ -275,6 +279,8 @@ tasks: HashMap[uint256, Task]
 artifact_uri: public(HashMap[uint256, String[MAX_URI]])
 # @dev Number of tasks created; the last id.
 task_count: public(uint256)
+# @dev Per task: the program header (leaf 0 of program_root), proved at create_task.
+headers: HashMap[uint256, uint256]
 # @dev Sum of the payments of tasks not yet in a terminal state.
 total_escrowed: public(uint256)
 
@@ -338,11 +344,16 @@ def create_task(
     solver_stake: uint256,
     claim_period: uint64,
     solve_period: uint64,
+    header: uint256,
+    header_proof: DynArray[bytes32, merkle.MAX_DEPTH],
 ) -> uint256:
     """
     @dev Records a task and pulls `payment` from the caller into escrow.
          The challenge window and the verification fee are the current
-         parameters, fixed for this task.
+         parameters, fixed for this task. The program header is proved
+         here, once, as leaf 0 of program_root with a proof of exactly
+         the program tree's height (1 + n_state + n_step leaves), and
+         fixed for the task (`task_header`); disputes read it from here.
     @param spec_hash Content address of the full task spec.
     @param program_root Merkle root of the training program.
     @param data_root Merkle root of the dataset.
@@ -352,6 +363,8 @@ def create_task(
     @param solver_stake Stake the solver must lock; at least min_solver_stake.
     @param claim_period Seconds from now during which the task can be claimed.
     @param solve_period Seconds from the claim by which the result is due.
+    @param header The program header record (docs/reproducible-ops.md section 3).
+    @param header_proof Its proof as leaf 0 of program_root.
     @return The new task id.
     """
     assert not staticcall PARAMETERS.paused(), "task_registry: paused"
@@ -361,6 +374,9 @@ def create_task(
     assert num_steps > 0, "task_registry: zero steps"
     assert checkpoint_interval > 0, "task_registry: zero checkpoint interval"
     assert checkpoint_interval <= num_steps, "task_registry: checkpoint interval above steps"
+    # the run tree (T + 1 leaves) must fit a proof of merkle.MAX_DEPTH
+    assert convert(num_steps, uint256) < 2**32, "task_registry: too many steps"
+    self._check_header(program_root, header, header_proof)
     assert payment > 0, "task_registry: zero payment"
     assert (
         solver_stake >= staticcall PARAMETERS.min_solver_stake()
@@ -399,6 +415,7 @@ def create_task(
         run_root=empty(bytes32),
         final_model_hash=empty(bytes32),
     )
+    self.headers[task_id] = header
     log TaskCreated(
         task_id=task_id,
         submitter=msg.sender,
@@ -408,6 +425,7 @@ def create_task(
         payment=payment,
         solver_stake=solver_stake,
         claim_deadline=convert(claim_deadline, uint256),
+        header=header,
     )
     return task_id
 
@@ -747,6 +765,17 @@ def on_solver_lost(task_id: uint256, challenger: address):
 
 @view
 @external
+def task_header(task_id: uint256) -> uint256:
+    """
+    @dev The program header proved at create_task (0 for no task).
+    @param task_id The task.
+    @return The header record.
+    """
+    return self.headers[task_id]
+
+
+@view
+@external
 def get_task(task_id: uint256) -> Task:
     """
     @dev Everything recorded about a task (all zero for an unknown id).
@@ -781,6 +810,29 @@ def task_status(task_id: uint256) -> uint8:
 
 
 # -------------------------------------------------------------- INTERNAL ----
+
+@pure
+@internal
+def _check_header(program_root: bytes32, header: uint256, proof: DynArray[bytes32, merkle.MAX_DEPTH]):
+    """
+    @dev Reverts unless `header` is a version-1 header with sane sizes and
+         is leaf 0 of program_root, proved with exactly the height of a
+         tree of 1 + n_state + n_step leaves.
+    """
+    version: uint256 = (header >> opcodes.HEADER_VERSION_SHIFT) & opcodes.HEADER_VERSION_MASK
+    n_state: uint256 = (header >> opcodes.HEADER_N_STATE_SHIFT) & opcodes.HEADER_N_STATE_MASK
+    n_step: uint256 = (header >> opcodes.HEADER_N_STEP_SHIFT) & opcodes.HEADER_N_STEP_MASK
+    rows: uint256 = (header >> opcodes.HEADER_DATA_ROWS_SHIFT) & opcodes.HEADER_DATA_ROWS_MASK
+    cols: uint256 = (header >> opcodes.HEADER_DATA_COLS_SHIFT) & opcodes.HEADER_DATA_COLS_MASK
+    assert version == opcodes.PROGRAM_VERSION, "task_registry: bad program version"
+    # the step program's last n_state nodes produce the state slots
+    assert n_state > 0 and n_step >= n_state, "task_registry: bad program size"
+    # the dataset tree (ceil(rows * cols / 8) leaves) must fit a proof of merkle.MAX_DEPTH
+    assert rows > 0 and cols > 0 and rows * cols <= 8 * 2**32, "task_registry: bad data size"
+    assert merkle._verify_exact(
+        program_root, convert(header, bytes32), 0, 1 + n_state + n_step, proof
+    ), "task_registry: bad header proof"
+
 
 @view
 @internal

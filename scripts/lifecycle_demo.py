@@ -11,6 +11,7 @@ from __future__ import annotations
 from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain
 from web3 import Web3
 
+from offchain.dispute.tiny import tiny_task
 from scripts.deploy import deploy
 
 E18 = 10**18
@@ -18,6 +19,8 @@ PAYMENT = 1_000 * E18
 STAKE = 100 * E18
 CLAIM_PERIOD = 3_600
 SOLVE_PERIOD = 86_400
+_ROOT, HEADER, HEADER_PROOF = tiny_task()
+PROGRAM_ROOT = "0x" + _ROOT.hex()
 
 
 def _h(text: str) -> str:
@@ -49,7 +52,7 @@ def _print_balances(title: str, rows: dict, registry, stake_manager, token) -> N
 def _create(registry, submitter, tag: str) -> int:
     tx = registry.create_task(
         _h(f"spec:{tag}"),
-        _h(f"program:{tag}"),
+        PROGRAM_ROOT,
         _h(f"data:{tag}"),
         1_000,
         100,
@@ -57,6 +60,8 @@ def _create(registry, submitter, tag: str) -> int:
         STAKE,
         CLAIM_PERIOD,
         SOLVE_PERIOD,
+        HEADER,
+        HEADER_PROOF,
         {"from": submitter},
     )
     return tx.return_value

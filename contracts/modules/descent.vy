@@ -11,8 +11,14 @@
      are leaf-index prefixes: after a round at height h the position
      gains one low bit (0 = left, 1 = right). Padding rule: a differing
      leaf (or lane) at an index at or above the real leaf count loses for
-     the party holding a non-zero value there (both can lose).
+     the party holding a non-zero value there (both can lose). Start
+     rule: a micro-trace descent (L4) ending at index 0 compares s_0,
+     which is +0.0 by definition; the party holding a non-zero s_0 loses.
+     `_end_rule` says which of the two applies at an index, so that every
+     index a descent can end at has an outcome or a next phase.
 """
+
+from . import merkle
 
 
 # ------------------------------------------------------------------
@@ -21,6 +27,12 @@
 
 # @dev uint32 words per tensor leaf
 LANES: constant(uint256) = 8
+
+# @dev `_end_rule` results (the DisputeGame end reasons): the game goes on
+#      at this index; the index is padding; the index is s_0 of a trace
+GOES_ON: constant(uint256) = 0
+BY_PADDING: constant(uint256) = 3
+BY_START: constant(uint256) = 4
 
 
 # ------------------------------------------------------------------
@@ -45,14 +57,26 @@ def _depth(n: uint256) -> uint256:
     """
     @dev Levels above the leaves of a tree of n >= 1 leaves padded to a power of two.
     """
-    d: uint256 = 0
-    width: uint256 = 1
-    for i: uint256 in range(64):
-        if width >= n:
-            break
-        width <<= 1
-        d += 1
-    return d
+    return merkle._height(n)
+
+
+@internal
+@pure
+def _end_rule(index: uint256, count: uint256, micro_trace: bool) -> uint256:
+    """
+    @dev What a descent that ended at leaf / element / micro index `index`
+         of a tree with `count` real entries means: BY_PADDING when the
+         index is at or above the count, BY_START when it is s_0 of a
+         micro-trace (L4, `micro_trace`), else GOES_ON (the next phase
+         runs at this index: a step, a node, an element, a micro-step
+         m >= 1 that `one_step` can execute). For BY_PADDING and BY_START
+         the party holding a non-zero value there loses.
+    """
+    if index >= count:
+        return BY_PADDING
+    if micro_trace and index == 0:
+        return BY_START
+    return GOES_ON
 
 
 @internal

@@ -11,6 +11,14 @@
      height i is a right child, and no index bit may be left over above
      the proof. A tensor leaf packs 8 uint32 words; lane 0 is the most
      significant 4 bytes.
+@custom:security Leaves are not domain-separated from inner nodes (the
+     commitment format is shared with the off-chain runtime). What keeps a
+     party from passing an inner node, the root, or a value below a leaf
+     as "leaf i" is the exact height: `_verify_exact` takes the tree's
+     real leaf count from the caller (derived from committed data, never
+     from the proof) and accepts only a proof of exactly `_height(n)`
+     siblings for an index below n. The dispute game and the one-step
+     verifier use nothing else.
 """
 
 
@@ -57,6 +65,60 @@ def _verify(root: bytes32, leaf: bytes32, index: uint256, proof: DynArray[bytes3
     @dev True when `leaf` is leaf `index` of the tree whose root is `root`.
     """
     if index >> len(proof) != 0:
+        return False
+    return self._compute_root(leaf, index, proof) == root
+
+
+@internal
+@pure
+def _height(n: uint256) -> uint256:
+    """
+    @dev Levels above the leaves of a tree of n leaves padded to a power of
+         two: ceil(log2(n)), 0 for n <= 1 (the bit length of n - 1).
+    """
+    if n <= 1:
+        return 0
+    x: uint256 = n - 1
+    h: uint256 = 1
+    if x >> 128 != 0:
+        x >>= 128
+        h += 128
+    if x >> 64 != 0:
+        x >>= 64
+        h += 64
+    if x >> 32 != 0:
+        x >>= 32
+        h += 32
+    if x >> 16 != 0:
+        x >>= 16
+        h += 16
+    if x >> 8 != 0:
+        x >>= 8
+        h += 8
+    if x >> 4 != 0:
+        x >>= 4
+        h += 4
+    if x >> 2 != 0:
+        x >>= 2
+        h += 2
+    if x >> 1 != 0:
+        h += 1
+    return h
+
+
+@internal
+@pure
+def _verify_exact(
+    root: bytes32, leaf: bytes32, index: uint256, n: uint256, proof: DynArray[bytes32, MAX_DEPTH]
+) -> bool:
+    """
+    @dev True when `leaf` is real leaf `index` (< n) of the tree of n
+         leaves whose root is `root`, with a proof of exactly the tree's
+         height. n comes from committed data, never from the proof.
+    """
+    if index >= n:
+        return False
+    if len(proof) != self._height(n):
         return False
     return self._compute_root(leaf, index, proof) == root
 

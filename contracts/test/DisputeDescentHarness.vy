@@ -101,3 +101,27 @@ def _end(leaf_1: bytes32, leaf_2: bytes32):
     if self.position >= self.count:
         self.lost[1] = leaf_1 != empty(bytes32)
         self.lost[2] = leaf_2 != empty(bytes32)
+
+
+@external
+@pure
+def end_rule(index: uint256, count: uint256, micro_trace: bool) -> uint256:
+    """
+    @dev descent._end_rule.
+    @param index Where the descent ended (leaf, element or micro index).
+    @param count Real entries of the tree.
+    @param micro_trace True for an L4 (micro-trace) descent.
+    @return 0 goes on, 3 padding, 4 start rule (s_0).
+    """
+    return descent._end_rule(index, count, micro_trace)
+
+
+@external
+@pure
+def tree_depth(n: uint256) -> uint256:
+    """
+    @dev descent._depth.
+    @param n Real leaves.
+    @return Levels above the leaves.
+    """
+    return descent._depth(n)

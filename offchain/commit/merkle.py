@@ -63,3 +63,13 @@ def verify(root_: bytes, leaf: bytes, index: int, siblings: list[bytes]) -> bool
         node = hash_pair(sib, node) if index & 1 else hash_pair(node, sib)
         index >>= 1
     return index == 0 and node == root_
+
+
+def verify_exact(root_: bytes, leaf: bytes, index: int, n: int, siblings: list[bytes]) -> bool:
+    """As `verify`, for real leaf `index` < n of a tree of n leaves, with exactly depth(n) siblings.
+
+    The contracts' merkle._verify_exact: the height comes from the tree's
+    known size, so an inner node, the root or a value below a leaf cannot
+    pass as a leaf.
+    """
+    return 0 <= index < n and len(siblings) == depth(n) and verify(root_, leaf, index, siblings)

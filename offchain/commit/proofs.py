@@ -75,3 +75,9 @@ def verify_element(root: bytes, proof: ElementProof) -> bool:
 def verify_leaf_value(root: bytes, index: int, value: bytes, proof: LeafProof) -> bool:
     """True when `value` is leaf `index` of the tree with root `root` (e.g. S_t in R)."""
     return proof.index == index and proof.leaf == value and verify_leaf(root, proof)
+
+
+def header_proof(program) -> tuple[int, list[bytes]]:
+    """(header record, its proof as leaf 0 of program_root): TaskRegistry.create_task's last two arguments."""
+    leaves = program.leaves()
+    return int.from_bytes(leaves[0], "big"), merkle.proof(merkle.levels(leaves), 0)

@@ -21,6 +21,7 @@ from eth_account import Account
 from ..chain import ChainClient
 from ..chain.anvil import Anvil, dev_keys
 from ..chain.deploy import deploy_all
+from ..commit import proofs
 from ..config import Settings
 from ..runtime import dataset
 from ..runtime.compiler import MLPConfig, compile_mlp
@@ -90,7 +91,7 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         deploy_all(node.url, deployer, addr[treasury], Path(tmp) / "interfaces", Path(tmp) / "deployments")
         settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
                             interfaces_dir=str(Path(tmp) / "interfaces"))
-        chain = {k: ChainClient(settings, k) for k in (deployer, submitter, solver, challenger)}
+        chain = {k: ChainClient(settings, k) for k in (deployer, treasury, submitter, solver, challenger)}
         db = {k: StateDB(Path(tmp) / f"{name}.sqlite") for name, k in (("solver", solver),
                                                                         ("challenger", challenger))}
         reg, sm = (chain[deployer].contract(n).address for n in ("TaskRegistry", "StakeManager"))
@@ -98,8 +99,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         for k in (submitter, solver, challenger):
             chain[deployer].transact("TestToken", "mint", addr[k], 1_000 * TOKEN)
         chain[submitter].transact("TestToken", "approve", reg, 10 * TOKEN)
+        header, header_proof = proofs.header_proof(program)
         chain[submitter].transact("TaskRegistry", "create_task", b"\x01" * 32, program.root(), data.root(),
-                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600)
+                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600, header, header_proof)
         task_id = chain[submitter].call("TaskRegistry", "task_count")
         chain[solver].transact("TestToken", "approve", sm, 100 * TOKEN)
         chain[solver].transact("StakeManager", "bond", 100 * TOKEN)
@@ -141,6 +143,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 node.mine(1)
         g = game_view(chain[deployer], dispute_id)
         call = chain[deployer].call
+        for k in (solver, challenger, treasury):  # bond payouts are credited: pull them
+            if call("DisputeGame", "credit", addr[k]):
+                chain[k].transact("DisputeGame", "claim_credit")
         balances = {name: call("TestToken", "balanceOf", addr[k])
                     for name, k in (("submitter", submitter), ("solver", solver),
                                     ("challenger", challenger), ("treasury", treasury))}

@@ -101,3 +101,14 @@ class DisputeDriver:
             log.info("dispute %d: %s %s (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role], mv.fn,
                      act.data["gas_used"])
         return sent
+
+    def claim_credit(self) -> int:
+        """After the game: pull this party's credited bond payouts (DisputeGame credits, never pushes)."""
+        me = self.chain.address
+        amount = int(self.chain.call("DisputeGame", "credit", me))
+        if amount == 0 or not self.done():
+            return 0
+        send_once(self.chain, self.db, f"{self.prefix}claim_credit", "DisputeGame", "claim_credit",
+                  landed=lambda: int(self.chain.call("DisputeGame", "credit", me)) == 0)
+        log.info("dispute %d: %s claimed %d", self.dispute_id, ROLE_NAMES[self.player.role], amount)
+        return amount

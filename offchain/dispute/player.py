@@ -24,12 +24,12 @@ from .run import PartyRun
 SOLVER, CHALLENGER, NOBODY = 1, 2, 3
 PHASE_NONE, PHASE_L1, PHASE_L2, PHASE_L3, PHASE_TRACE, PHASE_L4, PHASE_ONESTEP, PHASE_DONE = range(8)
 DESCENTS = (PHASE_L1, PHASE_L2, PHASE_L3, PHASE_L4)
-BY_ONESTEP, BY_TIMEOUT, BY_PADDING = 1, 2, 3
+BY_ONESTEP, BY_TIMEOUT, BY_PADDING, BY_START = 1, 2, 3, 4
 ZERO = merkle.ZERO32
 PHASE_NAMES = {PHASE_L1: "L1", PHASE_L2: "L2", PHASE_L3: "L3", PHASE_TRACE: "trace", PHASE_L4: "L4",
                PHASE_ONESTEP: "onestep", PHASE_DONE: "done"}
 ROLE_NAMES = {SOLVER: "solver", CHALLENGER: "challenger", NOBODY: "nobody"}
-REASON_NAMES = {BY_ONESTEP: "onestep", BY_TIMEOUT: "timeout", BY_PADDING: "padding"}
+REASON_NAMES = {BY_ONESTEP: "onestep", BY_TIMEOUT: "timeout", BY_PADDING: "padding", BY_START: "start"}
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,8 @@ class Player:
     # --- open -----------------------------------------------------------------
 
     def open_args(self, task_id: int) -> tuple:
-        """Arguments of open_dispute: this party's run root and the header's proof."""
-        header = self.program.leaves()[0]
-        return (task_id, self.run.run_root, int.from_bytes(header, "big"),
-                merkle.proof(self.program_levels(), 0))
+        """Arguments of open_dispute: the task and this party's run root (the header is the task's)."""
+        return (task_id, self.run.run_root)
 
     # --- moves ----------------------------------------------------------------
 
@@ -148,8 +146,10 @@ class Player:
             if not g.mover & self.role:
                 return None if late else self._commit_trace(dispute_id, g)
             return Move("timeout", (dispute_id,)) if late else None
-        # one step: the party whose s_m the contract will reproduce submits
-        if not late and self.wins_one_step(g):
+        # one step: the party whose s_m the contract will reproduce submits; the
+        # challenger always does (a timeout here would make it lose alone, while
+        # one_step makes every party with a wrong s_m lose: both, when both are wrong)
+        if not late and (self.role == CHALLENGER or self.wins_one_step(g)):
             return self._one_step(dispute_id, g)
         if late and self.role == SOLVER:
             return Move("timeout", (dispute_id,))
@@ -219,6 +219,20 @@ class Player:
         mine = g.value_solver if self.role == SOLVER else g.value_challenger
         return self.expected_state(g) == mine
 
+    def producer_record(self, t: int, kind: Ref, index: int) -> tuple[int, list[bytes]]:
+        """The record of the node that produced input (kind, index) of step t, with its program-tree proof.
+
+        One_step reads the input tensor's element count (rows * cols) from it,
+        which fixes the height of the operand's proof. None for the dataset.
+        """
+        if kind == Ref.NODE:
+            leaf = self.program.leaf_index(t, index)
+        elif kind == Ref.STATE:
+            leaf = self.program.leaf_index(t - 1, self.program.state_node(t - 1, index))
+        else:
+            return 0, []
+        return int.from_bytes(self.program.leaves()[leaf], "big"), merkle.proof(self.program_levels(), leaf)
+
     def _one_step(self, dispute_id: int, g: GameView) -> Move:
         prev_leaf, prev_proof = ZERO, []
         if g.m % LANES == 0:
@@ -228,7 +242,9 @@ class Player:
         for op in prove_operands(self.run.view(g.t), g.j, g.e, g.m):
             root_proof = list(op.root_in_step.siblings) if op.root_in_step is not None else []
             needs_prev |= op.kind == Ref.STATE
-            operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof))
+            record, record_proof = self.producer_record(g.t, op.kind, op.index)
+            operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof,
+                             record, record_proof))
         prev_root, prev_root_proof = ZERO, []
         if needs_prev:
             prev_root, prev_root_proof = self.run.step_roots[g.t - 1], merkle.proof(self.run_levels(), g.t - 1)

@@ -37,11 +37,12 @@ OUTPUT_CACHE = 3
 
 @dataclass(frozen=True)
 class Fault:
-    """Where a faulty run flips the lowest mantissa bit: step t, node j, element e."""
+    """Where a faulty run flips a mantissa bit (`bit`, the lowest by default): step t, node j, element e."""
 
     t: int
     j: int
     e: int
+    bit: int = 0
 
     @classmethod
     def parse(cls, text: str) -> Fault:
@@ -117,7 +118,7 @@ def step_outputs(program: Program, t: int, state: list[np.ndarray], data: np.nda
         return faked_step(program, t, state)
     outs = [np.array(o, dtype=np.uint32) for o in run_step(program, t, state, data, backend)]
     if fault is not None and fault.t == t:
-        outs[fault.j].reshape(-1)[fault.e] ^= 1  # the lowest mantissa bit
+        outs[fault.j].reshape(-1)[fault.e] ^= 1 << fault.bit  # a mantissa bit (the lowest by default)
         prev = _prev_view(program, t, state)
         nodes = program.nodes(t)
         for j in range(fault.j + 1, len(nodes)):  # carry on from the faulty value

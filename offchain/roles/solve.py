@@ -98,6 +98,10 @@ class Solver(Daemon):
             log.warning("solve: refuse task=%d: program root mismatch (chain 0x%s, compiled 0x%s)", tid,
                         task.program_root.hex(), program.root().hex())
             self.db.set_task(tid, "refused", reason="program root mismatch")
+        elif int(self.chain.call("TaskRegistry", "task_header", tid)) != program.header.encode():
+            # the header fixes every dispute's tree sizes: it must be the compiled one
+            log.warning("solve: refuse task=%d: program header mismatch", tid)
+            self.db.set_task(tid, "refused", reason="program header mismatch")
         elif spec.steps != task.num_steps or spec.checkpoint_interval != task.checkpoint_interval:
             log.warning("solve: refuse task=%d: spec steps/interval differ from the chain", tid)
             self.db.set_task(tid, "refused", reason="steps mismatch")

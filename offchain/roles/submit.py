@@ -12,8 +12,10 @@ import numpy as np
 from web3.logs import DISCARD
 
 from ..chain import send_once
+from ..commit.proofs import header_proof
 from ..runtime import dataset as datasets
 from ..runtime.dataset import to_bits
+from ..runtime.program import Program
 from ..store import address_of
 from .daemon import Daemon
 from .registry import (
@@ -61,30 +63,34 @@ class Submitter(Daemon):
     role = "submit"
     events = ()
 
-    def publish(self, spec: TaskSpec, artifacts: dict[str, bytes]) -> tuple[str, bytes, bytes]:
-        """Store every artifact and the spec; return (spec address, program_root, data_root)."""
+    def publish(self, spec: TaskSpec, artifacts: dict[str, bytes]) -> tuple[str, Program, bytes]:
+        """Store every artifact and the spec; return (spec address, compiled program, data_root)."""
         for addr, blob in artifacts.items():
             if self.store.put(blob) != addr:
                 raise ValueError("submit: artifact address mismatch")
         from .task import decode_arrays
         _, (train,) = decode_arrays(artifacts[spec.data])
         spec_addr = self.store.put(spec.to_bytes())
-        return spec_addr, spec.compile(train).root(), data_root(train)
+        return spec_addr, spec.compile(train), data_root(train)
 
     def create(self, spec: TaskSpec, artifacts: dict[str, bytes], terms: TaskTerms,
-               program_root: bytes | None = None) -> int:
+               program: Program | None = None) -> int:
         """Publish and create the task once (idempotent per spec); return its id.
 
-        `program_root` overrides the compiled root (tests of the solver's refusal).
+        The task carries the compiled program's root, its header and the
+        header's proof as leaf 0 (create_task checks them). `program`
+        overrides the compiled program (tests of the solver's refusal).
         """
-        spec_addr, prog_root, d_root = self.publish(spec, artifacts)
-        prog_root = program_root or prog_root
+        spec_addr, compiled, d_root = self.publish(spec, artifacts)
+        program = program or compiled
+        prog_root = program.root()
+        header, proof = header_proof(program)
         key = f"create:{spec_addr}:{prog_root.hex()}"
         reg = self.chain.contract("TaskRegistry").address
         send_once(self.chain, self.db, f"approve:{key}", "TestToken", "approve", reg, terms.payment)
         r = send_once(self.chain, self.db, key, "TaskRegistry", "create_task", bytes.fromhex(spec_addr[2:]),
                       prog_root, d_root, spec.steps, spec.checkpoint_interval, terms.payment,
-                      terms.solver_stake, terms.claim_period, terms.solve_period)
+                      terms.solver_stake, terms.claim_period, terms.solve_period, header, proof)
         tid = r.get("task_id")
         if tid is None:
             rcpt = self.chain.receipt(r["tx_hash"])

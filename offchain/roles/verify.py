@@ -97,6 +97,8 @@ class Verifier(Daemon):
         program = spec.compile(train)
         if program.root() != task.program_root:
             raise ValueError("spec does not compile to the task's program root")
+        if int(self.chain.call("TaskRegistry", "task_header", task.task_id)) != program.header.encode():
+            raise ValueError("the task's program header is not the compiled one")
         return spec, train, program
 
     def _verify(self, tid: int, task, steps: list[int]) -> None:

@@ -1,6 +1,12 @@
 """Constants and helpers of the money-contract tests: the default task terms,
 the status codes, and time travel to just before or past a deadline.
-Test modules import these by name (`from lifecycle import PAYMENT`)."""
+Test modules import these by name (`from lifecycle import PAYMENT`).
+
+PROGRAM_ROOT is the root of a real (small) program tree, and create_args
+passes its real header with the header's proof as leaf 0 (create_task
+checks both)."""
+
+from offchain.dispute.tiny import tiny_task
 
 E18 = 10**18
 PAYMENT = 1_000 * E18
@@ -10,7 +16,8 @@ SOLVE_PERIOD = 86_400
 NUM_STEPS = 1_000
 CHECKPOINT_INTERVAL = 100
 SPEC_HASH = "0x" + "11" * 32
-PROGRAM_ROOT = "0x" + "22" * 32
+_ROOT, HEADER, HEADER_PROOF = tiny_task()
+PROGRAM_ROOT = "0x" + _ROOT.hex()
 DATA_ROOT = "0x" + "33" * 32
 RUN_ROOT = "0x" + "44" * 32
 MODEL_HASH = "0x" + "55" * 32
@@ -31,6 +38,8 @@ def create_args(**over):
         solver_stake=SOLVER_STAKE,
         claim_period=CLAIM_PERIOD,
         solve_period=SOLVE_PERIOD,
+        header=HEADER,
+        header_proof=HEADER_PROOF,
     )
     args.update(over)
     return list(args.values())

@@ -17,6 +17,7 @@ import brownie
 import pytest
 from brownie.test import strategy
 from hypothesis import HealthCheck
+from lifecycle import HEADER, HEADER_PROOF, PROGRAM_ROOT
 
 # Hypothesis's too_slow health check fails a run whose first ten examples spend
 # more than one second of *wall* time inside strategy draws. Here the draws are
@@ -155,7 +156,7 @@ class MoneyMachine:
     def _create(self, st_payment, st_stake):
         tx = self.registry.create_task(
             "0x" + "11" * 32,
-            "0x" + "22" * 32,
+            PROGRAM_ROOT,
             "0x" + "33" * 32,
             100,
             10,
@@ -163,6 +164,8 @@ class MoneyMachine:
             st_stake,
             2 * DAY,
             DAY,
+            HEADER,
+            HEADER_PROOF,
             {"from": self.submitter},
         )
         task_id = tx.return_value

@@ -5,6 +5,7 @@ problems, and a solver killed mid-training."""
 import pytest
 
 from offchain.dispute.run import is_skipped
+from offchain.dispute.tiny import tiny_program
 from offchain.roles.registry import CANCELLED, COMMITTED, FINALIZED, OPEN, get_task
 from offchain.roles.submit import Submitter, TaskTerms, build_spec
 from offchain.store import LocalStore
@@ -15,10 +16,10 @@ FEE_BPS = 500
 TERMS = TaskTerms()
 
 
-def submit(net, steps=10, interval=10, program_root=None, seed=1):
+def submit(net, steps=10, interval=10, program=None, seed=1):
     sub = Submitter(net.settings("submitter"))
     spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=interval, seed=seed)
-    return sub, sub.create(spec, artifacts, TERMS, program_root=program_root)
+    return sub, sub.create(spec, artifacts, TERMS, program=program)
 
 
 def verifier_phase(net, tid):
@@ -90,7 +91,8 @@ def test_mismatched_program_root_is_refused_and_expires(net):
     start = bal(chain, submitter)
     net.spawn("solver-strict", "solve", role_key="solver")
     try:
-        sub, tid = submit(net, seed=4, program_root=b"\x42" * 32)
+        # a real program tree (create_task proves its header), not the spec's
+        sub, tid = submit(net, seed=4, program=tiny_program(42))
         assert bal(chain, submitter) == start - TERMS.payment
         net.wait(lambda: f"refuse task={tid}: program root mismatch" in net.log("solver-strict"), 120,
                  "the refusal")

@@ -4,6 +4,8 @@ tests/contracts/conftest.py; `stranger` here is an account no test funds)."""
 
 import pytest
 
+from offchain.commit import proofs
+
 
 @pytest.fixture(scope="module")
 def deployer(accounts):
@@ -53,8 +55,9 @@ def system(deployer, treasury, submitter, solver, challenger, runs, TestToken, P
     for who in (submitter, solver, challenger):
         token.mint(who, 1_000 * TOKEN, {"from": who})
     token.approve(registry, 10 * TOKEN, {"from": submitter})
+    header, header_proof = proofs.header_proof(program)
     registry.create_task(b"\x01" * 32, program.root(), data.root(), STEPS, STEPS, 10 * TOKEN, 100 * TOKEN,
-                         600, 3600, {"from": submitter})
+                         600, 3600, header, header_proof, {"from": submitter})
     token.approve(stake, 100 * TOKEN, {"from": solver})
     stake.bond(100 * TOKEN, {"from": solver})
     registry.claim_task(1, {"from": solver})

@@ -208,3 +208,58 @@ def prove_operands(case: Case, rng: random.Random) -> list[tuple[bytes, bytes, l
         tree = merkle.levels(leaves)
         out.append((merkle.root(leaves), leaves[flat // 8], merkle.proof(tree, flat // 8)))
     return out
+
+
+def proved_case(rng: random.Random, op: Op):
+    """A small random case, a program holding it, and its operands as one_step_proved takes
+    them: (tensor_root, leaf, proof, producer record, record proof). Every input tensor has
+    exactly the element count of the node that produced it (rows * cols of its record, the
+    header's data_rows * data_cols for DATA), as the exact proofs require: producers are
+    resized to cover the operands; a case whose operand cannot be covered is redrawn."""
+    for _ in range(100):
+        c = random_case(rng, op, small=True)
+        prog = program_with(c, rng)
+        init, step = list(prog.init), list(prog.step)
+        hd = c.header
+        need: dict[tuple[Ref, int], int] = {}
+        for kind, index, flat in c.refs():
+            need[(kind, index)] = max(need.get((kind, index), 0), flat + 1)
+        where: dict[tuple[Ref, int], tuple[int, int]] = {}
+        ok = True
+        for (kind, index), n in need.items():
+            if kind == Ref.DATA:
+                ok &= n <= hd.data_rows * hd.data_cols
+                continue
+            st = c.t if kind == Ref.NODE else c.t - 1
+            p = index if kind == Ref.NODE or st == 0 else hd.n_step - hd.n_state + index
+            where[(kind, index)] = (st, p)
+            nodes = init if st == 0 else step
+            if (st == 0) == (c.t == 0) and p == c.j:  # the producer is the case's own node
+                ok &= n <= c.node.rows * c.node.cols
+            elif nodes[p].rows * nodes[p].cols < n or nodes[p].rows * nodes[p].cols > n + 64:
+                nodes[p] = Node(Op.RELU, ((Ref.NODE, 0),), n + rng.randrange(0, 17), 1)
+        if not ok:
+            continue
+        prog = Program(hd, tuple(init), tuple(step))
+        ptree = merkle.levels(prog.leaves())
+        tensors = {}
+        for key in need:
+            if key[0] == Ref.DATA:
+                size = hd.data_rows * hd.data_cols
+            else:
+                st, p = where[key]
+                size = prog.nodes(st)[p].size
+            tensors[key] = [rand_bits(rng) for _ in range(size)]
+        c.operands = [tensors[(kind, index)][flat] for kind, index, flat in c.refs()]
+        out = []
+        for kind, index, flat in c.refs():
+            leaves = tensor_leaves(tensors[(kind, index)])
+            tree = merkle.levels(leaves)
+            record, rproof = 0, []
+            if kind != Ref.DATA:
+                st, p = where[(kind, index)]
+                leaf = prog.leaf_index(st, p)
+                record, rproof = int.from_bytes(prog.leaves()[leaf], "big"), merkle.proof(ptree, leaf)
+            out.append((merkle.root(leaves), leaves[flat // 8], merkle.proof(tree, flat // 8), record, rproof))
+        return c, prog, out
+    raise AssertionError(f"no coverable case for {op.name}")

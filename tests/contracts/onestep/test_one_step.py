@@ -71,8 +71,28 @@ def test_tampered_header_reverts(verifier, valid):
     for bit in (255, 200, 130, 70, 0):
         bad = list(args)
         bad[1] = args[1] ^ (1 << bit)
-        with brownie.reverts("onestep: bad header proof"):
+        reason = "onestep: bad program version" if bit == 255 else "onestep: bad header proof"
+        with brownie.reverts(reason):
             verifier.one_step(*bad)
+
+
+def test_attack_program_proofs_of_the_wrong_height(verifier, valid):
+    """A header or node proof one level shorter (an inner node as the leaf) or
+    longer (a value below the leaf) than the program tree is rejected."""
+    from eth_hash.auto import keccak
+
+    _, _, args = valid
+    # shorter: the header's parent node, proved by the remaining siblings (valid on old code)
+    bad = list(args)
+    parent = keccak(args[1].to_bytes(32, "big") + bytes(args[2][0]))
+    bad[1], bad[2] = int.from_bytes(parent, "big"), list(args[2][1:])
+    with brownie.reverts():
+        verifier.one_step(*bad)
+    # longer: node j's record as the parent of two words (valid on old code when it hashes to the record)
+    bad = list(args)
+    bad[4] = [b"\x00" * 32] + list(args[4])
+    with brownie.reverts("onestep: bad node proof"):
+        verifier.one_step(*bad)
 
 
 def test_tampered_root_reverts(verifier, valid):

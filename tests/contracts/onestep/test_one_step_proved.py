@@ -1,10 +1,11 @@
-"""one_step_proved: operand values read from tensor leaves proved against their tensor roots."""
+"""one_step_proved: operand values read from tensor leaves proved exactly against their tensor roots
+(the height from the producer node's record, itself proved against program_root)."""
 
 import random
 
 import brownie
 import pytest
-from onestep_cases import program_with, prove_operands, random_case
+from onestep_cases import proved_case
 
 from offchain.commit import merkle
 from offchain.runtime import micro
@@ -32,9 +33,8 @@ def _program_args(prog, c):
 def test_matches_micro(verifier, op):
     rng = random.Random(4000 + int(op))
     for _ in range(4):
-        c = random_case(rng, op, small=True)
-        proofs = prove_operands(c, rng)
-        state, inputs = verifier.one_step_proved(*_program_args(program_with(c, rng), c), proofs)
+        c, prog, proofs = proved_case(rng, op)
+        state, inputs = verifier.one_step_proved(*_program_args(prog, c), proofs)
         assert state == c.expected(), f"{op.name} {c}"
         want = [
             micro.input_location(c.header, c.t, c.j, kind, index) for kind, index, _ in c.refs()
@@ -45,9 +45,8 @@ def test_matches_micro(verifier, op):
 @pytest.fixture(scope="module")
 def valid():
     rng = random.Random(21)
-    c = random_case(rng, Op.MATMUL, small=True)
-    proofs = prove_operands(c, rng)
-    return c, _program_args(program_with(c, rng), c), proofs
+    c, prog, proofs = proved_case(rng, Op.MATMUL)
+    return c, _program_args(prog, c), proofs
 
 
 def _flip(b: bytes, i: int) -> bytes:
@@ -62,18 +61,53 @@ def test_valid_case_passes(verifier, valid):
 def test_every_tampered_operand_byte_reverts(verifier, valid):
     _, args, proofs = valid
     for i in range(len(proofs)):
-        root, leaf, proof = proofs[i]
-        variants = [(_flip(root, b), leaf, proof) for b in (0, 17, 31)]
-        variants += [(root, _flip(leaf, b), proof) for b in range(32)]
+        root, leaf, proof, record, rproof = proofs[i]
+        variants = [(_flip(root, b), leaf, proof, record, rproof) for b in (0, 17, 31)]
+        variants += [(root, _flip(leaf, b), proof, record, rproof) for b in range(32)]
         variants += [
-            (root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :])
+            (root, leaf, proof[:s] + [_flip(proof[s], s)] + proof[s + 1 :], record, rproof)
             for s in range(len(proof))
         ]
-        variants += [(root, leaf, proof[:-1]), (root, leaf, proof + [bytes(32)])] if proof else []
+        variants += [(root, leaf, proof + [bytes(32)], record, rproof)]
+        variants += [(root, leaf, proof[:-1], record, rproof)] if proof else []
         for v in variants:
             bad = list(proofs)
             bad[i] = v
             with brownie.reverts("onestep: bad operand proof"):
+                verifier.one_step_proved(*args, bad)
+
+
+def test_attack_operand_inner_node_as_leaf(verifier, valid):
+    """An inner node of the input's tensor tree given as the operand leaf with a
+    shortened proof verified on the old code; the exact height refuses it."""
+    from eth_hash.auto import keccak
+
+    c, args, proofs = valid
+    for i in range(len(proofs)):
+        root, leaf, proof, record, rproof = proofs[i]
+        if not proof:
+            continue
+        bad = list(proofs)
+        # the node one level up (leaf flat // 16 of a tree one level shorter), remaining siblings
+        right = (c.refs()[i][2] // 8) & 1
+        inner = keccak(proof[0] + leaf) if right else keccak(leaf + proof[0])
+        bad[i] = (root, inner, proof[1:], record, rproof)
+        with brownie.reverts("onestep: bad operand proof"):
+            verifier.one_step_proved(*args, bad)
+
+
+def test_attack_operand_count_from_a_forged_record(verifier, valid):
+    """The producer record fixes the tensor's height: a record not proved at the
+    producer's leaf, or a proof of the wrong height, is refused."""
+    _, args, proofs = valid
+    for i in range(len(proofs)):
+        root, leaf, proof, record, rproof = proofs[i]
+        if not rproof:
+            continue
+        for bad_rec in ((record ^ (1 << 144), rproof), (record, rproof[:-1]), (record, rproof + [bytes(32)])):
+            bad = list(proofs)
+            bad[i] = (root, leaf, proof, *bad_rec)
+            with brownie.reverts("onestep: bad input record proof"):
                 verifier.one_step_proved(*args, bad)
 
 
@@ -99,11 +133,12 @@ def test_leaf_of_another_element_reverts(verifier):
         1,
         0,
     ]
-    ok = verifier.one_step_proved(*args, [(root, leaves[2], merkle.proof(tree, 2))])
+    rec = (node.encode(), merkle.proof(ptree, prog.leaf_index(1, 0)))
+    ok = verifier.one_step_proved(*args, [(root, leaves[2], merkle.proof(tree, 2), *rec)])
     assert ok[0] == micro.next_state(header, node, 2, 1, 19, 1, 0, [words[19]])
     assert tuple(ok[1][0]) == (micro.SOURCE_STEP, 0)
     with brownie.reverts("onestep: bad operand proof"):
-        verifier.one_step_proved(*args, [(root, leaves[1], merkle.proof(tree, 1))])
+        verifier.one_step_proved(*args, [(root, leaves[1], merkle.proof(tree, 1), *rec)])
 
 
 def test_wrong_operand_count_reverts(verifier, valid):
@@ -120,6 +155,7 @@ def test_input_after_node_reverts(verifier):
     node = Node(Op.RELU, ((Ref.NODE, 1),), 1, 1)
     prog = Program(header, (Node(Op.INIT_UNIFORM, (), 1, 1),), (node, node, node))
     ptree = merkle.levels(prog.leaves())
+    rec = (node.encode(), merkle.proof(ptree, prog.leaf_index(1, 1)))
     leaf = (5).to_bytes(4, "big") + bytes(28)
     for j, ok in ((2, True), (1, False), (0, False)):
         args = [
@@ -135,7 +171,7 @@ def test_input_after_node_reverts(verifier):
             0,
         ]
         if ok:
-            assert verifier.one_step_proved(*args, [(leaf, leaf, [])])[0] == 5
+            assert verifier.one_step_proved(*args, [(leaf, leaf, [], *rec)])[0] == 5
         else:
             with brownie.reverts("onestep: input node not before node"):
-                verifier.one_step_proved(*args, [(leaf, leaf, [])])
+                verifier.one_step_proved(*args, [(leaf, leaf, [], *rec)])

@@ -23,7 +23,7 @@ def test_defaults_keep_relations(parameters):
         parameters.verification_window()
         + 2 * parameters.reveal_window()
         + parameters.challenge_window()
-        + parameters.max_dispute_rounds() * parameters.dispute_move_deadline()
+        + parameters.MAX_DISPUTE_PERIODS() * parameters.dispute_move_deadline()
     )
     assert parameters.longest_dispute() == longest
     assert parameters.unbonding_delay() > longest

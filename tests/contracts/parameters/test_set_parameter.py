@@ -12,8 +12,7 @@ BOUNDS = {
     "min_verifier_stake": (1, 10**36),
     "challenger_bond": (1, 10**36),
     "unbonding_delay": (DAY, 365 * DAY),
-    "dispute_move_deadline": (5 * MINUTE, 3 * DAY),
-    "max_dispute_rounds": (16, 256),
+    "dispute_move_deadline": (5 * MINUTE, 2 * DAY),
     "min_claim_period": (MINUTE, 30 * DAY),
     "max_claim_period": (MINUTE, 30 * DAY),
     "min_solve_period": (MINUTE, 90 * DAY),
@@ -33,16 +32,16 @@ BOUNDS = {
 
 def _make_room(parameters, governance, name):
     """Relaxes the relations so that a bound alone decides."""
-    if name in ("dispute_move_deadline", "max_dispute_rounds", "challenge_window",
+    if name in ("dispute_move_deadline", "challenge_window",
                 "verification_window", "reveal_window"):
         parameters.set_parameter("unbonding_delay", 365 * DAY, {"from": governance})
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
-        parameters.set_parameter("max_dispute_rounds", 16, {"from": governance})
-    if name == "unbonding_delay":
+    if name == "unbonding_delay":  # a one-day delay must exceed the longest dispute (142 periods)
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
-        parameters.set_parameter("max_dispute_rounds", 16, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
+        parameters.set_parameter("verification_window", 10 * MINUTE, {"from": governance})
+        parameters.set_parameter("reveal_window", 10 * MINUTE, {"from": governance})
     if name in ("min_claim_period", "max_claim_period"):
         parameters.set_parameter("max_claim_period", 30 * DAY, {"from": governance})
         parameters.set_parameter("min_claim_period", MINUTE, {"from": governance})
@@ -123,7 +122,6 @@ def test_unbonding_delay_must_exceed_longest_dispute(parameters, governance):
     # raising a dispute term past the delay is refused too
     with brownie.reverts("parameters: unbonding delay not above longest dispute"):
         parameters.set_parameter("dispute_move_deadline", 2 * HOUR, {"from": governance})
-    with brownie.reverts("parameters: unbonding delay not above longest dispute"):
-        parameters.set_parameter("max_dispute_rounds", 65, {"from": governance})
+    assert not hasattr(parameters, "max_dispute_rounds")  # replaced by a structural bound
     with brownie.reverts("parameters: unbonding delay not above longest dispute"):
         parameters.set_parameter("challenge_window", DAY + 1, {"from": governance})
