@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "contracts" / "dispute"))
 
+from adversary import ACTORS, Arena, default_runs, play, random_plan  # noqa: E402
 from eth_account import Account  # noqa: E402
 
-from adversary import ACTORS, Arena, default_runs, play, random_plan  # noqa: E402
 from offchain.chain import ChainClient  # noqa: E402
 from offchain.chain.anvil import Anvil, dev_keys  # noqa: E402
 from offchain.chain.deploy import deploy_all  # noqa: E402
@@ -102,7 +102,7 @@ def main() -> None:
         deploy_all(node.url, keys[0], addr[keys[1]], Path(tmp) / "interfaces", Path(tmp) / "deployments")
         settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
                             interfaces_dir=str(Path(tmp) / "interfaces"))
-        chains = {name: ChainClient(settings, k) for name, k in zip(ACTORS, keys[:5])}
+        chains = {name: ChainClient(settings, k) for name, k in zip(ACTORS, keys[:5], strict=True)}
         arena = Arena(Web3Backend(node, chains), runs)
         print(f"setup: runs and deployment in {time.time() - t0:.1f}s", flush=True)
         t1 = time.time()

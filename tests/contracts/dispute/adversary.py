@@ -41,8 +41,10 @@ from dataclasses import dataclass, field
 from eth_hash.auto import keccak
 
 from offchain.commit import merkle
+from offchain.commit.roots import run_root
 from offchain.dispute.player import (
     CHALLENGER,
+    DESCENTS,
     PHASE_DONE,
     PHASE_L1,
     PHASE_L2,
@@ -52,12 +54,10 @@ from offchain.dispute.player import (
     ROLE_NAMES,
     SOLVER,
     ZERO,
-    DESCENTS,
     GameView,
     Move,
     Player,
 )
-from offchain.commit.roots import run_root
 from offchain.dispute.run import Fault, PartyRun
 
 TOKEN = 10**18
@@ -310,6 +310,8 @@ class Knowledge:
 
     def learn(self, players, g: GameView) -> None:
         for pl in players:
+            if g.t > pl.run.steps:  # a state no run defines: nothing more to learn
+                continue
             r = id(pl)
             self.add((r, "program"), pl.program_levels)
             self.add((r, "run"), pl.run_levels)

@@ -12,7 +12,18 @@ A seeded few dozen games run by default; thousands under `-m slow`.
 """
 
 import pytest
-from adversary import BASE, FAULTS, OP, ROLES, Action, Mut, Plan, default_runs, hypothesis_plans, play
+from adversary import (
+    BASE,
+    FAULTS,
+    OP,
+    ROLES,
+    Action,
+    Mut,
+    Plan,
+    default_runs,
+    hypothesis_plans,
+    play,
+)
 from hypothesis import HealthCheck, given, seed, settings
 
 from offchain.dispute.player import CHALLENGER, SOLVER
@@ -99,7 +110,7 @@ def arena(accounts, runs_all, TestToken, Parameters, StakeManager, TaskRegistry,
     registry.wire(game, {"from": deployer})
     contracts = {"TestToken": token, "Parameters": params, "StakeManager": stake, "TaskRegistry": registry,
                  "DisputeGame": game}
-    actors = dict(zip(("deployer", "treasury", "submitter", "solver", "challenger"), accounts[:5]))
+    actors = dict(zip(("deployer", "treasury", "submitter", "solver", "challenger"), accounts[:5], strict=True))
     return Arena(BrownieBackend(contracts, actors, web3), runs_all)
 
 
