@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python bench/gas_onestep.py
 	$(BIN)/python bench/dispute_cost.py
 	$(BIN)/python bench/skip_detection.py
+	$(BIN)/python bench/adversary.py --games 200 --quiet
 
 lint: setup
 	$(BIN)/ruff check offchain tests scripts bench
