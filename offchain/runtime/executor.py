@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from . import fpenv
-from . import micro
+from . import fpenv, micro
 from .opcodes import Op, Ref
 from .program import Node, Program
 
