@@ -164,8 +164,11 @@ def test_attack_inner_node_as_operand_leaf(arena):
 
 
 def test_attack_forged_header_at_open(arena):
-    """Issue 10 attack 3: a challenger opens with the program root as the header and an empty
-    proof (op root_leaf), its step trees shaped for that header. The honest solver must win."""
+    """Issue 10 attack 3: a challenger whose step trees are shaped for a forged header (the
+    program root read as a header) tries to open with it (op root_leaf on the open move).
+    The header is now fixed at create_task (tests/contracts/dispute/test_attacks.py::
+    test_attack_forged_header refuses the forgery there), so the challenger plays against the
+    real header with trees of the wrong shape: the honest solver must still win."""
     plan = Plan(SOLVER, 0, "header", True, Action(attempts=tuple((Mut(OP["root_leaf"], s, 1, 0),) for s in range(3))),
                 ())
     _assert_honest_wins(arena, plan)
