@@ -137,7 +137,7 @@ class Solver(Daemon):
         if not availability.due(self.db, tid):
             return  # backing off after a failed fetch
         try:
-            load_task_inputs(self.store, task, header=self.chain.call("TaskRegistry", "task_header", tid))
+            load_task_inputs(self.store, task, header=lambda: self.chain.call("TaskRegistry", "task_header", tid))
         except SpecError as exc:  # malformed, impossible or not the task's: refused once, never claimed
             self._refuse(tid, str(exc))
             return
@@ -276,7 +276,7 @@ class Solver(Daemon):
             fake = [hashlib.sha256(seed.digest() + t.to_bytes(8, "big")).digest()
                     for t in range(len(manifest.step_roots))]
             log.warning("solve: task=%d cheat: committing a random run root", tid)
-            return (roots.run_root(fake), *forced.final_model(fake))
+            return (roots.run_root(fake), *roots.final_model(fake))
         if self.cheat == "wrong-model":
             log.warning("solve: task=%d cheat: naming its step-0 state as the final model", tid)
             return run_root, manifest.step_roots[0], final_proof

@@ -13,6 +13,7 @@ import json
 import math
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -267,14 +268,15 @@ def data_root(train: np.ndarray) -> bytes:
     return tensor_root(np.asarray(train, dtype=np.uint32))
 
 
-def load_task_inputs(store, task, header: int | None = None) -> tuple[TaskSpec, np.ndarray, Program]:
+def load_task_inputs(store, task, header: int | Callable[[], int] | None = None) -> tuple[TaskSpec, np.ndarray, Program]:
     """(spec, training matrix, program) of on-chain `task`, each checked against the chain.
 
     Raises StoreError while the spec or data cannot be fetched (may be transient), and
     SpecError, naming the reason, when they are malformed, impossible, or do not match
     the task's roots, header, steps or interval (permanent: the addresses fix the bytes).
     `header` is the program header the registry fixed at create_task
-    (`task_header`): it sizes every dispute's trees, so it must be the compiled one."""
+    (`task_header`), or a function that reads it (called only once the roots
+    match): it sizes every dispute's trees, so it must be the compiled one."""
     spec = TaskSpec.from_bytes(store.get(task.spec_hash))
     blob = store.get(spec.data)
     try:
@@ -290,6 +292,8 @@ def load_task_inputs(store, task, header: int | None = None) -> tuple[TaskSpec, 
     if program.root() != task.program_root:
         raise SpecError(f"program root mismatch (chain 0x{task.program_root.hex()}, "
                         f"compiled 0x{program.root().hex()})")
+    if callable(header):
+        header = header()
     if header is not None and int(header) != program.header.encode():
         raise SpecError("program header mismatch (the task's header is not the compiled one)")
     if spec.steps != task.num_steps or spec.checkpoint_interval != task.checkpoint_interval:

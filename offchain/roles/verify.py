@@ -146,7 +146,7 @@ class Verifier(Daemon):
     def _inputs(self, task) -> tuple[TaskSpec, np.ndarray, Program]:
         """(spec, training matrix, program) of a task, each checked against the chain
         (roots, the header fixed at create_task, steps)."""
-        return load_task_inputs(self.store, task, header=self._header(task.task_id))
+        return load_task_inputs(self.store, task, header=lambda: self._header(task.task_id))
 
     def _header(self, tid: int) -> int:
         return int(self.chain.call("TaskRegistry", "task_header", tid))
@@ -162,8 +162,10 @@ class Verifier(Daemon):
             raise ArtifactFault(f"the manifest has {len(manifest.step_roots)} step roots, not {task.num_steps + 1}")
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactFault("manifest step roots do not hash to the committed run root")
-        if bytes.fromhex(manifest.final_model[2:]) != task.final_model_hash:
-            raise ArtifactFault("the final model hash on chain is not the manifest's final model")
+        # the registry proved final_model_hash = S_T (leaf T of the run root); the served
+        # final checkpoint must be the state whose node roots make up that S_T
+        if manifest.step_roots[task.num_steps] != task.final_model_hash:
+            raise ArtifactFault("the final model hash on chain is not S_T of the manifest")
         final = Checkpoint.from_bytes(self.store.get(manifest.final_model))
         if final.step != task.num_steps:
             raise ArtifactFault(f"the final model holds step {final.step}, not {task.num_steps}")

@@ -1,5 +1,5 @@
 """A chain stand-in for daemon unit tests: serves `TaskRegistry.get_task` from a dict of
-TaskViews and records (and refuses) every other call, so a test sees whether a daemon
+TaskViews (and `task_header` from a dict of headers) and records (and refuses) every other call, so a test sees whether a daemon
 tried to stake, claim or send anything."""
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ class FakeChain:
     address = "0x" + "11" * 20
     account = None
 
-    def __init__(self, tasks: dict[int, TaskView] | None = None):
+    def __init__(self, tasks: dict[int, TaskView] | None = None, headers: dict[int, int] | None = None):
         self.tasks = dict(tasks or {})
+        self.headers = dict(headers or {})  # task id -> program header (TaskRegistry.task_header)
         self.calls: list[tuple[str, str]] = []
         self.deployment: dict[str, str] = {}
         self.uris: dict[int, str] = {}
@@ -29,6 +30,8 @@ class FakeChain:
         if (name, fn) == ("TaskRegistry", "get_task"):
             view = self.tasks[int(args[0])]
             return tuple(getattr(view, f.name) for f in dataclasses.fields(TaskView))[1:]
+        if (name, fn) == ("TaskRegistry", "task_header") and int(args[0]) in self.headers:
+            return self.headers[int(args[0])]
         if (name, fn) == ("TaskRegistry", "artifact_uri"):
             return self.uris[int(args[0])]
         if (name, fn) in self.views:

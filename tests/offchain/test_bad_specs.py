@@ -134,9 +134,24 @@ def test_good_spec_is_not_refused_and_goes_on_to_claim(tmp_path):
     good, artifacts = _good()
     task = _publish(tmp_path, json.dumps(good).encode(), artifacts, good)
     solver, chain = _solver(tmp_path, task)
+    _, (train,) = decode_arrays(artifacts[good["data"]])
+    chain.headers[1] = TaskSpec.from_bytes(json.dumps(good).encode()).compile(train).header.encode()
     solver.poll_once()
     assert solver.db.task(1)[0] == "accepted"
     assert ("StakeManager", "free_stake") in chain.calls
+
+
+def test_task_with_another_header_is_refused(tmp_path):
+    # the registry fixed a header at create_task that is not the one the spec compiles to
+    good, artifacts = _good()
+    task = _publish(tmp_path, json.dumps(good).encode(), artifacts, good)
+    solver, chain = _solver(tmp_path, task)
+    _, (train,) = decode_arrays(artifacts[good["data"]])
+    chain.headers[1] = TaskSpec.from_bytes(json.dumps(good).encode()).compile(train).header.encode() ^ (1 << 200)
+    solver.poll_once()
+    phase, data = solver.db.task(1)
+    assert phase == "refused" and "program header mismatch" in data["reason"]
+    assert chain.calls == []
 
 
 def test_malformed_data_artifact_is_refused(tmp_path):

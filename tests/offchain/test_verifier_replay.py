@@ -55,10 +55,10 @@ def _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts, pub
     uri = store.put(manifest.to_bytes()) if publish else "0x" + "ab" * 32
     task = task_view(1, status=COMMITTED, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
                      program_root=program.root(), num_steps=T, checkpoint_interval=K,
-                     run_root=roots.run_root(step_roots), final_model_hash=bytes.fromhex(addrs[T][2:]),
+                     run_root=roots.run_root(step_roots), final_model_hash=step_roots[T],
                      challenge_window=600,
                      challenge_deadline=10**9)
-    chain = FakeChain({1: task})
+    chain = FakeChain({1: task}, headers={1: program.header.encode()})
     chain.uris[1] = uri
     v = Verifier(settings(tmp_path, samples=3, **kw), chain=chain)
     v._cursor = NoEvents()

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from eth_hash.auto import keccak
 
 from offchain.commit import merkle
-from offchain.commit.roots import run_root
+from offchain.commit.roots import final_model, run_root
 from offchain.dispute.player import (
     CHALLENGER,
     DESCENTS,
@@ -604,7 +604,8 @@ class Arena:
             assert b.send("submitter", "TaskRegistry", "create_task", tuple(args)), "create_task"
             tid = b.call("TaskRegistry", "task_count")
             assert b.send("solver", "TaskRegistry", "claim_task", (tid,))
-            assert b.send("solver", "TaskRegistry", "commit_result", (tid, run.run_root, b"\x02" * 32, "local"))
+            assert b.send("solver", "TaskRegistry", "commit_result",
+                          (tid, run.run_root, *final_model(run.step_roots), "local"))
             self.tasks[key] = tid
         self.bond = b.call("Parameters", "challenger_bond")
         self.challenger_bps = b.call("Parameters", "slash_challenger_bps")
@@ -744,19 +745,28 @@ def play(arena: Arena, plan: Plan, max_rounds: int = 200) -> GameResult:
         _claim_credits(b, actors)
         after = {w: arena.wealth(w) for w in actors}
         res.deltas = {w: after[w] - before[w] for w in actors}
-        res.expected = expected_deltas(arena, plan)
+        res.expected = expected_deltas(arena, plan, g.reason)
     finally:
         b.revert(snap)
     return res
 
 
-def expected_deltas(arena: Arena, plan: Plan) -> dict:
-    """The money each actor gains when the honest party wins (parameters as deployed)."""
+#: end reasons the registry counts as a proved fault (one-step, padding, start); any other
+#: (a timeout) pays the challenger at most TIMEOUT_BOUNTY_BPS of the stake
+PROVED_REASONS = (1, 3, 4)
+TIMEOUT_BOUNTY_BPS = 500
+
+
+def expected_deltas(arena: Arena, plan: Plan, reason: int) -> dict:
+    """The money each actor gains when the honest party wins (parameters as deployed, the
+    task's terms fixed at the claim): the challenger share of the slash only for a win the
+    game proved, a bounded bounty for a win by timeout, the rest to the submitter."""
     bond = arena.bond
     if plan.honest == SOLVER:  # the lying challenger's bond: its share to the solver, the rest to the treasury
         to_treasury = bond * arena.treasury_bps // BPS
         return {"solver": bond - to_treasury, "challenger": -bond, "treasury": to_treasury, "submitter": 0}
-    to_challenger = STAKE * arena.challenger_bps // BPS
+    share = arena.challenger_bps if reason in PROVED_REASONS else min(arena.challenger_bps, TIMEOUT_BOUNTY_BPS)
+    to_challenger = STAKE * share // BPS
     to_treasury = STAKE * arena.treasury_bps // BPS
     return {"solver": -STAKE, "challenger": to_challenger, "treasury": to_treasury,
             "submitter": PAYMENT + STAKE - to_challenger - to_treasury}
