@@ -108,7 +108,7 @@ class DisputeDriver:
         amount = int(self.chain.call("DisputeGame", "credit", me))
         if amount == 0 or not self.done():
             return 0
-        send_once(self.chain, self.db, f"{self.prefix}claim_credit", "DisputeGame", "claim_credit",
+        send_once(self.chain, self.db, f"credit:{self.prefix}", "DisputeGame", "claim_credit",
                   landed=lambda: int(self.chain.call("DisputeGame", "credit", me)) == 0)
         log.info("dispute %d: %s claimed %d", self.dispute_id, ROLE_NAMES[self.player.role], amount)
         return amount

@@ -61,6 +61,8 @@ def test_solver_training_a_long_task_defends_a_dispute_and_wins(net, tmp_path):
         assert get_task(chain, long).status == CLAIMED
         done = int(max((sdb.get(f"train:{long}") or {}).get("checkpoints", {"0": 0}), key=int))
         assert done < LONG
+        net.wait(lambda: f"task={short} dispute {did} won" in net.log("solver-busy"), 60,
+                 "the solver's record of its win")
     finally:
         net.kill("solver-busy")
     assert f"task={short} dispute {did} won" in net.log("solver-busy")

@@ -41,7 +41,11 @@ def verifier_task(net, tid):
 
 
 def wallets(chain, net, *roles):
-    return {r: chain.call("TestToken", "balanceOf", net.address(r)) for r in roles}
+    """Each role's tokens plus what the dispute game holds for it to pull (bond payouts
+    are credited, never pushed: a party that runs no daemon, the treasury here, keeps
+    its share as a credit)."""
+    return {r: chain.call("TestToken", "balanceOf", net.address(r))
+            + chain.call("DisputeGame", "credit", net.address(r)) for r in roles}
 
 
 def params(chain, *names):
@@ -158,6 +162,8 @@ def test_honest_solver_beats_a_lying_challenger_then_is_paid(net, tmp_path):
         net.wait(liar_moves, 300, "the end of the dispute", poll=0.2)
         g = game_view(chain, did)
         assert (g.winner, g.reason, g.t, g.j, g.e) == (SOLVER, 1, 2, 4, 1)
+        solver = net.address("solver")
+        net.wait(lambda: chain.call("DisputeGame", "credit", solver) == 0, 60, "the solver's bond credit pulled")
         to_treasury = bond * treasury_bps // 10_000
         after = wallets(chain, net, "solver", "challenger", "treasury")
         assert after["solver"] == before["solver"] + bond - to_treasury
