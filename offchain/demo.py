@@ -376,6 +376,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
     the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`."""
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
+    from .state import FAILED
 
     console = console or Console()
     phases: dict[str, float] = {}
@@ -401,12 +402,29 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         chain = net.chain()
         t = time.time()
         console.print(f"task {tid} created; the solver trains {steps} steps ...")
-        net.wait(lambda: get_task(chain, tid).status >= COMMITTED, 600, "the solver's commit")
+        sdb = net.db("solver")
+
+        def committed_or_refused():
+            if get_task(chain, tid).status >= COMMITTED:
+                return "committed"
+            act = sdb.action(f"commit:{tid}")
+            return act is not None and act.status == FAILED and act.data.get("reason", "refused")
+
+        refused = net.wait(committed_or_refused, 600, "the solver's commit")
         phases["claim + train + commit"] = time.time() - t
         t = time.time()
         vdb = net.db("verifier")
         outcome, paid = None, None
-        if incentives:
+        if refused != "committed":
+            # the registry refused the commit (e.g. a final model that is not S_T): nothing
+            # can be committed, so the task expires after its solve period, solver slashed
+            console.print(f"task {tid}: the registry refused the solver's commit ({refused}); "
+                          "the task expires after its solve period", highlight=False)
+            net.warp(get_task(chain, tid).solve_deadline - int(chain.block()["timestamp"]) + 1)
+            net.chain("submitter").transact("TaskRegistry", "expire", tid)
+            phases["solve period + expire"] = time.time() - t
+            vphase = "-"
+        elif incentives:
             net.wait(lambda: vdb.task(tid) is not None, 60, "the verifier")
             phases.update({f"incentives: {k}": v for k, v in walk_incentives(net, tid).items()})
             paid = incentive_outcome(net, tid)
@@ -420,7 +438,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
                                                                  *DISPUTE_ENDS), 600, "the verifier")
             phases["verify"] = time.time() - t
             vphase = vdb.task(tid)[0]
-        if vphase not in ("verified", "done", "refused"):
+        if refused == "committed" and vphase not in ("verified", "done", "refused"):
             t = time.time()
             console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
             wait_dispute_end(net, vdb, tid)
@@ -434,7 +452,7 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             net.warp(task.challenge_window + 1)
             net.wait(lambda: get_task(chain, tid).status == FINALIZED, 120, "finalisation")
             phases["challenge window + finalize"] = time.time() - t
-        vdata = vdb.task(tid)[1]
+        vdata = (vdb.task(tid) or ("", {}))[1]
         summary = {
             "task_id": tid, "steps": steps, "accuracy": _accuracy_or_none(net, tid),
             "run_root": "0x" + get_task(chain, tid).run_root.hex(), "verifier": vphase,

@@ -1,5 +1,6 @@
 """`python -m offchain demo --cheat ...` (issue 11, item 7): a cheating solver is caught and
-the demo ends with the plain line `demo: task=ID status=rejected`; an honest run ends
+the demo ends with the plain line `demo: task=ID status=rejected` (`expired` for a final
+model that is not S_T: the registry refuses that commit); an honest run ends
 `status=finalized`. Each runs a whole fresh network (about a minute)."""
 
 import pytest
@@ -36,3 +37,12 @@ def test_random_root_solver_loses_and_is_rejected(capsys):
 def test_honest_demo_ends_finalized(capsys):
     summary, last = _demo(capsys)
     assert last == f"demo: task={summary['task_id']} status=finalized"
+
+
+def test_wrong_model_solver_cannot_commit_and_expires(capsys):
+    # the solver names its step-0 state as the final model: the registry refuses the commit
+    # (final_model_hash must be S_T, proved against the run root), so the task can only
+    # expire, the solver's stake slashed by the expiry share
+    summary, last = _demo(capsys, cheat="wrong-model")
+    assert last == f"demo: task={summary['task_id']} status=expired"
+    assert summary["status"] == "expired" and summary["dispute"] is None
