@@ -943,28 +943,12 @@ def _sample(seed: bytes32, verifier: address, task_id: uint256, i: uint256, num_
 
 @pure
 @internal
-def _depth(leaves: uint256) -> uint256:
-    """
-    @dev Height of the padded Merkle tree over `leaves` leaves.
-    """
-    d: uint256 = 0
-    for i: uint256 in range(MAX_DEPTH + 1):
-        if (1 << d) >= leaves:
-            break
-        d += 1
-    return d
-
-
-@pure
-@internal
 def _proves(root: bytes32, num_steps: uint256, leaf: bytes32, step: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
     """
     @dev `leaf` is S_step of the run tree `root` (T + 1 leaves), with a
          proof of exactly the tree's height (no inner node passes as a leaf).
     """
-    if len(proof) != self._depth(num_steps + 1):
-        return False
-    return merkle._verify(root, leaf, step, proof)
+    return merkle._verify_exact(root, leaf, step, num_steps + 1, proof)
 
 
 @internal
