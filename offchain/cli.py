@@ -96,11 +96,33 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
 @click.option("--port", type=int, default=None, help="Port, 0 for any free one (settings: store_port).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the local artifact store over HTTP (GET /<address>, PUT /)."""
+    """Serve the local artifact store over HTTP (GET/HEAD /<address>, signed PUT /<address>).
+
+    Uploads are accepted from the addresses in store_uploaders and, when
+    store_min_stake > 0, from any address with that bond in the StakeManager
+    (read from the chain at rpc_url); each within store_quota bytes."""
     from .store import LocalStore, StoreServer
+    from .store.auth import AllowList, StakedUploaders, any_of
+    from .store.server import ServerLimits
 
     s = _settings(ctx, store_host=host, store_port=port)
-    srv = StoreServer(LocalStore(s.store_dir), s.store_host, s.store_port)
+    try:
+        authorizers = [AllowList.parse(s.store_uploaders)]
+        if s.store_min_stake > 0:
+            from .chain import ChainClient
+
+            chain = ChainClient(s.with_(private_key=""))  # read-only: the store holds no key
+            authorizers.append(StakedUploaders(lambda a: chain.call("StakeManager", "bonded", a),
+                                               s.store_min_stake))
+        if s.store_quota < 0 or s.store_max_artifact < 1:
+            raise ValueError("serve: store_quota must be >= 0 and store_max_artifact >= 1")
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not authorizers[0].addresses and s.store_min_stake <= 0:
+        click.echo("serve: no uploader is authorised (set store_uploaders or store_min_stake): "
+                   "every upload will be refused", err=True)
+    srv = StoreServer(LocalStore(s.store_dir), s.store_host, s.store_port, authorize=any_of(*authorizers),
+                      limits_=ServerLimits(max_artifact=s.store_max_artifact, quota=s.store_quota))
     click.echo(f"serving {s.store_dir} at {srv.url}", err=True)
     try:
         srv.serve_forever()

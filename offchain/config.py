@@ -30,6 +30,11 @@ class Settings:
     store_url: str = ""  # HTTP store to publish to / fetch from (empty: local only)
     store_host: str = "127.0.0.1"  # `serve` binds here
     store_port: int = 8600  # `serve` listens here (0: any free port)
+    store_uploaders: str = ""  # `serve`: comma-separated addresses that may upload (store/auth.py)
+    store_min_stake: int = 0  # `serve`: also let addresses with this bond (base units) upload (0: off)
+    store_quota: int = 16 << 30  # `serve`: bytes one uploader may have stored
+    store_max_artifact: int = 1 << 30  # bytes of one artifact (server refuses, client stops reading)
+    store_timeout: float = 120.0  # seconds one store request may take, body and retries included
     state_dir: str = ".agent"  # SQLite state of the daemons, one file per role
     poll_interval: float = 1.0  # seconds between chain polls of a daemon
     reorg_depth: int = 5  # blocks the event cursor re-reads on every poll

@@ -111,14 +111,14 @@ class LocalNetwork:
     def start_store(self) -> None:
         port = free_port()
         self.store_url = f"http://127.0.0.1:{port}"
-        self.spawn("store", "serve", "--port", str(port), role_key="deployer")
-        store = HttpStore(self.store_url, retries=1)
+        uploaders = ",".join(self.address(r) for r in ROLES if r not in ("deployer", "treasury"))
+        self.spawn("store", "serve", "--port", str(port), role_key="deployer",
+                   extra_env={"TT_STORE_UPLOADERS": uploaders})
+        store = HttpStore(self.store_url, retries=1, timeout=1)
         for _ in range(100):
-            try:
-                if store.session.get(self.store_url + "/health", timeout=1).ok:
-                    return
-            except Exception:  # noqa: BLE001 - still starting
-                time.sleep(0.1)
+            if store.healthy():
+                return
+            time.sleep(0.1)
         raise RuntimeError("demo: the artifact store did not start")
 
     def env(self, name: str, role_key: str) -> dict[str, str]:

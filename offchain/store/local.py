@@ -1,4 +1,10 @@
-"""A content-addressed store in a local directory (one file per artifact, written atomically)."""
+"""A content-addressed store in a local directory (one file per artifact, written atomically).
+
+Files are only ever moved into place complete and checked: `put` hashes the bytes
+it is given, `adopt` moves in a temporary file the caller has already hashed
+(the HTTP server streams uploads into `tmp_dir()` and checks the address before
+adopting). `size` answers from the file's metadata without reading it.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +43,31 @@ class LocalStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return addr
+
+    def tmp_dir(self) -> Path:
+        """Where partial uploads are streamed (same file system: `adopt` is a rename)."""
+        d = self.root / ".tmp"
+        d.mkdir(exist_ok=True)
+        return d
+
+    def adopt(self, tmp: str | os.PathLike, addr: str | bytes) -> str:
+        """Move the complete temporary file `tmp`, whose bytes the caller has checked
+        hash to `addr`, into place (idempotent: an existing copy is kept)."""
+        a = normalize(addr)
+        dest = self.path(a)
+        if dest.exists():
+            Path(tmp).unlink(missing_ok=True)
+            return a
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+        return a
+
+    def size(self, addr: str | bytes) -> int | None:
+        """Bytes stored at `addr` (None when absent), from metadata: the file is not read."""
+        try:
+            return self.path(addr).stat().st_size
+        except FileNotFoundError:
+            return None
 
     def has(self, addr: str | bytes) -> bool:
         return self.path(addr).is_file()

@@ -1,6 +1,7 @@
 """Artifact store: addresses, local directory, HTTP server and checked client."""
 
 import pytest
+from eth_account import Account
 
 from offchain.store import (
     ArtifactCorrupt,
@@ -13,6 +14,10 @@ from offchain.store import (
     check_address,
 )
 from offchain.store.address import normalize
+from offchain.store.auth import AllowList
+
+KEY = "0x" + "11" * 32
+UPLOADER = Account.from_key(KEY).address
 
 
 def test_address_is_keccak_of_bytes():
@@ -53,13 +58,13 @@ def test_local_missing_and_corrupt(tmp_path):
 
 @pytest.fixture
 def server(tmp_path):
-    with StoreServer(LocalStore(tmp_path / "server"), port=0) as srv:
+    with StoreServer(LocalStore(tmp_path / "server"), port=0, authorize=AllowList([UPLOADER])) as srv:
         yield srv
 
 
 def test_http_roundtrip_fills_cache(server, tmp_path):
     cache = LocalStore(tmp_path / "cache")
-    client = HttpStore(server.url, cache=cache)
+    client = HttpStore(server.url, cache=cache, key=KEY)
     addr = client.put(b"program")
     assert server.store.get(addr) == b"program"
     assert HttpStore(server.url).get(addr) == b"program"
@@ -74,7 +79,7 @@ def test_http_missing(server):
 
 
 def test_http_detects_corruption_on_server(server):
-    client = HttpStore(server.url)
+    client = HttpStore(server.url, key=KEY)
     addr = client.put(b"weights")
     server.store.path(addr).write_bytes(b"weightz")
     with pytest.raises(ArtifactCorrupt, match="is corrupt"):
@@ -83,7 +88,7 @@ def test_http_detects_corruption_on_server(server):
 
 def test_http_refetches_corrupt_cache(server, tmp_path):
     cache = LocalStore(tmp_path / "cache")
-    addr = HttpStore(server.url).put(b"spec")
+    addr = HttpStore(server.url, key=KEY).put(b"spec")
     cache.put(b"spec")
     cache.path(addr).write_bytes(b"spoc")
     assert HttpStore(server.url, cache=cache).get(addr) == b"spec"
