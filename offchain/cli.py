@@ -16,8 +16,11 @@ from .config import load_settings
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    from .limits import SafeFormatter  # one message is one line, whatever untrusted text it holds
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     for noisy in ("web3", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

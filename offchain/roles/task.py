@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .. import limits
 from ..commit import merkle
 from ..commit.tensor import tensor_root
 from ..runtime import compiler
@@ -35,6 +36,10 @@ MAX_LR = 1e3
 MAX_SEED = 2**64 - 1
 MAX_STEP_ELEMENTS = 1 << 26  # elements of all node outputs of one step (256 MiB of float32)
 _ADDRESS = re.compile(r"0x[0-9a-f]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{64}")
+_STEP_KEY = re.compile(r"0|[1-9][0-9]{0,15}")
+MAX_SPEC_BYTES = 64 << 10  # a spec is a few hundred bytes
+MAX_NODES = 1 << 20  # node roots of one step in a checkpoint
 
 
 class SpecError(ValueError):
@@ -44,7 +49,7 @@ class SpecError(ValueError):
 def _int(d: dict, name: str, lo: int, hi: int) -> None:
     v = d[name]
     if type(v) is not int:
-        raise SpecError(f"{name} must be an integer, got {v!r}")
+        raise SpecError(f"{name} must be an integer, got {limits.show(v)}")
     if not lo <= v <= hi:
         raise SpecError(f"{name}={v} outside [{lo}, {hi}]")
 
@@ -55,47 +60,47 @@ def check_fields(d: dict) -> None:
     if not isinstance(d, dict):
         raise SpecError(f"a spec is a JSON object, got {type(d).__name__}")
     if d.get("version") != SPEC_VERSION:
-        raise SpecError(f"unsupported spec version {d.get('version')!r}")
+        raise SpecError(f"unsupported spec version {limits.show(d.get('version'))}")
     known = set(TaskSpec.__dataclass_fields__)
     if unknown := sorted(set(d) - known):
-        raise SpecError(f"unknown field(s) {', '.join(unknown)}")
+        raise SpecError(f"unknown field(s) {', '.join(limits.show(k, 40) for k in unknown[:5])}")
     required = ("dataset", "data", "n_features", "n_classes", "steps", "checkpoint_interval")
     if missing := [k for k in required if k not in d]:
         raise SpecError(f"missing field(s) {', '.join(missing)}")
     if not isinstance(d["dataset"], str) or len(d["dataset"]) > 64:
         raise SpecError("dataset must be a name of at most 64 characters")
     if not isinstance(d["data"], str) or not _ADDRESS.fullmatch(d["data"]):
-        raise SpecError(f"data must be a content address 0x<64 hex>, got {d['data']!r}")
+        raise SpecError(f"data must be a content address 0x<64 hex>, got {limits.show(d['data'])}")
     if d.get("holdout", "") != "" and not (isinstance(d["holdout"], str) and _ADDRESS.fullmatch(d["holdout"])):
-        raise SpecError(f"holdout must be empty or a content address, got {d['holdout']!r}")
+        raise SpecError(f"holdout must be empty or a content address, got {limits.show(d['holdout'])}")
     _int(d, "n_features", 1, MAX_WIDTH)
     _int(d, "n_classes", 1, MAX_WIDTH)
     _int(d, "steps", 0, MAX_STEPS)
     _int(d, "checkpoint_interval", 1, max(d["steps"], 1))
     model = d.get("model", "mlp")
     if model not in compiler.MODELS:
-        raise SpecError(f"unknown model {model!r} (known: {', '.join(compiler.MODELS)})")
+        raise SpecError(f"unknown model {limits.show(model)} (known: {', '.join(compiler.MODELS)})")
     if "batch" in d:
         _int(d, "batch", 1, MAX_BATCH)
     if "seed" in d:
         _int(d, "seed", 0, MAX_SEED)
     hidden = d.get("hidden", [16])
     if not isinstance(hidden, list | tuple) or not 1 <= len(hidden) <= MAX_LAYERS:
-        raise SpecError(f"hidden must be a list of 1..{MAX_LAYERS} widths, got {hidden!r}")
+        raise SpecError(f"hidden must be a list of 1..{MAX_LAYERS} widths, got {limits.show(hidden)}")
     for w in hidden:
         if type(w) is not int or not 1 <= w <= MAX_WIDTH:
-            raise SpecError(f"hidden width {w!r} outside [1, {MAX_WIDTH}]")
+            raise SpecError(f"hidden width {limits.show(w)} outside [1, {MAX_WIDTH}]")
     lr = d.get("lr")
     if lr is not None:
         if type(lr) not in (int, float) or not math.isfinite(lr) or not 0 < lr <= MAX_LR:
-            raise SpecError(f"lr must be a finite number in (0, {MAX_LR:g}], got {lr!r}")
+            raise SpecError(f"lr must be a finite number in (0, {MAX_LR:g}], got {limits.show(lr)}")
         if np.float32(lr) == 0 or not np.isfinite(np.float32(lr)):
-            raise SpecError(f"lr {lr!r} is not a normal float32")
+            raise SpecError(f"lr {limits.show(lr)} is not a normal float32")
     image = d.get("image")
     if image is not None:
         if (not isinstance(image, list | tuple) or len(image) != 2
                 or any(type(v) is not int or not 1 <= v <= 255 for v in image)):
-            raise SpecError(f"image must be [H, W] with sizes in [1, 255], got {image!r}")
+            raise SpecError(f"image must be [H, W] with sizes in [1, 255], got {limits.show(image)}")
         if image[0] * image[1] != d["n_features"]:
             raise SpecError(f"image {image[0]}x{image[1]} does not hold n_features={d['n_features']}")
     if model == "cnn" and image is None:
@@ -132,9 +137,9 @@ class TaskSpec:
         """The spec in `data`; SpecError (a ValueError) naming the problem when the bytes
         are not JSON or a field is missing, mistyped, unknown or out of bounds."""
         try:
-            d = json.loads(data)
-        except (ValueError, TypeError) as exc:
-            raise SpecError(f"task: malformed spec: not JSON ({exc})") from None
+            d = limits.loads(data, "task: malformed spec", max_bytes=MAX_SPEC_BYTES)
+        except limits.LimitError as exc:
+            raise SpecError(str(exc)) from None
         try:
             check_fields(d)
         except SpecError as exc:
@@ -185,22 +190,54 @@ def encode_arrays(meta: dict, arrays: list[np.ndarray]) -> bytes:
     return struct.pack(">I", len(head)) + head + b"".join(a.tobytes() for a in arrays)
 
 
+def _shapes(head: object) -> list[tuple[int, ...]]:
+    """The array shapes of a decoded header, each dimension checked (LimitError)."""
+    if not isinstance(head, dict) or set(head) != {"meta", "shapes"}:
+        raise limits.LimitError("the header must be an object with exactly meta and shapes")
+    if not isinstance(head["meta"], dict):
+        raise limits.LimitError("meta must be an object")
+    shapes = head["shapes"]
+    if not isinstance(shapes, list) or len(shapes) > limits.MAX_ARRAYS:
+        raise limits.LimitError(f"shapes must be a list of at most {limits.MAX_ARRAYS} shapes")
+    out, total = [], 0
+    for i, shape in enumerate(shapes):
+        if not isinstance(shape, list) or len(shape) > limits.MAX_RANK:
+            raise limits.LimitError(f"shape {i} must be a list of at most {limits.MAX_RANK} dimensions")
+        for d in shape:
+            if type(d) is not int or not 0 <= d <= limits.MAX_DIM:
+                raise limits.LimitError(f"shape {i} has dimension {limits.show(d)} "
+                                        f"(each must be an integer in [0, {limits.MAX_DIM}])")
+        n = math.prod(shape)
+        total += n
+        if total > limits.MAX_ARRAY_ELEMENTS:
+            raise limits.LimitError(f"more than {limits.MAX_ARRAY_ELEMENTS} elements")
+        out.append(tuple(shape))
+    return out
+
+
 def decode_arrays(data: bytes) -> tuple[dict, list[np.ndarray]]:
+    """(meta, arrays) of an artifact made by `encode_arrays`; ValueError naming the problem
+    when the header is not bounded JSON of the expected form, a dimension is negative,
+    non-integer or too large, or the byte length is not exactly the shapes' size."""
     try:
+        if len(data) < 4:
+            raise limits.LimitError(f"{len(data)} bytes, shorter than the 4-byte header length")
         (n,) = struct.unpack(">I", data[:4])
-        head = json.loads(data[4:4 + n])
-        pos = 4 + n
-        out = []
-        for shape in head["shapes"]:
-            size = int(np.prod(shape)) * 4
-            if pos + size > len(data):
-                raise ValueError("truncated")
-            out.append(np.frombuffer(data[pos:pos + size], dtype="<u4").reshape(shape).astype(np.uint32))
+        if n > min(limits.MAX_ARRAY_HEADER_BYTES, len(data) - 4):
+            raise limits.LimitError(f"header length {n} is over the limit or past the end")
+        head = limits.loads(data[4:4 + n], "header", max_bytes=limits.MAX_ARRAY_HEADER_BYTES)
+        shapes = _shapes(head)
+        want = 4 + n + 4 * sum(math.prod(s) for s in shapes)
+        if want != len(data):
+            raise limits.LimitError(f"the shapes need {want} bytes, the artifact has {len(data)}")
+        out, pos = [], 4 + n
+        for shape in shapes:
+            size = 4 * math.prod(shape)
+            out.append(np.frombuffer(data, dtype="<u4", count=size // 4, offset=pos)
+                       .reshape(shape).astype(np.uint32))
             pos += size
-        if pos != len(data):
-            raise ValueError("trailing bytes")
         return head["meta"], out
-    except (struct.error, ValueError, KeyError, TypeError) as exc:
+    except (struct.error, ValueError) as exc:
         raise ValueError(f"task: malformed array artifact: {exc}") from None
 
 
@@ -222,7 +259,16 @@ class Checkpoint:
     @classmethod
     def from_bytes(cls, data: bytes) -> Checkpoint:
         meta, arrays = decode_arrays(data)
-        return cls(int(meta["step"]), arrays, [bytes.fromhex(r) for r in meta["node_roots"]])
+        step, roots = meta.get("step"), meta.get("node_roots")
+        if set(meta) != {"step", "node_roots"}:
+            raise ValueError("task: malformed checkpoint: meta must hold exactly step and node_roots")
+        if type(step) is not int or not 0 <= step <= MAX_STEPS:
+            raise ValueError(f"task: malformed checkpoint: step {limits.show(step)} is not in [0, {MAX_STEPS}]")
+        if (not isinstance(roots, list) or len(roots) > MAX_NODES
+                or not all(isinstance(r, str) and _HEX32.fullmatch(r) for r in roots)):
+            raise ValueError(f"task: malformed checkpoint: node_roots must be at most {MAX_NODES} "
+                             "32-byte hex roots")
+        return cls(step, arrays, [bytes.fromhex(r) for r in roots])
 
     def check(self, program: Program, step_root: bytes) -> None:
         """Raise ValueError unless the node roots give `step_root` and the state matches them."""
@@ -250,11 +296,29 @@ class Manifest:
     @classmethod
     def from_bytes(cls, data: bytes) -> Manifest:
         try:
-            d = json.loads(data)
-            return cls(int(d["task_id"]), [bytes.fromhex(r) for r in d["step_roots"]],
-                       {int(k): v for k, v in d["checkpoints"].items()}, d["final_model"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"task: malformed manifest: {exc}") from None
+            d = limits.loads(data, "task: malformed manifest")
+        except limits.LimitError as exc:
+            raise ValueError(str(exc)) from None
+        bad = "task: malformed manifest: "
+        if not isinstance(d, dict) or set(d) != {"task_id", "step_roots", "checkpoints", "final_model"}:
+            raise ValueError(bad + "an object with exactly task_id, step_roots, checkpoints, final_model")
+        if type(d["task_id"]) is not int or not 0 <= d["task_id"] < 2**256:
+            raise ValueError(bad + f"task_id {limits.show(d['task_id'])} is not a uint256")
+        roots = d["step_roots"]
+        if (not isinstance(roots, list) or len(roots) > MAX_STEPS + 1
+                or not all(isinstance(r, str) and _HEX32.fullmatch(r) for r in roots)):
+            raise ValueError(bad + f"step_roots must be at most {MAX_STEPS + 1} 32-byte hex roots")
+        ck = d["checkpoints"]
+        if not isinstance(ck, dict) or len(ck) > MAX_STEPS + 1:
+            raise ValueError(bad + "checkpoints must be an object step -> content address")
+        for k, v in ck.items():
+            if not _STEP_KEY.fullmatch(k) or not (isinstance(v, str) and _ADDRESS.fullmatch(v)):
+                raise ValueError(bad + f"checkpoint {limits.show(k, 24)} -> {limits.show(v, 70)} is not "
+                                 "a decimal step and a content address")
+        if not isinstance(d["final_model"], str) or not _ADDRESS.fullmatch(d["final_model"]):
+            raise ValueError(bad + f"final_model {limits.show(d['final_model'])} is not a content address")
+        return cls(d["task_id"], [bytes.fromhex(r) for r in roots], {int(k): v for k, v in ck.items()},
+                   d["final_model"])
 
     def nearest_checkpoint(self, t: int) -> int:
         """The latest checkpointed step strictly before t."""
