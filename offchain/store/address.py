@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from Crypto.Hash import keccak as _keccak
 from eth_hash.auto import keccak
 
 _ADDR = re.compile(r"^0x[0-9a-f]{64}$")
@@ -24,6 +25,12 @@ class ArtifactCorrupt(StoreError):
 def address_of(data: bytes) -> str:
     """The content address of `data`: '0x' + hex keccak256."""
     return "0x" + keccak(bytes(data)).hex()
+
+
+def hasher():
+    """An incremental keccak256 (`update`, `digest`) holding O(1) memory. (eth_hash's
+    `keccak.new` keeps every part it was fed: 1 GiB hashed is 1 GiB held.)"""
+    return _keccak.new(digest_bits=256)
 
 
 def normalize(addr: str | bytes) -> str:

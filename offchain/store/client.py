@@ -15,11 +15,10 @@ import concurrent.futures
 import json
 
 import aiohttp
-from eth_hash.auto import keccak
 
 from .. import limits
 from ..config import Settings
-from .address import ArtifactCorrupt, ArtifactMissing, StoreError, address_of, normalize
+from .address import ArtifactCorrupt, ArtifactMissing, StoreError, address_of, hasher, normalize
 from .auth import sign_upload
 from .local import LocalStore
 
@@ -138,14 +137,14 @@ class HttpStore:
             if r.content_length is not None and r.content_length > self.max_size:
                 raise StoreError(f"store: artifact {a} is {r.content_length} bytes, over the limit "
                                  f"of {self.max_size}")
-            buf, hasher = bytearray(), keccak.new(b"")
+            buf, h = bytearray(), hasher()
             async for chunk in r.content.iter_chunked(limits.STORE_CHUNK):
                 if len(buf) + len(chunk) > self.max_size:
                     raise StoreError(f"store: artifact {a} from {self.url} is over the limit of "
                                      f"{self.max_size} bytes")
                 buf += chunk
-                hasher.update(chunk)
-            got = "0x" + hasher.digest().hex()
+                h.update(chunk)
+            got = "0x" + h.digest().hex()
             if got != a:
                 raise ArtifactCorrupt(f"store: artifact {a} is corrupt (bytes hash to {got})")
             return bytes(buf)

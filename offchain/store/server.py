@@ -39,10 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
-from eth_hash.auto import keccak
 
 from .. import limits
-from .address import StoreError, normalize
+from .address import StoreError, hasher, normalize
 from .auth import Authorizer, Unauthorized, recover_uploader
 from .local import LocalStore
 
@@ -89,8 +88,8 @@ class Ledger:
         self.db.close()
 
 
-def _absorb(fh, hasher, chunk: bytes) -> None:
-    hasher.update(chunk)
+def _absorb(fh, h, chunk: bytes) -> None:
+    h.update(chunk)
     fh.write(chunk)
 
 
@@ -240,9 +239,8 @@ class StoreServer:
         lim = self.limits
         loop = asyncio.get_running_loop()
         deadline = loop.time() + _GRACE + size / lim.min_rate
+        h, got = hasher(), 0
         fd, tmp = tempfile.mkstemp(dir=self.store.tmp_dir(), prefix="up-")
-        hasher = keccak.new(b"")
-        got = 0
         try:
             with os.fdopen(fd, "wb") as fh:
                 while True:
@@ -259,10 +257,10 @@ class StoreServer:
                     got += len(chunk)
                     if got > size:
                         return _error(400, "store: more bytes than Content-Length", close=True)
-                    await loop.run_in_executor(self._pool, _absorb, fh, hasher, chunk)
+                    await loop.run_in_executor(self._pool, _absorb, fh, h, chunk)
             if got != size:
                 return _error(400, f"store: upload ended after {got} of {size} bytes", close=True)
-            got_addr = "0x" + hasher.digest().hex()
+            got_addr = "0x" + h.digest().hex()
             if got_addr != addr:
                 return _error(400, f"store: upload hashes to {got_addr}, not {addr}", close=True)
             self.store.adopt(tmp, addr)
