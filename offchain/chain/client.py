@@ -95,6 +95,12 @@ class ChainClient:
         protect(settings.rpc_url)
         self.rpc_name = redact_url(settings.rpc_url)  # the only form of the URL that is ever shown
         self.w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+        # web3's validation middleware asks the node for its chain id before every call and gas
+        # estimate; the client checks the node against the pinned id itself (check_chain)
+        try:
+            self.w3.middleware_onion.remove("validation")
+        except ValueError:
+            pass
         key = private_key if private_key is not None else settings.private_key
         self.account = Account.from_key(key) if key else None
         self._record: DeploymentRecord | None = None
