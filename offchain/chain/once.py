@@ -138,7 +138,13 @@ def recheck_done(chain: ChainClient, db: StateDB) -> list[str]:
     """Re-check every done action inside the reorg window; re-send the recorded call of
     each whose transaction left the chain. Returns the keys done again."""
     redone: list[str] = []
-    for act in db.done_since(chain.block_number() - chain.reorg_window):
+    last = db.last_done_block()
+    if last is None:
+        return redone  # nothing was ever mined for this daemon: no RPC call
+    low = chain.block_number() - chain.reorg_window
+    if last <= low:
+        return redone
+    for act in db.done_since(low):
         if _still_done(chain, db, act):
             continue
         call = act.data.get("redo") or {}
