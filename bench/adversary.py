@@ -101,7 +101,7 @@ def main() -> None:
         addr = {k: Account.from_key(k).address for k in keys[:5]}
         deploy_all(node.url, keys[0], addr[keys[1]], Path(tmp) / "interfaces", Path(tmp) / "deployments")
         settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
-                            interfaces_dir=str(Path(tmp) / "interfaces"))
+                            interfaces_dir=str(Path(tmp) / "interfaces"), state_dir=str(Path(tmp) / "state"))
         chains = {name: ChainClient(settings, k) for name, k in zip(ACTORS, keys[:5], strict=True)}
         arena = Arena(Web3Backend(node, chains), runs)
         print(f"setup: runs and deployment in {time.time() - t0:.1f}s", flush=True)

@@ -37,14 +37,22 @@ class Settings:
     store_timeout: float = 120.0  # seconds one store request may take, body and retries included
     state_dir: str = ".agent"  # SQLite state of the daemons, one file per role
     poll_interval: float = 1.0  # seconds between chain polls of a daemon
-    reorg_depth: int = 5  # blocks the event cursor re-reads on every poll
-    confirmations: int = 0  # blocks to wait after a receipt before trusting it
+    reorg_depth: int = 5  # reorg window: blocks re-read each poll and in which done actions are re-checked
+    confirmations: int = -1  # blocks on top before a receipt or event counts (-1: 0 on 31337, 3 elsewhere)
     tx_timeout: float = 120.0  # seconds to wait for a receipt
     rpc_retries: int = 5  # attempts on a transient RPC error
     samples: int = 3  # steps each verifier re-executes per task (sampling rate)
     checkpoint_every: int = 10  # a solver publishes full state every k steps
     artifact_timeout: float = 60.0  # seconds to keep retrying (with backoff) unavailable artifacts
     crash_after: str = ""  # testing: die once when an action with this key prefix is mined (state.py)
+
+    # --- chain client on live networks (offchain/chain/; docs/security.md § "Chain client") ---
+    log_window: int = 2000  # most blocks one eth_getLogs request covers (scans start at the deployment block)
+    priority_fee_gwei: float = -1.0  # EIP-1559 tip; -1: the node's suggestion (eth_maxPriorityFeePerGas)
+    max_fee_gwei: float = 1000.0  # cap on maxFeePerGas, bumps included (0: no cap)
+    fee_bump_after: float = 30.0  # seconds unmined before a tx is re-sent, same nonce, bumped fees
+    fee_bump_pct: int = 25  # fee increase per replacement (at least 10, what nodes require)
+    chain_check_interval: float = 60.0  # seconds between checks of the RPC's chain id against the record
 
     def with_(self, **changes) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

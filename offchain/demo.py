@@ -248,8 +248,8 @@ def incentive_outcome(net: LocalNetwork, tid: int) -> dict:
     chain = net.chain()
     inc = incentive(chain, tid)
     me = net.address("verifier")
-    evs = chain.contract("VerifierPool").events.VerifierSettled.get_logs(
-        from_block=0, argument_filters={"task_id": tid, "verifier": me})
+    evs = chain.get_logs("VerifierPool", "VerifierSettled", {"task_id": tid, "verifier": me},
+                         to_block=chain.block_number())
     fee = sum(int(e.args["fee_share"]) for e in evs)
     award = sum(int(e.args["award_share"]) for e in evs)
     forfeited = sum(int(e.args["forfeited"]) for e in evs)

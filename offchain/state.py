@@ -99,6 +99,17 @@ class StateDB:
                           (prefix + "%",)).fetchall()
         return [Action(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
+    def last_done_block(self) -> int | None:
+        """The newest block of a done action's transaction (None: no such action)."""
+        row = self._exec("SELECT MAX(json_extract(data, '$.block')) FROM actions WHERE status=?", (DONE,)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def done_since(self, block: int) -> list[Action]:
+        """Done actions whose transaction was mined after `block` (inside the reorg window)."""
+        rows = self._exec("SELECT key, status, tx_hash, data FROM actions WHERE status=? AND "
+                          "json_extract(data, '$.block') > ? ORDER BY key", (DONE, block)).fetchall()
+        return [Action(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
     def _crash(self, key: str) -> None:
         fired = self.get("crash-fired", [])
         if self.crash_after in fired:

@@ -3,7 +3,9 @@ sources with the vyper compiler, deploy token, Parameters, StakeManager,
 TaskRegistry and (by default) the OneStepVerifier and DisputeGame, wire them,
 and write interfaces/<Name>.json and deployments/<network>.json where the
 agent's settings say. Used by the demo
-and the end-to-end tests on a fresh Anvil node."""
+and the end-to-end tests on a fresh Anvil node. The record pins the chain id and
+the block of the first deployment transaction (`start_block`: where the agents'
+log scans begin), read back through offchain/chain/record.py."""
 
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class Deployer:
         self.w3 = Web3(HTTPProvider(rpc_url))
         self.acct = Account.from_key(private_key)
         self.gas_used: dict[str, int] = {}
+        self.first_block: int | None = None  # block of the first deployment transaction
 
     def _send(self, tx: dict, what: str):
         tx = {**tx, "from": self.acct.address,
@@ -68,6 +71,8 @@ class Deployer:
         if r["status"] != 1:
             raise RuntimeError(f"deploy: {what} reverted")
         self.gas_used[what] = int(r["gasUsed"])
+        if self.first_block is None:
+            self.first_block = int(r["blockNumber"])
         return r
 
     def deploy(self, name: str, *args) -> str:
@@ -124,5 +129,5 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
         (Path(interfaces_dir) / f"{name}.json").write_text(json.dumps(compile_contract(name)["abi"]))
     Path(deployments_dir).mkdir(parents=True, exist_ok=True)
     (Path(deployments_dir) / f"{network}.json").write_text(json.dumps(
-        {"chain_id": d.w3.eth.chain_id, "contracts": addrs}, indent=2))
+        {"chain_id": d.w3.eth.chain_id, "start_block": d.first_block, "contracts": addrs}, indent=2))
     return addrs

@@ -1,6 +1,8 @@
-"""Event cursor persisted in SQLite: survives restarts, re-reads the last
-`reorg_depth` blocks on every poll and de-duplicates by (tx hash, log index),
-so a log is handled once even when its block is re-organised."""
+"""Event cursor persisted in SQLite: survives restarts, reads only blocks with
+`confirmations` blocks on top, re-reads the reorg window (`reorg_depth`) on
+every poll and de-duplicates by (tx hash, log index), so a log is handled once
+even when its block is re-organised. Scans start at the deployment block and
+ask for at most `log_window` blocks per request."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ from eth_utils import event_abi_to_log_topic
 
 from ..state import StateDB
 from .client import ChainClient
-
-MAX_RANGE = 5_000  # blocks per eth_getLogs request
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,10 @@ class EventCursor:
     """Yields each new event of the named contracts once, in chain order."""
 
     def __init__(self, chain: ChainClient, db: StateDB, name: str, contracts: list[str],
-                 start_block: int = 0):
+                 start_block: int | None = None):
         self.chain, self.db, self.name = chain, db, name
         self.contracts = contracts
-        self.start_block = start_block
+        self.start_block = chain.start_block if start_block is None else max(1, start_block)
         self._topics: dict[tuple[str, bytes], tuple[str, object]] = {}
         for cname in contracts:
             c = chain.contract(cname)
@@ -41,15 +41,15 @@ class EventCursor:
                     self._topics[(c.address.lower(), event_abi_to_log_topic(item))] = (cname, ev)
 
     def poll(self) -> list[LogEvent]:
-        """New events since the last poll (re-reading the last reorg_depth blocks)."""
-        head = self.chain.block_number()
+        """New confirmed events since the last poll (re-reading the reorg window)."""
+        self.chain.check_chain()
+        head = self.chain.safe_block()
         last = self.db.cursor(self.name)
-        depth = self.chain.settings.reorg_depth
-        lo = self.start_block if last is None else max(self.start_block, last + 1 - depth)
+        depth = self.chain.reorg_window
+        begin = self.start_block if last is None else max(self.start_block, last + 1 - depth)
         out: list[LogEvent] = []
         addrs = [self.chain.contract(c).address for c in self.contracts]
-        while lo <= head:
-            hi = min(head, lo + MAX_RANGE - 1)
+        for lo, hi in self.chain.windows(begin, head):
             logs = self.chain.retry(lambda lo=lo, hi=hi: self.chain.w3.eth.get_logs(
                 {"fromBlock": lo, "toBlock": hi, "address": addrs}), "get_logs")
             for lg in logs:
@@ -65,8 +65,8 @@ class EventCursor:
                 self.db.mark_log(self.name, ev.tx_hash, ev.log_index, ev.block, bh)
                 if first:
                     out.append(ev)
-            lo = hi + 1
-        self.db.set_cursor(self.name, head)
+        if head >= self.start_block:
+            self.db.set_cursor(self.name, head)
         self.db.prune_logs(self.name, head - 4 * depth - 1)
         return out
 

@@ -91,7 +91,7 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
     with Anvil() as node, tempfile.TemporaryDirectory() as tmp:
         deploy_all(node.url, deployer, addr[treasury], Path(tmp) / "interfaces", Path(tmp) / "deployments")
         settings = Settings(rpc_url=node.url, deployments_dir=str(Path(tmp) / "deployments"),
-                            interfaces_dir=str(Path(tmp) / "interfaces"))
+                            interfaces_dir=str(Path(tmp) / "interfaces"), state_dir=str(Path(tmp) / "state"))
         chain = {k: ChainClient(settings, k) for k in (deployer, treasury, submitter, solver, challenger)}
         db = {k: StateDB(Path(tmp) / f"{name}.sqlite") for name, k in (("solver", solver),
                                                                         ("challenger", challenger))}

@@ -89,7 +89,8 @@ class DisputeDriver:
 
         before = self.db.action(key)
         try:
-            send_once(self.chain, self.db, key, "DisputeGame", mv.fn, *mv.args, landed=landed)
+            send_once(self.chain, self.db, key, "DisputeGame", mv.fn, *mv.args, landed=landed,
+                      deadline=g.deadline)  # fee bumps of a stuck move come before its deadline
         except TxFailed:
             # the other side may have ended the game first (one step, timeout): re-read next time
             if self.done():

@@ -202,7 +202,7 @@ def _settle(d, tid: int, task, inc: dict, data: dict) -> None:
             manifest = Manifest.from_bytes(d.store.get(artifact_uri(chain, tid)))
             _prove(d, tid, inc, data, manifest)
             if inc["forced"]:
-                hunt(d, tid, manifest)
+                hunt(d, tid, manifest, from_block=inc["claim_block"])
             if not data.get("proved"):
                 db.set_task(tid, "attest-revealed", proved=True)  # walk_incentives waits for this
             return
@@ -239,12 +239,13 @@ def _prove(d, tid: int, inc: dict, data: dict, manifest: Manifest) -> None:
                   landed=lambda: attestation(chain, tid, me)["caught"])
 
 
-def hunt(d, tid: int, manifest: Manifest) -> int:
+def hunt(d, tid: int, manifest: Manifest, from_block: int | None = None) -> int:
     """Whistleblower: report every verifier whose revealed value differs from the
-    final root in a finalized forced-error task. Returns how many were reported."""
+    final root in a finalized forced-error task. Returns how many were reported.
+    Reveals are read from `from_block` (the task's claim block; never before the
+    deployment block) in bounded windows (`ChainClient.get_logs`)."""
     chain, db, me = d.chain, d.db, d.chain.address
-    pool = chain.contract("VerifierPool")
-    logs = pool.events.AttestationRevealed.get_logs(from_block=0, argument_filters={"task_id": tid})
+    logs = chain.get_logs("VerifierPool", "AttestationRevealed", {"task_id": tid}, from_block=from_block)
     reported = 0
     for ev in logs:
         who = ev.args["verifier"]

@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from ..chain import ChainClient, EventCursor
+from ..chain import ChainClient, EventCursor, WrongChain, recheck_done
 from ..config import Settings
 from ..runtime import fpenv
 from ..state import StateDB
@@ -60,6 +60,7 @@ class Daemon:
         for ev in self.cursor.poll():
             if ev.event in self.events:
                 self.on_event(ev)
+        recheck_done(self.chain, self.db)  # a done action undone by a reorg is done again
         for task_id, phase, data in self.db.tasks():
             if phase in TERMINAL or self._stop:
                 continue
@@ -77,12 +78,16 @@ class Daemon:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         end = None if timeout is None else time.time() + timeout
-        self.chain.wait_connected()
+        try:
+            self.chain.wait_connected()
+        except WrongChain as exc:  # a node on another chain: nothing it says can be acted on
+            log.error("%s: %s", self.role, exc)
+            raise SystemExit(2) from None
         log.info("%s: running as %s", self.role, self.chain.account.address if self.chain.account else "-")
         while not self._stop:
             try:
                 self.poll_once()
-            except fpenv.FloatEnvError as exc:  # results would differ from every other party's
+            except (fpenv.FloatEnvError, WrongChain) as exc:  # results would differ / another chain
                 log.error("%s: %s", self.role, exc)
                 raise SystemExit(2) from None
             except Exception as exc:  # noqa: BLE001 - a node hiccup: try again next poll

@@ -260,8 +260,7 @@ def test_real_fault_is_flagged_then_disputed_and_won(net):
     assert (g.t, g.j, g.e) == (FAULT.t, FAULT.j, FAULT.e)
     att = attestation(chain, tid, net.address("verifier"))
     assert att["flagged"] and att["revealed"] and att["settled"]
-    settled = chain.contract("VerifierPool").events.VerifierSettled.get_logs(
-        from_block=0, argument_filters={"task_id": tid})
+    settled = chain.get_logs("VerifierPool", "VerifierSettled", {"task_id": tid}, to_block=chain.block_number())
     assert [(e.args["fee_share"], e.args["award_share"], e.args["forfeited"]) for e in settled] == [(0, 0, 0)]
 
     # the solver's stake: the challenger share to the verifier (its bond back), the treasury share to the

@@ -44,12 +44,13 @@ def settings(node, tmp_path):
     tx = w3.eth.contract(abi=out["abi"], bytecode=out["bytecode"]).constructor().build_transaction(
         {"from": acct.address, "nonce": w3.eth.get_transaction_count(acct.address)})
     h = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
-    addr = w3.eth.wait_for_transaction_receipt(h)["contractAddress"]
+    r = w3.eth.wait_for_transaction_receipt(h)
     (tmp_path / "deployments").mkdir()
-    (tmp_path / "deployments" / "development.json").write_text(json.dumps({"Counter": addr}))
+    (tmp_path / "deployments" / "development.json").write_text(json.dumps(
+        {"chain_id": w3.eth.chain_id, "start_block": r["blockNumber"], "contracts": {"Counter": r["contractAddress"]}}))
     return Settings(rpc_url=node.url, interfaces_dir=str(tmp_path / "interfaces"),
                     deployments_dir=str(tmp_path / "deployments"), private_key=dev_keys(1)[0],
-                    reorg_depth=3)
+                    reorg_depth=3, state_dir=str(tmp_path / "state"))
 
 
 def test_transact_and_call(settings):
