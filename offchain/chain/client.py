@@ -17,6 +17,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
 
 from ..config import Settings
+from ..deployment import DeploymentError, abi_file, addresses, load_record
 
 log = logging.getLogger("offchain.chain")
 T = TypeVar("T")
@@ -38,17 +39,16 @@ class TxFailed(ChainError):
 
 
 def load_deployment(deployments_dir: str | Path, network: str) -> dict[str, str]:
-    """{ContractName: address} from deployments/<network>.json (flat or under "contracts")."""
-    p = Path(deployments_dir) / f"{network}.json"
-    if not p.is_file():
-        raise ChainError(f"chain: no deployment file {p} (deploy first)")
-    data = json.loads(p.read_text())
-    data = data.get("contracts", data)
-    return {k: v for k, v in data.items() if isinstance(v, str) and v.startswith("0x")}
+    """{ContractName: address} of deployments/<network>.json (format: offchain/deployment.py),
+    the token as `Token` (and `TestToken` for a test token)."""
+    try:
+        return addresses(load_record(deployments_dir, network))
+    except DeploymentError as exc:
+        raise ChainError(f"chain: {str(exc).removeprefix('deployment: ')}") from None
 
 
 def load_abi(interfaces_dir: str | Path, name: str) -> list:
-    p = Path(interfaces_dir) / f"{name}.json"
+    p = abi_file(interfaces_dir, name)
     if not p.is_file():
         raise ChainError(f"chain: no ABI {p} (run `make abi`)")
     data = json.loads(p.read_text())

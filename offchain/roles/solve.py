@@ -173,7 +173,7 @@ class Solver(Daemon):
         if task.status == OPEN and free < task.solver_stake:
             need = task.solver_stake - free
             sm = self.chain.contract("StakeManager").address
-            send_once(self.chain, self.db, f"approve-stake:{tid}", "TestToken", "approve", sm, need)
+            send_once(self.chain, self.db, f"approve-stake:{tid}", "Token", "approve", sm, need)
             send_once(self.chain, self.db, f"bond:{tid}", "StakeManager", "bond", need,
                       landed=lambda: int(self.chain.call("StakeManager", "free_stake", me)) >= task.solver_stake)
         r = send_once(self.chain, self.db, f"claim:{tid}", "TaskRegistry", "claim_task", tid,
