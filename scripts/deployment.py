@@ -2,7 +2,7 @@
 
 The record's format, reader and writer are offchain/deployment.py's (the
 agents read the same file); this module places it at
-`deployments/<network>.json` of the checkout and chooses the account that
+`deployments/<network>.json` of the checkout (or under $DEPLOYMENTS_DIR) and chooses the account that
 signs: a brownie keystore account (`--account NAME`), a private key from the
 environment, or an unlocked Anvil account on a local network. `ScriptError`
 is a failure the runner prints as one line.
@@ -19,7 +19,8 @@ from brownie import accounts, network, web3
 from offchain.deployment import addresses, git_commit, read_record, write_record  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-DEPLOYMENTS = ROOT / "deployments"
+#: where records go: the checkout's deployments/, or DEPLOYMENTS_DIR
+DEPLOYMENTS = Path(os.environ.get("DEPLOYMENTS_DIR") or ROOT / "deployments")
 LOCAL_NETWORKS = ("development", "anvil")
 ERC20_ABI = json.loads((ROOT / "interfaces" / "ERC20.json").read_text())
 

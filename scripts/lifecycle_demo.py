@@ -12,8 +12,8 @@ from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts,
 from web3 import Web3
 
 from offchain.commit import merkle
-from offchain.dispute.tiny import tiny_task
 from offchain.deployment import addresses
+from offchain.dispute.tiny import tiny_task
 from scripts.deploy import deploy
 
 E18 = 10**18

@@ -21,6 +21,7 @@ import importlib
 import os
 import socket
 import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,20 @@ def one_line(exc: BaseException) -> str:
     return line or type(exc).__name__
 
 
+def _fee_defaults(network, config) -> None:
+    """EIP-1559 fees from the node when the network sets none and the chain has a
+    base fee (brownie's development settings assume a node with none: an attached
+    Anvil, or any testnet, would refuse `max fee per gas less than block base fee`)."""
+    from brownie import web3
+
+    settings = config.active_network.get("settings", {})
+    if settings.get("gas_price") or settings.get("priority_fee") or settings.get("max_fee"):
+        return
+    base_fee = web3.eth.get_block("latest").get("baseFeePerGas") or 0
+    if base_fee:
+        network.priority_fee("auto")
+
+
 def main(argv: list[str] | None = None) -> int:
     ns = parse(sys.argv[1:] if argv is None else argv)
     module_name = _module_name(ns.script)
@@ -113,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         port = int(port) or _free_port()
         CONFIG.networks["development"]["cmd_settings"]["port"] = port
         CONFIG.networks["development"]["host"] = "http://127.0.0.1"
+    # attaching to a running development node is what --port is for: not a warning
+    warnings.filterwarnings("ignore", message="Development network has a block height")
     network.connect(name)
+    _fee_defaults(network, CONFIG)
     proj._add_to_main_namespace()  # `from brownie import DisputeGame` in the scripts
     try:
         module = importlib.import_module(module_name)
