@@ -152,6 +152,12 @@ def token_symbol(record: dict) -> str:
     return str(token["symbol"]) if token else "TT"
 
 
+def token_of(settings) -> tuple[str, int]:
+    """(symbol, decimals) of the token of the deployment an agent's settings name."""
+    record = load_record(settings.deployments_dir, settings.network)
+    return token_symbol(record), token_decimals(record)
+
+
 def to_units(amount: float | str, decimals: int) -> int:
     """`amount` tokens in the token's smallest unit, exactly (decimal arithmetic, no float rounding)."""
     from decimal import Decimal, InvalidOperation

@@ -90,6 +90,17 @@ def test_agents_run_a_task_on_the_script_deployment(snet):
         from_block=record["start_block"], argument_filters={"task_id": tid})
     assert ev.args["num_steps"] == 10 and ev.args["solver_stake"] == terms.solver_stake
     assert ev.args["fee"] == fee and ev.args["solve_period"] == terms.solve_period
+    # status --json from another directory, ABIs from the default interfaces_dir
+    env = {**os.environ, **snet.env("status", "submitter")}
+    out = subprocess.run([sys.executable, "-m", "offchain", "status", "--json", "--account", f"solver={solver}"],
+                         cwd="/", env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    doc = json.loads(out.stdout)
+    assert doc["token"] == {"address": record["token"]["address"], "symbol": "TST", "decimals": 18}
+    task = next(t for t in doc["tasks"] if t["id"] == tid)
+    assert task["status"] == "finalized" and task["payment"] == str(terms.payment) and task["num_steps"] == 10
+    assert task["artifact_uri"].startswith("0x") and task["spec_hash"].startswith("0x")
+    assert doc["accounts"]["solver"]["wallet"] == str(chain.call("Token", "balanceOf", solver))
 
 
 def test_governance_refusal_is_one_line(snet):
