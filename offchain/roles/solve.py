@@ -115,7 +115,9 @@ class Solver(Daemon):
             return
         if self.db.task(tid) is None:
             self.db.set_task(tid, "seen", block=ev.block)
-            log.info("solve: task=%d seen", tid)
+            a = ev.args  # TaskCreated carries the task's terms
+            log.info("solve: task=%d seen (%s steps, payment %s, stake %s, solve period %ss)", tid,
+                     a.get("num_steps"), a.get("payment"), a.get("solver_stake"), a.get("solve_period"))
 
     # --- the state machine -------------------------------------------------------
     def advance(self, tid: int, phase: str, data: dict) -> None:
