@@ -166,6 +166,7 @@ def test_deploy_dry_run_sends_nothing(capsys):
     assert accounts[0].nonce == nonce and not path.exists()
     assert "TestToken: would deploy (local only), gas" in out
     assert "Parameters: would deploy, gas" in out and "total: about" in out
+    assert "30,000,000" not in out  # a revert is no estimate (brownie answers it with the gas limit)
 
 
 def test_deploy_with_an_erc20_by_address_reads_its_decimals():
