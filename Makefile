@@ -62,6 +62,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check offchain tests scripts bench
 	$(BIN)/python scripts/gen_vyper_constants.py --check
+	$(BIN)/python scripts/gen_settings_doc.py --check
 
 abi: setup
 	$(BIN)/python scripts/export_abis.py

@@ -155,81 +155,66 @@ def set_parameter(name: String[32], new_value: uint256):
     """
     ownable_2step._check_owner()
     key: bytes32 = keccak256(name)
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = self._bounds(key)
+    self._check_bounds(new_value, lo, hi)
     old_value: uint256 = 0
     if key == keccak256("min_solver_stake"):
-        self._check_bounds(new_value, 1, MAX_AMOUNT)
         old_value = self.min_solver_stake
         self.min_solver_stake = new_value
     elif key == keccak256("min_verifier_stake"):
-        self._check_bounds(new_value, 1, MAX_AMOUNT)
         old_value = self.min_verifier_stake
         self.min_verifier_stake = new_value
     elif key == keccak256("challenger_bond"):
-        self._check_bounds(new_value, 1, MAX_AMOUNT)
         old_value = self.challenger_bond
         self.challenger_bond = new_value
     elif key == keccak256("unbonding_delay"):
-        self._check_bounds(new_value, DAY, 365 * DAY)
         old_value = self.unbonding_delay
         self.unbonding_delay = new_value
     elif key == keccak256("dispute_move_deadline"):
-        self._check_bounds(new_value, 5 * MINUTE, 2 * DAY)
         old_value = self.dispute_move_deadline
         self.dispute_move_deadline = new_value
     elif key == keccak256("min_claim_period"):
-        self._check_bounds(new_value, MINUTE, 30 * DAY)
         old_value = self.min_claim_period
         self.min_claim_period = new_value
     elif key == keccak256("max_claim_period"):
-        self._check_bounds(new_value, MINUTE, 30 * DAY)
         old_value = self.max_claim_period
         self.max_claim_period = new_value
     elif key == keccak256("min_solve_period"):
-        self._check_bounds(new_value, MINUTE, 90 * DAY)
         old_value = self.min_solve_period
         self.min_solve_period = new_value
     elif key == keccak256("max_solve_period"):
-        self._check_bounds(new_value, MINUTE, 90 * DAY)
         old_value = self.max_solve_period
         self.max_solve_period = new_value
     elif key == keccak256("challenge_window"):
-        self._check_bounds(new_value, 10 * MINUTE, 30 * DAY)
         old_value = self.challenge_window
         self.challenge_window = new_value
     elif key == keccak256("slash_challenger_bps"):
-        self._check_bounds(new_value, 0, BPS)
         old_value = self.slash_challenger_bps
         self.slash_challenger_bps = new_value
     elif key == keccak256("slash_treasury_bps"):
-        self._check_bounds(new_value, 0, BPS)
         old_value = self.slash_treasury_bps
         self.slash_treasury_bps = new_value
     elif key == keccak256("expiry_slash_bps"):
-        self._check_bounds(new_value, 0, BPS)
         old_value = self.expiry_slash_bps
         self.expiry_slash_bps = new_value
     elif key == keccak256("verification_fee_bps"):
-        self._check_bounds(new_value, 0, 3_000)
         old_value = self.verification_fee_bps
         self.verification_fee_bps = new_value
     elif key == keccak256("forced_error_rate_ppm"):
-        self._check_bounds(new_value, 0, PPM // 10)
         old_value = self.forced_error_rate_ppm
         self.forced_error_rate_ppm = new_value
     elif key == keccak256("verification_window"):
-        self._check_bounds(new_value, 10 * MINUTE, 7 * DAY)
         old_value = self.verification_window
         self.verification_window = new_value
     elif key == keccak256("reveal_window"):
-        self._check_bounds(new_value, 10 * MINUTE, 7 * DAY)
         old_value = self.reveal_window
         self.reveal_window = new_value
     elif key == keccak256("sample_count"):
-        self._check_bounds(new_value, 1, MAX_SAMPLES)
         old_value = self.sample_count
         self.sample_count = new_value
     elif key == keccak256("jackpot_share_bps"):
-        self._check_bounds(new_value, 0, BPS)
         old_value = self.jackpot_share_bps
         self.jackpot_share_bps = new_value
     else:
@@ -238,6 +223,19 @@ def set_parameter(name: String[32], new_value: uint256):
     log ParameterChanged(
         governance=msg.sender, name=name, old_value=old_value, new_value=new_value
     )
+
+
+@view
+@external
+def bounds(name: String[32]) -> (uint256, uint256):
+    """
+    @notice The hard bounds (lowest, highest) of a numeric parameter.
+    @dev set_parameter reverts outside them; governance tools check a new
+         value against them before sending. Reverts on an unknown name.
+    @param name The parameter's name, as its getter is named.
+    @return The lowest and the highest value set_parameter accepts.
+    """
+    return self._bounds(keccak256(name))
 
 
 @external
@@ -315,6 +313,53 @@ def _is_protocol(account: address) -> bool:
         revert_on_failure=False,
     )
     return ok and len(res) == 32 and convert(convert(res, bytes32), address) == self
+
+
+@pure
+@internal
+def _bounds(key: bytes32) -> (uint256, uint256):
+    """
+    @dev The hard bounds of the parameter whose name hashes to `key`.
+    """
+    if key == keccak256("min_solver_stake"):
+        return 1, MAX_AMOUNT
+    elif key == keccak256("min_verifier_stake"):
+        return 1, MAX_AMOUNT
+    elif key == keccak256("challenger_bond"):
+        return 1, MAX_AMOUNT
+    elif key == keccak256("unbonding_delay"):
+        return DAY, 365 * DAY
+    elif key == keccak256("dispute_move_deadline"):
+        return 5 * MINUTE, 2 * DAY
+    elif key == keccak256("min_claim_period"):
+        return MINUTE, 30 * DAY
+    elif key == keccak256("max_claim_period"):
+        return MINUTE, 30 * DAY
+    elif key == keccak256("min_solve_period"):
+        return MINUTE, 90 * DAY
+    elif key == keccak256("max_solve_period"):
+        return MINUTE, 90 * DAY
+    elif key == keccak256("challenge_window"):
+        return 10 * MINUTE, 30 * DAY
+    elif key == keccak256("slash_challenger_bps"):
+        return 0, BPS
+    elif key == keccak256("slash_treasury_bps"):
+        return 0, BPS
+    elif key == keccak256("expiry_slash_bps"):
+        return 0, BPS
+    elif key == keccak256("verification_fee_bps"):
+        return 0, 3_000
+    elif key == keccak256("forced_error_rate_ppm"):
+        return 0, PPM // 10
+    elif key == keccak256("verification_window"):
+        return 10 * MINUTE, 7 * DAY
+    elif key == keccak256("reveal_window"):
+        return 10 * MINUTE, 7 * DAY
+    elif key == keccak256("sample_count"):
+        return 1, MAX_SAMPLES
+    elif key == keccak256("jackpot_share_bps"):
+        return 0, BPS
+    raise "parameters: unknown parameter"
 
 
 @pure

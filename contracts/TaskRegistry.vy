@@ -89,16 +89,22 @@ interface IVerifierPool:
 
 # ---------------------------------------------------------------- EVENTS ----
 
-# @dev A task was created and its payment escrowed.
+# @dev A task was created and its payment escrowed; carries every term that
+#      create_task fixes (an indexer needs no task() call).
 event TaskCreated:
     task_id: indexed(uint256)
     submitter: indexed(address)
     spec_hash: bytes32
     program_root: bytes32
     data_root: bytes32
+    num_steps: uint64
+    checkpoint_interval: uint64
     payment: uint256
+    fee: uint256
     solver_stake: uint256
     claim_deadline: uint256
+    solve_period: uint64
+    challenge_window: uint64
     header: uint256
 
 
@@ -489,9 +495,14 @@ def create_task(
         spec_hash=spec_hash,
         program_root=program_root,
         data_root=data_root,
+        num_steps=num_steps,
+        checkpoint_interval=checkpoint_interval,
         payment=payment,
+        fee=self.tasks[task_id].fee,
         solver_stake=solver_stake,
         claim_deadline=convert(claim_deadline, uint256),
+        solve_period=solve_period,
+        challenge_window=self.tasks[task_id].challenge_window,
         header=header,
     )
     return task_id

@@ -151,6 +151,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_interval, payment,
            solver_stake, claim_period, solve_period, watch) -> None:
     """Publish a dataset, program and spec, and create the task (prints its id)."""
+    from .deployment import to_units, token_of
     from .roles.submit import Submitter, TaskTerms, build_spec
 
     s = _settings(ctx)
@@ -158,7 +159,8 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
         widths = tuple(int(w) for w in hidden.split(",") if w)
         spec, artifacts = build_spec(dataset, steps, checkpoint_interval, model, widths, batch, lr, seed)
         sub = Submitter(s)
-        tid = sub.create(spec, artifacts, TaskTerms(int(payment * 10**18), int(solver_stake * 10**18),
+        decimals = token_of(s)[1]  # the deployment's token, not an assumed 18 decimals
+        tid = sub.create(spec, artifacts, TaskTerms(to_units(payment, decimals), to_units(solver_stake, decimals),
                                                     claim_period, solve_period))
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
         raise click.ClickException(str(exc)) from None
@@ -213,11 +215,13 @@ def verify(ctx, samples, backend) -> None:
 @cli.command()
 @click.option("--account", "accounts", multiple=True, metavar="NAME=0xADDRESS",
               help="Also show this account's balances (repeatable).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON document (amounts in the token's smallest unit, as strings).")
 @click.pass_context
-def status(ctx, accounts) -> None:
+def status(ctx, accounts, as_json) -> None:
     """Print a table of tasks, their phase and deadlines, and balances."""
     from .chain import ChainClient
-    from .roles.status import print_status
+    from .roles.status import print_status, status_document
 
     named = {}
     for a in accounts:
@@ -226,7 +230,11 @@ def status(ctx, accounts) -> None:
             raise click.UsageError(f"--account expects NAME=0xADDRESS, got {a!r}")
         named[name] = addr
     try:
-        print_status(ChainClient(_settings(ctx)), named)
+        chain = ChainClient(_settings(ctx))
+        if as_json:
+            click.echo(json.dumps(status_document(chain, named), indent=2))
+        else:
+            print_status(chain, named)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 

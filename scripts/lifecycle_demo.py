@@ -12,6 +12,7 @@ from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts,
 from web3 import Web3
 
 from offchain.commit import merkle
+from offchain.deployment import addresses
 from offchain.dispute.tiny import tiny_task
 from scripts.deploy import deploy
 
@@ -71,9 +72,9 @@ def _create(registry, submitter, tag: str) -> int:
 def run_demo() -> dict:
     """Deploys, runs the three tasks, returns the balances before and after."""
     governance, treasury, submitter, solver = accounts[0], accounts[1], accounts[2], accounts[3]
-    record = deploy(deployer=governance, treasury=treasury, write=True)
-    c = record["contracts"]
-    token = TestToken.at(c["token"])
+    record = deploy(deployer=governance, treasury=treasury, write=True, force=True)
+    c = addresses(record)
+    token = TestToken.at(c["TestToken"])
     stake_manager = StakeManager.at(c["StakeManager"])
     registry = TaskRegistry.at(c["TaskRegistry"])
     params = Parameters.at(c["Parameters"])

@@ -21,6 +21,7 @@ import importlib
 import os
 import socket
 import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,15 +49,65 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+RUNNER_OPTIONS = ("--network", "--port", "--function")
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
+    """The runner's own options (--network, --port, --function, --traceback, anywhere
+    on the line); the first other word is the script, the rest go to its main()."""
     p = argparse.ArgumentParser(prog="python -m scripts.run", description=__doc__.split("\n\n")[0])
     p.add_argument("script", help="deploy, lifecycle_demo, governance/set_parameter, ...")
-    p.add_argument("args", nargs="*", help="arguments of the script's main()")
+    p.add_argument("args", nargs="*", help="arguments of the script's main() (its own --flags included)")
     p.add_argument("--network", default=None, help="brownie network (default: development)")
     p.add_argument("--port", type=int, default=None,
                    help="port of the Anvil that brownie starts on development (0: a free one)")
     p.add_argument("--function", default="main", help="function to call (default: main)")
-    return p.parse_args(argv)
+    p.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
+    own: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        key = word.split("=", 1)[0]
+        if key in RUNNER_OPTIONS:
+            own.append(word)
+            if "=" not in word and i + 1 < len(argv):
+                own.append(argv[i + 1])
+                i += 1
+        elif word == "--traceback" or (not rest and word in ("-h", "--help")):
+            own.append(word)
+        else:
+            rest.append(word)
+        i += 1
+    ns = p.parse_args(own + rest[:1])
+    ns.args = rest[1:]
+    return ns
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line: a contract's revert string, never hex revert data."""
+    reason = getattr(exc, "revert_msg", None)
+    if reason:
+        return f"reverted: {reason}"
+    text = str(exc).strip()
+    if hasattr(exc, "revert_msg") or text.startswith("execution reverted"):
+        return "reverted: " + (text.removeprefix("execution reverted").strip(": ").split("\n")[0] or "no reason")
+    line = text.splitlines()[0] if text else ""
+    return line or type(exc).__name__
+
+
+def _fee_defaults(network, config) -> None:
+    """EIP-1559 fees from the node when the network sets none and the chain has a
+    base fee (brownie's development settings assume a node with none: an attached
+    Anvil, or any testnet, would refuse `max fee per gas less than block base fee`)."""
+    from brownie import web3
+
+    settings = config.active_network.get("settings", {})
+    if settings.get("gas_price") or settings.get("priority_fee") or settings.get("max_fee"):
+        return
+    base_fee = web3.eth.get_block("latest").get("baseFeePerGas") or 0
+    if base_fee:
+        network.priority_fee("auto")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         port = int(port) or _free_port()
         CONFIG.networks["development"]["cmd_settings"]["port"] = port
         CONFIG.networks["development"]["host"] = "http://127.0.0.1"
+    # attaching to a running development node is what --port is for: not a warning
+    warnings.filterwarnings("ignore", message="Development network has a block height")
     network.connect(name)
+    _fee_defaults(network, CONFIG)
     proj._add_to_main_namespace()  # `from brownie import DisputeGame` in the scripts
     try:
         module = importlib.import_module(module_name)
@@ -91,8 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> int:
+    """main() with every failure as one line on stderr and exit status 1."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        sys.exit(main())
+        return main(argv)
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line, no traceback with hex revert data
+        if "--traceback" in argv:
+            raise
+        print(one_line(exc), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

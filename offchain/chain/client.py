@@ -28,6 +28,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
 
 from ..config import Settings
+from ..deployment import abi_file
 from .nonces import NonceManager
 from .record import DeploymentRecord, RecordError, load_record
 from .redact import escape, protect, redact_url, scrub
@@ -71,7 +72,7 @@ def load_deployment(deployments_dir: str | Path, network: str) -> dict[str, str]
 
 
 def load_abi(interfaces_dir: str | Path, name: str) -> list:
-    p = Path(interfaces_dir) / f"{name}.json"
+    p = abi_file(interfaces_dir, name)
     if not p.is_file():
         raise ChainError(f"chain: no ABI {p} (run `make abi`)")
     data = json.loads(p.read_text())

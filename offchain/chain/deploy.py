@@ -3,9 +3,8 @@ sources with the vyper compiler, deploy token, Parameters, StakeManager,
 TaskRegistry and (by default) the OneStepVerifier and DisputeGame, wire them,
 and write interfaces/<Name>.json and deployments/<network>.json where the
 agent's settings say. Used by the demo
-and the end-to-end tests on a fresh Anvil node. The record pins the chain id and
-the block of the first deployment transaction (`start_block`: where the agents'
-log scans begin), read back through offchain/chain/record.py."""
+and the end-to-end tests on a fresh Anvil node. The record's format is
+offchain/deployment.py's (the same as scripts/deploy.py's)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,18 @@ from pathlib import Path
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..deployment import (
+    add_contract,
+    data_root,
+    git_commit,
+    new_record,
+    record_path,
+    set_token,
+    write_record,
+)
+
+#: the folder holding contracts/ (the checkout, or the copy inside an installed package)
+ROOT = data_root()
 ZERO = "0x" + "00" * 20
 
 #: (deployment name, source path relative to the repository root)
@@ -59,7 +69,7 @@ class Deployer:
         self.w3 = Web3(HTTPProvider(rpc_url))
         self.acct = Account.from_key(private_key)
         self.gas_used: dict[str, int] = {}
-        self.first_block: int | None = None  # block of the first deployment transaction
+        self.receipts: dict[str, object] = {}  # deployment name -> its creation receipt
 
     def _send(self, tx: dict, what: str):
         tx = {**tx, "from": self.acct.address,
@@ -71,8 +81,6 @@ class Deployer:
         if r["status"] != 1:
             raise RuntimeError(f"deploy: {what} reverted")
         self.gas_used[what] = int(r["gasUsed"])
-        if self.first_block is None:
-            self.first_block = int(r["blockNumber"])
         return r
 
     def deploy(self, name: str, *args) -> str:
@@ -80,7 +88,9 @@ class Deployer:
         c = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = c.constructor(*args).build_transaction({"from": self.acct.address, "gas": 0})
         tx.pop("gas")
-        return self._send({k: tx[k] for k in ("data", "value") if k in tx}, f"deploy {name}")["contractAddress"]
+        r = self._send({k: tx[k] for k in ("data", "value") if k in tx}, f"deploy {name}")
+        self.receipts[name] = r
+        return r["contractAddress"]
 
     def call(self, name: str, addr: str, fn: str, *args) -> None:
         c = self.w3.eth.contract(address=addr, abi=compile_contract(name)["abi"])
@@ -102,6 +112,7 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
     is deployed and wired into the StakeManager and TaskRegistry before `wire`.
     """
     d = Deployer(rpc_url, deployer_key)
+    start_block = d.w3.eth.block_number + 1
     token = d.deploy("TestToken", "Test Token", "TT")
     params = d.deploy("Parameters", Web3.to_checksum_address(treasury))
     stake = d.deploy("StakeManager", token, params)
@@ -127,7 +138,27 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
     Path(interfaces_dir).mkdir(parents=True, exist_ok=True)
     for name in addrs:
         (Path(interfaces_dir) / f"{name}.json").write_text(json.dumps(compile_contract(name)["abi"]))
-    Path(deployments_dir).mkdir(parents=True, exist_ok=True)
-    (Path(deployments_dir) / f"{network}.json").write_text(json.dumps(
-        {"chain_id": d.w3.eth.chain_id, "start_block": d.first_block, "contracts": addrs}, indent=2))
+    (Path(interfaces_dir) / "ERC20.json").write_text(json.dumps(erc20_abi(compile_contract("TestToken")["abi"])))
+    record = new_record(network, d.w3.eth.chain_id, d.acct.address, git_commit(ROOT), start_block)
+    set_token(record, token, "TT", 18, test_token=True)
+    for name, address in addrs.items():
+        if name != "TestToken":
+            r = d.receipts[name]
+            add_contract(record, name, address, "0x" + bytes(r["transactionHash"]).hex(), r["blockNumber"])
+    record["complete"] = True
+    write_record(record_path(deployments_dir, network), record)
     return addrs
+
+
+#: the ERC-20 standard's functions and events (EIP-20), what agents use of any token
+ERC20_NAMES = ("name", "symbol", "decimals", "totalSupply", "balanceOf", "allowance", "transfer",
+               "transferFrom", "approve", "Transfer", "Approval")
+
+
+def erc20_abi(token_abi: list) -> list:
+    """The EIP-20 part of a token's ABI (interfaces/ERC20.json: any ERC-20 by address)."""
+    abi = [e for e in token_abi if e.get("name") in ERC20_NAMES]
+    missing = set(ERC20_NAMES) - {e["name"] for e in abi}
+    if missing:
+        raise ValueError(f"deploy: the token ABI lacks {sorted(missing)}")
+    return sorted(abi, key=lambda e: (e["type"], e["name"]))

@@ -1,17 +1,20 @@
-"""The one accessor of deployments/<network>.json for the agents: contract
-addresses, the pinned chain id and the block the deployment starts at.
+"""The agents' view of deployments/<network>.json: contract addresses, the
+pinned chain id and the block the deployment starts at.
 
-Accepted shapes (the brownie script and offchain/chain/deploy.py both write one):
-`{"chain_id": 1, "start_block": 123, "contracts": {"Name": "0x.."}}`, a top-level
-`"block"` instead of `"start_block"`, contracts as `{"Name": {"address": "0x..",
-"block": 123}}` (the earliest per-contract block then wins), and the old flat
-`{"Name": "0x.."}` (no chain id: the client then refuses to sign)."""
+The format, its reader and its writer belong to offchain/deployment.py (one
+format for every writer and reader); this module only turns a record into
+what the chain client needs and validates the two fields it pins: the chain
+id (checked before signing) and `start_block` (where event scans begin; the
+earliest per-contract block when a legacy record carries only those). A
+legacy record without a chain id loads, and the client then refuses to sign.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from .. import deployment
 
 
 class RecordError(Exception):
@@ -36,30 +39,16 @@ def _int(value, what: str, path: Path) -> int | None:
 
 def load_record(deployments_dir: str | Path, network: str) -> DeploymentRecord:
     """The record of `network`; RecordError with one line when it is missing or malformed."""
-    p = Path(deployments_dir) / f"{network}.json"
-    if not p.is_file():
-        raise RecordError(f"chain: no deployment file {p} (deploy first)")
+    p = deployment.record_path(deployments_dir, network)
     try:
-        data = json.loads(p.read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RecordError(f"chain: {p} is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise RecordError(f"chain: {p} must hold a JSON object")
+        data = deployment.read_record(p)
+        contracts = deployment.addresses(data)
+    except deployment.DeploymentError as exc:
+        raise RecordError(f"chain: {str(exc).removeprefix('deployment: ')}") from None
     raw = data.get("contracts", data)
-    if not isinstance(raw, dict):
-        raise RecordError(f"chain: {p}: \"contracts\" must be an object")
-    contracts: dict[str, str] = {}
-    blocks: list[int] = []
-    for name, v in raw.items():
-        if isinstance(v, dict):
-            addr = v.get("address")
-            b = _int(v.get("block"), f"contracts.{name}.block", p)
-            if b is not None:
-                blocks.append(b)
-        else:
-            addr = v
-        if isinstance(addr, str) and addr.startswith("0x"):
-            contracts[name] = addr
+    blocks = [b for name, v in raw.items() if isinstance(v, dict)
+              if (b := _int(v.get("block"), f"contracts.{name}.block", p)) is not None] \
+        if isinstance(raw, dict) else []
     chain_id = _int(data.get("chain_id"), "chain_id", p)
     start = _int(data.get("start_block", data.get("block")), "start_block", p)
     if blocks:

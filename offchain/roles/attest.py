@@ -117,7 +117,7 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
         stake = int(chain.call("VerifierPool", "verifier_stake", tid))
         if int(chain.call("StakeManager", "free_stake", me)) < stake:
             sm = chain.contract("StakeManager").address
-            send_once(chain, db, f"attest-approve:{tid}", "TestToken", "approve", sm, stake)
+            send_once(chain, db, f"attest-approve:{tid}", "Token", "approve", sm, stake)
             send_once(chain, db, f"attest-bond:{tid}", "StakeManager", "bond", stake)
         send_once(chain, db, f"attest-join:{tid}", "VerifierPool", "join", tid,
                   landed=lambda: attestation(chain, tid, me)["join_block"] != 0)

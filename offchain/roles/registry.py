@@ -59,4 +59,4 @@ def now(chain: ChainClient) -> int:
 
 
 def token_balance(chain: ChainClient, who: str) -> int:
-    return int(chain.call("TestToken", "balanceOf", who))
+    return int(chain.call("Token", "balanceOf", who))

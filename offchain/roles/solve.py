@@ -115,7 +115,9 @@ class Solver(Daemon):
             return
         if self.db.task(tid) is None:
             self.db.set_task(tid, "seen", block=ev.block)
-            log.info("solve: task=%d seen", tid)
+            a = ev.args  # TaskCreated carries the task's terms
+            log.info("solve: task=%d seen (%s steps, payment %s, stake %s, solve period %ss)", tid,
+                     a.get("num_steps"), a.get("payment"), a.get("solver_stake"), a.get("solve_period"))
 
     # --- the state machine -------------------------------------------------------
     def advance(self, tid: int, phase: str, data: dict) -> None:
@@ -173,7 +175,7 @@ class Solver(Daemon):
         if task.status == OPEN and free < task.solver_stake:
             need = task.solver_stake - free
             sm = self.chain.contract("StakeManager").address
-            send_once(self.chain, self.db, f"approve-stake:{tid}", "TestToken", "approve", sm, need)
+            send_once(self.chain, self.db, f"approve-stake:{tid}", "Token", "approve", sm, need)
             send_once(self.chain, self.db, f"bond:{tid}", "StakeManager", "bond", need,
                       landed=lambda: int(self.chain.call("StakeManager", "free_stake", me)) >= task.solver_stake)
         r = send_once(self.chain, self.db, f"claim:{tid}", "TaskRegistry", "claim_task", tid,

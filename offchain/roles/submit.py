@@ -87,7 +87,7 @@ class Submitter(Daemon):
         header, proof = header_proof(program)
         key = f"create:{spec_addr}:{prog_root.hex()}"
         reg = self.chain.contract("TaskRegistry").address
-        send_once(self.chain, self.db, f"approve:{key}", "TestToken", "approve", reg, terms.payment)
+        send_once(self.chain, self.db, f"approve:{key}", "Token", "approve", reg, terms.payment)
         r = send_once(self.chain, self.db, key, "TaskRegistry", "create_task", bytes.fromhex(spec_addr[2:]),
                       prog_root, d_root, spec.steps, spec.checkpoint_interval, terms.payment,
                       terms.solver_stake, terms.claim_period, terms.solve_period, header, proof)

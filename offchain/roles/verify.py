@@ -245,7 +245,7 @@ class Verifier(Daemon):
                 return
             game = self.chain.contract("DisputeGame").address
             bond = int(self.chain.call("Parameters", "challenger_bond"))
-            send_once(self.chain, self.db, f"approve-bond:{tid}", "TestToken", "approve", game, bond)
+            send_once(self.chain, self.db, f"approve-bond:{tid}", "Token", "approve", game, bond)
             r = send_once(self.chain, self.db, f"open:{tid}", "DisputeGame", "open_dispute",
                           *player.open_args(tid), landed=lambda: self._find_dispute(tid) is not None)
             did = self._opened_id(r) or self._find_dispute(tid)

@@ -1,8 +1,10 @@
 """Completes an ownership transfer, signed by the pending owner.
 
-`brownie run scripts/governance/accept_ownership.py [main ACCOUNT]`: the
-signer is ACCOUNT (an address unlocked on a local node, or an index),
-else NEW_OWNER_PRIVATE_KEY.
+`python -m scripts.run governance/accept_ownership [--account NAME] [--calldata-only]`:
+the signer is --account (a brownie keystore account; locally also an
+unlocked address or an index), else NEW_OWNER_PRIVATE_KEY, else, locally,
+the pending owner (unlocked on Anvil). --calldata-only prints the
+transaction for the pending owner (a multisig) to send.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ import os
 from brownie import network
 
 from scripts.deployment import LOCAL_NETWORKS, signer
-from scripts.governance._common import parameters_contract
+from scripts.governance._common import act, parameters_contract, parse
 
 
-def main(account=None, parameters=None):
-    params = parameters_contract(parameters)
-    if account is None and not os.environ.get("NEW_OWNER_PRIVATE_KEY"):
-        if network.show_active() in LOCAL_NETWORKS:
-            account = params.pending_owner()  # unlocked on the local node
-    new_owner = signer("NEW_OWNER_PRIVATE_KEY", override=account)
-    tx = params.accept_ownership({"from": new_owner})
-    print(f"owner: {params.owner()}")
+def main(*args):
+    ns = parse("accept_ownership", args, [("legacy_account", "signer (as --account)"),
+                                          ("legacy_parameters", "Parameters address (as --parameters)")])
+    params = parameters_contract(ns.parameters or ns.legacy_parameters)
+    pending = params.pending_owner()
+    account = None
+    if not ns.calldata_only:
+        override = ns.account or ns.legacy_account
+        if override is None and not os.environ.get("NEW_OWNER_PRIVATE_KEY"):
+            if network.show_active() in LOCAL_NETWORKS:
+                override = pending  # unlocked on the local node
+        account = signer("NEW_OWNER_PRIVATE_KEY", override=override)
+    tx = act("accept_ownership", params, "accept_ownership", (), ns, account=account, sender=pending)
+    if tx is not None:
+        print(f"owner: {params.owner()}")
     return tx

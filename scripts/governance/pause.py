@@ -1,10 +1,14 @@
-"""Pauses new tasks and claims: `brownie run scripts/governance/pause.py`."""
+"""Pauses new tasks and claims: `python -m scripts.run governance/pause [--calldata-only]`."""
 
-from scripts.governance._common import governance_account, parameters_contract
+from scripts.governance._common import act, parameters_contract, parse
 
 
-def main(account=None, parameters=None):
-    params = parameters_contract(parameters)
-    tx = params.pause({"from": governance_account(account)})
-    print(f"paused: {params.paused()}")
+def main(*args):
+    ns = parse("pause", args, [("legacy_account", "signer (as --account)"),
+                               ("legacy_parameters", "Parameters address (as --parameters)")])
+    params = parameters_contract(ns.parameters or ns.legacy_parameters)
+    ns.account = ns.account or ns.legacy_account
+    tx = act("pause", params, "pause", (), ns)
+    if tx is not None:
+        print(f"paused: {params.paused()}")
     return tx

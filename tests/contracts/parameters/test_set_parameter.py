@@ -125,3 +125,11 @@ def test_unbonding_delay_must_exceed_longest_dispute(parameters, governance):
     assert not hasattr(parameters, "max_dispute_rounds")  # replaced by a structural bound
     with brownie.reverts("parameters: unbonding delay not above longest dispute"):
         parameters.set_parameter("challenge_window", DAY + 1, {"from": governance})
+
+
+def test_bounds_view_matches_the_enforced_bounds(parameters):
+    """The bounds view (what governance tools check off chain) is the table
+    set_parameter enforces, for every parameter."""
+    assert {name: tuple(parameters.bounds(name)) for name in BOUNDS} == BOUNDS
+    with brownie.reverts("parameters: unknown parameter"):
+        parameters.bounds("no_such_parameter")

@@ -52,6 +52,11 @@ def test_create_records_and_escrows(registry, parameters, funded, submitter):
     assert event["spec_hash"] == SPEC_HASH
     assert event["payment"] == PAYMENT
     assert event["claim_deadline"] == tx.timestamp + CLAIM_PERIOD
+    # every term create_task fixes is in the event (an indexer needs no task() call)
+    for term in ("program_root", "data_root", "num_steps", "checkpoint_interval", "fee",
+                 "solver_stake", "solve_period", "challenge_window"):
+        assert event[term] == task[term], term
+    assert event["header"] == registry.task_header(task_id)
 
 
 def test_ids_increase(registry, funded, submitter):
