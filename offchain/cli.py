@@ -335,7 +335,7 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat, time
     --incentives, walk the task through the incentive layer's windows too.
     Leaves nothing running, also when stopped by SIGTERM or Ctrl-C; a daemon's error
     ends it with that error."""
-    from .demo import check_demo_fault, default_timeout, run_demo
+    from .demo import DemoStopped, check_demo_fault, default_timeout, run_demo
 
     try:
         if fault:
@@ -354,6 +354,10 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat, time
         run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps, incentives=incentives,
                  forced_rate=forced_rate, cheat=cheat,
                  timeout=timeout if timeout is not None else default_timeout(steps))
+    except DemoStopped as exc:  # SIGTERM/SIGHUP: cleaned up; the conventional 128 + signal status
+        err = click.ClickException(str(exc))
+        err.exit_code = 128 + exc.signum
+        raise err from None
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 
@@ -372,6 +376,7 @@ def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
     from .dispute.demo import run_demo
     from .dispute.run import Fault
 
+    logging.getLogger("offchain.dispute").setLevel(logging.WARNING)  # each move is echoed once, below
     try:
         f = Fault.parse(fault) if fault else None
         if f is not None and liar:
