@@ -249,14 +249,14 @@ class LocalNetwork:
 
     def daemon_errors(self, name: str) -> dict[str, dict]:
         """The current errors of daemon `name` ({key: {"message", "count"}}, see roles/daemon.py)."""
-        if name not in self._dbs:
-            path = self.db_path(name)
-            if not path.exists():
-                return {}
-            self._dbs[name] = StateDB(path)
         try:
+            if name not in self._dbs:
+                path = self.db_path(name)
+                if not path.exists():
+                    return {}
+                self._dbs[name] = StateDB(path)
             return self._dbs[name].get("errors", {}) or {}
-        except Exception:  # noqa: BLE001 - the daemon is creating its tables
+        except Exception:  # noqa: BLE001 - the daemon is creating its tables: next round
             return {}
 
     def check(self, what: str = "the daemons") -> None:
@@ -267,7 +267,7 @@ class LocalNetwork:
             if p.poll() is not None and name != "submitter":
                 tail = self.log(name).strip().splitlines()[-15:]
                 raise DemoError(f"demo: {name} exited with status {p.returncode}:\n" + "\n".join(tail))
-            if name == "store":
+            if name == "store" or not (self.fatal_errors or callable(self.echo)):
                 continue
             for key, err in self.daemon_errors(name).items():
                 shown = (name, key, err.get("message"))
@@ -472,7 +472,7 @@ def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float =
 
     chain = net.chain()
     deadline = int(chain.call("Parameters", "dispute_move_deadline"))
-    last, since = None, time.time()
+    last, since, moves = None, time.time(), 0
     end = time.time() + timeout
     while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_ENDS:
         if time.time() > end:
@@ -485,8 +485,11 @@ def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float =
             if now != last:
                 if last is not None or g.moves:
                     nxt = "game over" if g.phase == PHASE_DONE else f"{ROLE_NAMES.get(g.mover, 'either party')} to move"
-                    net.say(f"dispute {did}: move {g.moves}, phase {PHASE_NAMES.get(g.phase, g.phase)}, "
+                    which = (f"after move {g.moves}" if g.moves == moves else f"move {g.moves}"
+                             if g.moves == moves + 1 else f"moves {moves + 1}..{g.moves}")
+                    net.say(f"dispute {did}: {which}, phase {PHASE_NAMES.get(g.phase, g.phase)}, "
                             f"height {g.height}; {nxt}")
+                    moves = g.moves
                 last, since = now, time.time()
             elif g.phase != PHASE_DONE and time.time() - since > STALL_WARP_AFTER:
                 net.say(f"dispute {did}: {ROLE_NAMES.get(g.mover, '-')} does not move: "

@@ -1,8 +1,8 @@
 """Token funds an agent needs before it bonds, stakes, pays a task or posts a dispute
-bond: its wallet balance (and, for an amount already approved, the allowance) checked
-on chain first, so an underfunded agent says exactly what is missing (`need 400 GTK to
-stake, have 0`) once, instead of sending transactions that revert with `token transfer
-failed` on every poll."""
+bond: its wallet balance is checked on chain first, so an underfunded agent says
+exactly what is missing (`need 400 GTK to stake for task 1, have 0 GTK in wallet
+0x...`) once per backoff period, instead of sending transactions that revert with
+`token transfer failed` on every poll."""
 
 from __future__ import annotations
 
@@ -33,9 +33,10 @@ def amount_text(chain, amount: int) -> str:
     return f"{value.normalize():f} {symbol}"
 
 
-def require(chain, amount: int, what: str, spender: str | None = None) -> None:
-    """InsufficientFunds (`need X GTK to <what>, have Y`) unless this agent's wallet holds
-    `amount`; with `spender`, also unless it allowed that contract to take `amount`."""
+def require(chain, amount: int, what: str) -> None:
+    """InsufficientFunds (`need X GTK to <what>, have Y GTK in wallet 0x...`) unless this
+    agent's wallet holds `amount`. (The agents approve exactly what they then spend, so the
+    allowance is theirs to set; the balance is what an operator must provide.)"""
     if amount <= 0:
         return
     me = chain.address
@@ -43,8 +44,3 @@ def require(chain, amount: int, what: str, spender: str | None = None) -> None:
     if have < amount:
         raise InsufficientFunds(f"need {amount_text(chain, amount)} to {what}, have {amount_text(chain, have)} "
                                 f"in wallet {me}")
-    if spender is not None:
-        allowed = int(chain.call(TOKEN, "allowance", me, spender))
-        if allowed < amount:
-            raise InsufficientFunds(f"need an allowance of {amount_text(chain, amount)} to {what}, "
-                                    f"have {amount_text(chain, allowed)}")
