@@ -76,3 +76,15 @@ def test_demo_sigterm_leaves_no_orphan_and_no_temp_folder():
     assert "stopped by SIGTERM" in err
     assert [pid for pid in kids if _alive(pid)] == []
     assert not workdir.exists()
+
+
+def test_lifecycle_demo_refuses_a_node_it_did_not_start():
+    # `make demo`'s lifecycle step never spends on a node it finds on its port (issue 14 item 5)
+    from offchain.chain.anvil import Anvil
+
+    with Anvil() as other:
+        res = subprocess.run([sys.executable, "-m", "scripts.run", "lifecycle_demo", "--port", str(other.port)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert other.rpc("eth_blockNumber") == "0x0"  # nothing was sent to it
+    assert res.returncode == 1
+    assert f"a node this run did not start is listening at http://127.0.0.1:{other.port}" in res.stderr
