@@ -22,7 +22,7 @@ A demo never hangs and never leaks: every wait also watches the daemons
 same error, ends the demo with that error, printed on the console) and an
 overall deadline (`--timeout`); SIGTERM and SIGHUP stop it like Ctrl-C (Anvil,
 store and daemons killed, the temp folder removed). Each daemon gets only
-the key it needs (the store none) and no TT_* variable of the caller.
+the key it needs (the store none), never the caller's key or settings file.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ PPM = 1_000_000
 FATAL_REPEATS = 3
 #: the demo daemons' cap on the backoff after repeated failures (settings.error_backoff_max)
 DEMO_BACKOFF_MAX = 4.0
+#: variables of the caller that never reach a demo daemon (a key, or a file that may hold one)
+CALLER_SECRETS = ("TT_PRIVATE_KEY", "TT_CONFIG")
 #: checkpoint interval of the demo task
 DEMO_INTERVAL = 10
 
@@ -120,7 +122,7 @@ class LocalNetwork:
     anvil: Anvil | None = None
     store_url: str = ""
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
-    keys: list[str] = field(default_factory=lambda: dev_keys(10))
+    keys: list[str] = field(default_factory=lambda: dev_keys(10), repr=False)
     #: wall-clock time (time.time()) after which every wait fails; None: no overall limit
     deadline: float | None = None
     #: whether a daemon failing FATAL_REPEATS times in a row with one error ends every wait
@@ -197,9 +199,9 @@ class LocalNetwork:
     def spawn(self, name: str, *args: str, role_key: str | None = None,
               extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start `python -m offchain <args>` as daemon `name` (log in workdir/<name>.log), with
-        the key of `role_key` (default: the role called `name`; "": no key) and none of the
-        caller's TT_* variables."""
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("TT_")}
+        the key of `role_key` (default: the role called `name`; "": no key), and neither
+        the caller's key nor its settings file (which may hold a key)."""
+        inherited = {k: v for k, v in os.environ.items() if k not in CALLER_SECRETS}
         env = {**inherited, **self.env(name, name if role_key is None else role_key), **(extra_env or {})}
         with open(self.workdir / f"{name}.log", "ab") as log:
             p = subprocess.Popen([sys.executable, "-m", "offchain", *args], env=env, stdout=log,

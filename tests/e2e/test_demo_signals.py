@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def _environ(pid: int) -> dict[str, str]:
 
 
 def test_demo_sigterm_leaves_no_orphan_and_no_temp_folder():
-    env = {**os.environ, "TT_PRIVATE_KEY": "0x" + "11" * 32}  # a caller's key must not leak either
+    cfg = Path(tempfile.mkdtemp()) / "caller.toml"  # a caller's key and settings file must not leak either
+    cfg.write_text(f'private_key = "0x{"22" * 32}"\n')
+    env = {**os.environ, "TT_PRIVATE_KEY": "0x" + "11" * 32, "TT_CONFIG": str(cfg)}
     proc = subprocess.Popen([sys.executable, "-m", "offchain", "demo", "--steps", "5000"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -60,7 +63,7 @@ def test_demo_sigterm_leaves_no_orphan_and_no_temp_folder():
             time.sleep(0.2)
         assert len(kids) >= 4, kids
         store = next(pid for pid, cmd in kids.items() if " serve " in cmd + " ")
-        assert _environ(store).get("TT_PRIVATE_KEY", "") == ""
+        assert _environ(store).get("TT_PRIVATE_KEY", "") == "" and "TT_CONFIG" not in _environ(store)
         solver = next(pid for pid, cmd in kids.items() if cmd.rstrip().endswith(" solve"))
         assert re.fullmatch(r"0x[0-9a-f]{64}", _environ(solver)["TT_PRIVATE_KEY"])
         assert _environ(solver)["TT_PRIVATE_KEY"] != env["TT_PRIVATE_KEY"]
@@ -76,6 +79,7 @@ def test_demo_sigterm_leaves_no_orphan_and_no_temp_folder():
     assert "stopped by SIGTERM" in err
     assert [pid for pid in kids if _alive(pid)] == []
     assert not workdir.exists()
+    cfg.unlink()
 
 
 def test_lifecycle_demo_refuses_a_node_it_did_not_start():
