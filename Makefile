@@ -33,11 +33,13 @@ node_modules/.stamp: package.json package-lock.json
 	touch $@
 
 # the training network (python -m offchain demo), then the money paths that
-# the honest run does not take: a cancelled and an expired task, with balances
+# the honest run does not take: a cancelled and an expired task, with balances.
+# The lifecycle step starts its own Anvil on ANVIL_PORT, else on a free port,
+# and refuses a port where some other node already listens.
 demo: setup
 	$(BIN)/python -m offchain demo
 	@echo; echo "== lifecycle: create/claim/commit/finalize, one cancel, one expiry (python -m scripts.run lifecycle_demo) =="
-	@set -o pipefail; $(BIN)/python -m scripts.run lifecycle_demo --port 0 2>&1 | grep -v -E 'Transaction sent|Gas price|confirmed|deployed at|Waiting for|^Brownie v|active project|^$$'
+	@set -o pipefail; $(BIN)/python -m scripts.run lifecycle_demo --port $${ANVIL_PORT:-0} 2>&1 | grep -v -E 'Transaction sent|Gas price|confirmed|deployed at|Waiting for|^Brownie v|active project|^$$'
 
 test: setup
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,8 +36,106 @@ def _settings(ctx: click.Context, **overrides):
         raise click.UsageError(str(exc)) from None
 
 
-@click.group()
-@click.option("--config", type=click.Path(dir_okay=False), default=None,
+# --- flag validation: every flag checked before anything starts, one line naming it -------------
+
+
+class OneLineGroup(click.Group):
+    """A click group whose errors are one line on stderr (`Error: ...`), with no usage block."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())
+            if isinstance(exc, no_args):  # no command given: the help text, as click prints it
+                exc.show()
+            else:
+                click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("Aborted!", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _number(lo: float | None = None, hi: float | None = None, open_lo: bool = False):
+    """A click callback: a finite float within [lo, hi] (lo excluded with `open_lo`); None passes."""
+    def check(_ctx, param, value):
+        if value is None:
+            return None
+        bad = not math.isfinite(value) or (lo is not None and (value <= lo if open_lo else value < lo)) \
+            or (hi is not None and value > hi)
+        if bad:
+            rng = " and ".join(x for x in ((lo is not None and f"{'>' if open_lo else '>='} {lo:g}"),
+                                           (hi is not None and f"<= {hi:g}")) if x)
+            raise click.BadParameter(f"{value!r} is not a finite number {rng}", param=param)
+        return value
+    return check
+
+
+def _widths(_ctx, param, value: str):
+    """`--hidden 128,64`: a tuple of positive integers."""
+    parts = [w.strip() for w in (value or "").split(",")]
+    if not parts or not all(re.fullmatch(r"[0-9]+", w) and int(w) >= 1 for w in parts):
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of positive integers", param=param)
+    return tuple(int(w) for w in parts)
+
+
+def _out_dir(_ctx, param, value: str):
+    """`--out DIR`: created now (with its parents) and writable, else one line."""
+    p = Path(value)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"{value!r}: cannot create it ({exc.strerror})", param=param) from None
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{value!r}: not writable", param=param)
+    return value
+
+
+def _backend(_ctx, param, value: str):
+    from .runtime import executor
+
+    try:
+        executor.get_backend(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: {exc}", param=param) from None
+    return value
+
+
+def _fault(_ctx, param, value: str | None):
+    """`--fault step=T,node=J,element=E`: its form (its range is checked against the task)."""
+    if value is None:
+        return None
+    from .dispute.run import Fault
+
+    try:
+        Fault.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("dispute: "), param=param) from None
+    return value
+
+
+def _accounts(_ctx, param, values):
+    named = {}
+    for a in values:
+        name, _, addr = a.partition("=")
+        if not name or not re.fullmatch(r"0x[0-9a-fA-F]{40}", addr):
+            raise click.BadParameter(f"{a!r} is not NAME=0xADDRESS (40 hex digits)", param=param)
+        named[name] = addr
+    return named
+
+
+def _non_empty(_ctx, param, value):
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty", param=param)
+    return value
+
+
+@click.group(cls=OneLineGroup)
+@click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
               help="TOML settings file (else $TT_CONFIG); TT_* variables override it.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
@@ -49,23 +151,24 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
               help="Model to compile.")
 @click.option("--dataset", "dataset_name", type=click.Choice(["digits", "synthetic"]), default="digits",
               show_default=True, help="Training dataset.")
-@click.option("--steps", type=click.IntRange(min=0), default=1000, show_default=True,
+@click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Training steps T (step 0 is the initialisation).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=_out_dir,
               help="Directory for checkpoints and index.json.")
-@click.option("--backend", default="reference", show_default=True,
+@click.option("--backend", default="reference", show_default=True, callback=_backend,
               help="Executor: reference, reference:cuda or fast.")
 @click.option("--checkpoint-interval", "interval", type=click.IntRange(min=1), default=100,
               show_default=True, help="Write a checkpoint every k steps.")
 @click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Batch size B.")
-@click.option("--lr", type=float, default=None, help="SGD learning rate (default: the model's).")
+@click.option("--lr", type=float, default=None, callback=_number(0, None, open_lo=True),
+              help="SGD learning rate (default: the model's).")
 @click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=1, show_default=True,
               help="Task seed (batches and initial values).")
-@click.option("--hidden", default="128", show_default=True,
+@click.option("--hidden", default="128", show_default=True, callback=_widths,
               help="MLP hidden widths, comma separated.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str, interval: int,
-          batch: int, lr: float | None, seed: int, hidden: str, quiet: bool) -> None:
+          batch: int, lr: float | None, seed: int, hidden: tuple[int, ...], quiet: bool) -> None:
     """Train MODEL on DATASET reproducibly and commit every step."""
     from rich.progress import (
         BarColumn,
@@ -79,9 +182,8 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
     from .runtime import train as train_mod
 
     try:
-        widths = tuple(int(w) for w in hidden.split(",") if w.strip())
         data = dataset.load(dataset_name)
-        spec = compiler.TrainSpec(model, batch, lr, seed, widths)
+        spec = compiler.TrainSpec(model, batch, lr, seed, hidden)
         program = compiler.compile_model(spec, data)
         executor.get_backend(backend)
     except ValueError as exc:
@@ -95,8 +197,9 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
 
 
 @cli.command()
-@click.option("--host", default=None, help="Bind address (settings: store_host).")
-@click.option("--port", type=int, default=None, help="Port, 0 for any free one (settings: store_port).")
+@click.option("--host", default=None, callback=_non_empty, help="Bind address (settings: store_host).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port, 0 for any free one (settings: store_port).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the local artifact store over HTTP (GET/HEAD /<address>, signed PUT /<address>).
@@ -134,18 +237,25 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @cli.command()
-@click.option("--dataset", default="digits", show_default=True, help="Dataset name.")
-@click.option("--model", default="mlp", show_default=True, help="mlp or cnn.")
-@click.option("--hidden", default="16", show_default=True, help="Hidden widths, comma separated.")
-@click.option("--steps", type=int, default=30, show_default=True, help="Training steps T.")
-@click.option("--batch", type=int, default=8, show_default=True)
-@click.option("--lr", type=float, default=None, help="Learning rate (model default if unset).")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--checkpoint-interval", type=int, default=10, show_default=True)
-@click.option("--payment", type=float, default=10.0, show_default=True, help="Tokens escrowed.")
-@click.option("--solver-stake", type=float, default=100.0, show_default=True, help="Tokens the solver locks.")
-@click.option("--claim-period", type=int, default=600, show_default=True, help="Seconds to claim.")
-@click.option("--solve-period", type=int, default=3600, show_default=True, help="Seconds to solve.")
+@click.option("--dataset", type=click.Choice(["digits", "synthetic"]), default="digits", show_default=True,
+              help="Dataset name.")
+@click.option("--model", type=click.Choice(["mlp", "cnn"]), default="mlp", show_default=True, help="mlp or cnn.")
+@click.option("--hidden", default="16", show_default=True, callback=_widths,
+              help="Hidden widths, comma separated.")
+@click.option("--steps", type=click.IntRange(min=1), default=30, show_default=True, help="Training steps T.")
+@click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--lr", type=float, default=None, callback=_number(0, None, open_lo=True),
+              help="Learning rate (model default if unset).")
+@click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=1, show_default=True)
+@click.option("--checkpoint-interval", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--payment", type=float, default=10.0, show_default=True, callback=_number(0, 1e12, open_lo=True),
+              help="Tokens escrowed.")
+@click.option("--solver-stake", type=float, default=100.0, show_default=True, callback=_number(0, 1e12),
+              help="Tokens the solver locks.")
+@click.option("--claim-period", type=click.IntRange(min=1), default=600, show_default=True,
+              help="Seconds to claim.")
+@click.option("--solve-period", type=click.IntRange(min=1), default=3600, show_default=True,
+              help="Seconds to solve.")
 @click.option("--watch/--no-watch", default=False, help="Keep running: cancel, expire or finalise the task.")
 @click.pass_context
 def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_interval, payment,
@@ -156,8 +266,7 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
 
     s = _settings(ctx)
     try:
-        widths = tuple(int(w) for w in hidden.split(",") if w)
-        spec, artifacts = build_spec(dataset, steps, checkpoint_interval, model, widths, batch, lr, seed)
+        spec, artifacts = build_spec(dataset, steps, checkpoint_interval, model, hidden, batch, lr, seed)
         sub = Submitter(s)
         decimals = token_of(s)[1]  # the deployment's token, not an assumed 18 decimals
         tid = sub.create(spec, artifacts, TaskTerms(to_units(payment, decimals), to_units(solver_stake, decimals),
@@ -171,12 +280,13 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
 
 
 @cli.command()
-@click.option("--fault", default=None, metavar="step=T,node=J,element=E",
+@click.option("--fault", default=None, metavar="step=T,node=J,element=E", callback=_fault,
               help="Flip the lowest mantissa bit of that element and carry on (dishonest).")
-@click.option("--skip-steps", type=float, default=0.0, show_default=True,
+@click.option("--skip-steps", type=float, default=0.0, show_default=True, callback=_number(0, 1),
               help="Fake this fraction of the steps by copying the previous state (dishonest).")
-@click.option("--skip-seed", type=int, default=0, show_default=True, help="Which steps --skip-steps fakes.")
-@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--skip-seed", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
+              help="Which steps --skip-steps fakes.")
+@click.option("--backend", default="reference", show_default=True, callback=_backend, help="Executor backend.")
 @click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
               help="Dishonest: withhold the artifacts of a faulty run, commit a random run root, "
                    "or name a wrong final model.")
@@ -202,18 +312,20 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
 
 
 @cli.command()
-@click.option("--samples", type=int, default=None, help="Steps to check per task (settings: samples).")
-@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Steps to check per task (settings: samples).")
+@click.option("--backend", default="reference", show_default=True, callback=_backend, help="Executor backend.")
 @click.pass_context
 def verify(ctx, samples, backend) -> None:
     """Run the verifier daemon: re-execute sampled steps of every committed result."""
     from .roles.verify import Verifier
 
-    Verifier(_settings(ctx, samples=samples), backend=backend).run()
+    s = _settings(ctx, samples=samples)
+    Verifier(s, backend=backend).run()
 
 
 @cli.command()
-@click.option("--account", "accounts", multiple=True, metavar="NAME=0xADDRESS",
+@click.option("--account", "accounts", multiple=True, metavar="NAME=0xADDRESS", callback=_accounts,
               help="Also show this account's balances (repeatable).")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON document (amounts in the token's smallest unit, as strings).")
@@ -223,50 +335,48 @@ def status(ctx, accounts, as_json) -> None:
     from .chain import ChainClient
     from .roles.status import print_status, status_document
 
-    named = {}
-    for a in accounts:
-        name, _, addr = a.partition("=")
-        if not addr.startswith("0x"):
-            raise click.UsageError(f"--account expects NAME=0xADDRESS, got {a!r}")
-        named[name] = addr
+    s = _settings(ctx)
     try:
-        chain = ChainClient(_settings(ctx))
+        chain = ChainClient(s)
         if as_json:
-            click.echo(json.dumps(status_document(chain, named), indent=2))
+            click.echo(json.dumps(status_document(chain, accounts), indent=2))
         else:
-            print_status(chain, named)
+            print_status(chain, accounts)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
-@click.option("--steps", type=int, default=1000, show_default=True, help="Training steps of the demo task.")
+@click.option("--steps", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Training steps of the demo task.")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Steps the verifier checks (default 3; every step with --fault, so the fault is caught).")
-@click.option("--fault", default=None, metavar="step=T,node=J,element=E",
+@click.option("--fault", default=None, metavar="step=T,node=J,element=E", callback=_fault,
               help="Run the solver with this fault (see `solve --help`): the verifier disputes it "
                    "(with --incentives: after flagging it and the solver's secret reveal).")
-@click.option("--skip-steps", type=float, default=0.0, help="Run the solver with --skip-steps.")
+@click.option("--skip-steps", type=float, default=0.0, callback=_number(0, 1),
+              help="Run the solver with --skip-steps.")
 @click.option("--incentives", is_flag=True,
               help="Deploy the VerifierPool: the verifier attests, reveals and settles (fee share, jackpot).")
 @click.option("--forced-rate", type=click.IntRange(0, 1_000_000), default=None, metavar="PPM",
               help="With --incentives: the forced-error rate of the claim (1000000: forced; default: the parameter).")
 @click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
               help="Run a cheating solver (solve --cheat); the demo ends status=rejected when caught.")
-def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat) -> None:
+@click.option("--timeout", type=float, default=None, callback=_number(0, None, open_lo=True),
+              help="Overall limit in seconds: the demo ends with an error after it (default: 1800 plus "
+                   "2 s per step).")
+def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat, timeout) -> None:
     """Start Anvil, deploy, run store, solver and verifier, submit the digits task,
     wait until it is finalised (or, with a fault the verifier catches, until the
     daemons have played the dispute to its end) and print a summary. With
     --incentives, walk the task through the incentive layer's windows too.
-    Leaves nothing running."""
-    from .demo import run_demo
-    from .dispute.run import Fault
+    Leaves nothing running, also when stopped by SIGTERM or Ctrl-C; a daemon's error
+    ends it with that error."""
+    from .demo import DemoStopped, check_demo_fault, default_timeout, run_demo
 
     try:
         if fault:
-            Fault.parse(fault)
-        if not 0.0 <= skip_steps <= 1.0:
-            raise ValueError(f"demo: --skip-steps must be in [0, 1], got {skip_steps}")
+            check_demo_fault(fault, steps)  # the task's program: node and element too
         if forced_rate is not None and not incentives:
             raise ValueError("demo: --forced-rate needs --incentives")
         if incentives and skip_steps:
@@ -279,14 +389,20 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat) -> N
         samples = steps if fault else 3
     try:
         run_demo(steps=steps, samples=samples, fault=fault, skip_steps=skip_steps, incentives=incentives,
-                 forced_rate=forced_rate, cheat=cheat)
+                 forced_rate=forced_rate, cheat=cheat,
+                 timeout=timeout if timeout is not None else default_timeout(steps))
+    except DemoStopped as exc:  # SIGTERM/SIGHUP: cleaned up; the conventional 128 + signal status
+        err = click.ClickException(str(exc))
+        err.exit_code = 128 + exc.signum
+        raise err from None
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(str(exc)) from None
 
 
 @cli.command("dispute-demo")
 @click.option("--steps", type=click.IntRange(min=1), default=50, show_default=True, help="Training steps T of the task.")
-@click.option("--fault", default=None, help="Faulty solver: step=T,node=J,element=E (flip that element's lowest bit).")
+@click.option("--fault", default=None, callback=_fault,
+              help="Faulty solver: step=T,node=J,element=E (flip that element's lowest bit).")
 @click.option("--liar", is_flag=True, help="Honest solver; the challenger fakes a fault.")
 @click.option("--stall", type=click.Choice(["solver", "challenger"]), default=None,
               help="That party stops answering after two moves.")
@@ -297,6 +413,7 @@ def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
     from .dispute.demo import run_demo
     from .dispute.run import Fault
 
+    logging.getLogger("offchain.dispute").setLevel(logging.WARNING)  # each move is echoed once, below
     try:
         f = Fault.parse(fault) if fault else None
         if f is not None and liar:

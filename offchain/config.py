@@ -9,9 +9,11 @@ environment variables named `TT_<FIELD>` (upper case).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ENV_PREFIX = "TT_"
@@ -25,7 +27,7 @@ class Settings:
     network: str = "development"  # picks deployments/<network>.json
     deployments_dir: str = "deployments"  # where deploy scripts write addresses
     interfaces_dir: str = "interfaces"  # ABI JSON of every deployable
-    private_key: str = ""  # hex key of this role's account (empty: read-only)
+    private_key: str = field(default="", repr=False)  # hex key of this role's account (empty: read-only)
     store_dir: str = ".artifacts"  # local content-addressed artifact store
     store_url: str = ""  # HTTP store to publish to / fetch from (empty: local only)
     store_host: str = "127.0.0.1"  # `serve` binds here
@@ -45,6 +47,10 @@ class Settings:
     checkpoint_every: int = 10  # a solver publishes full state every k steps
     artifact_timeout: float = 60.0  # seconds to keep retrying (with backoff) unavailable artifacts
     crash_after: str = ""  # testing: die once when an action with this key prefix is mined (state.py)
+    error_backoff_max: float = 30.0  # cap (seconds) of the exponential backoff after repeated failures
+
+    def __post_init__(self) -> None:
+        validate_settings(self)
 
     # --- chain client on live networks (offchain/chain/; docs/security.md § "Chain client") ---
     log_window: int = 2000  # most blocks one eth_getLogs request covers (scans start at the deployment block)
@@ -59,13 +65,84 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+# --- validation: every setting's range, one line naming the setting, its value and the range ---
+
+#: numeric settings: (lowest, highest, lowest excluded); None: unbounded on that side
+SETTING_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "store_port": (0, 65535, False),
+    "poll_interval": (0, 3600, True),
+    "reorg_depth": (0, 10_000, False),
+    "confirmations": (0, 10_000, False),
+    "tx_timeout": (0, None, True),
+    "rpc_retries": (1, 100, False),
+    "samples": (1, None, False),
+    "checkpoint_every": (1, None, False),
+    "artifact_timeout": (0, None, False),
+    "error_backoff_max": (0, 86_400, True),
+}
+#: settings that must not be empty
+NON_EMPTY = ("rpc_url", "network", "deployments_dir", "interfaces_dir", "store_dir", "state_dir", "store_host")
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_URL = re.compile(r"(https?|wss?)://[^\s/]+.*")
+
+
+def _range_text(lo, hi, open_lo: bool) -> str:
+    low = "" if lo is None else f"{'>' if open_lo else '>='} {lo:g}"
+    high = "" if hi is None else f"<= {hi:g}"
+    return " and ".join(x for x in (low, high) if x)
+
+
+def check_private_key(key: str, name: str = "private_key") -> None:
+    """ValueError (without echoing the key) unless `key` is empty or a valid secp256k1 key in hex."""
+    if key == "":
+        return
+    m = re.fullmatch(r"(?:0x)?([0-9a-fA-F]{64})", key.strip())
+    if m is None:
+        raise ValueError(f"config: {name} is not a 32-byte hex key (0x + 64 hex digits; value not shown)")
+    if not 1 <= int(m[1], 16) < _SECP256K1_N:
+        raise ValueError(f"config: {name} is outside the secp256k1 key range (value not shown)")
+
+
+def validate_settings(s: Settings) -> None:
+    """ValueError with one line naming the first setting out of its range."""
+    for name, (lo, hi, open_lo) in SETTING_RANGES.items():
+        v = getattr(s, name, None)
+        if v is None:
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"config: {name} = {v!r} is not a finite number (must be {_range_text(lo, hi, open_lo)})")
+        if (lo is not None and (v <= lo if open_lo else v < lo)) or (hi is not None and v > hi):
+            raise ValueError(f"config: {name} = {v!r} is out of range (must be {_range_text(lo, hi, open_lo)})")
+    for name in NON_EMPTY:
+        if not str(getattr(s, name, "x")).strip():
+            raise ValueError(f"config: {name} must not be empty")
+    if not _URL.fullmatch(s.rpc_url.strip()):
+        raise ValueError("config: rpc_url is not an http(s):// or ws(s):// URL")
+    if s.store_url and not re.fullmatch(r"https?://[^\s/]+.*", s.store_url.strip()):
+        raise ValueError(f"config: store_url = {s.store_url!r} is not an http(s):// URL")
+    check_private_key(s.private_key)
+
+
 def _coerce(name: str, typ: type, raw) -> object:
     try:
         if typ is bool:
             return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
-        return typ(raw)
+        if typ in (int, float) and isinstance(raw, bool):
+            raise ValueError("a boolean is not a number")
+        if typ is int and isinstance(raw, float):
+            return _exact_int(raw)
+        if typ is str and not isinstance(raw, str):
+            raise ValueError("not a string")
+        return typ(raw.strip() if isinstance(raw, str) and typ is not str else raw)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"config: bad value for {name}: {raw!r}") from exc
+        shown = "(value not shown)" if name == "private_key" else repr(raw)
+        raise ValueError(f"config: bad value for {name}: {shown} (expected {typ.__name__})") from exc
+
+
+def _exact_int(raw: float) -> int:
+    if not raw.is_integer():
+        raise ValueError(f"not an integer: {raw!r}")
+    return int(raw)
 
 
 def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | None = None,
@@ -79,13 +156,23 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
         p = Path(path)
         if not p.is_file():
             raise ValueError(f"config: no such file {p}")
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with p.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:  # its text ends "(at line L, column C)"
+            raise ValueError(f"config: {p}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ValueError(f"config: cannot read {p}: {exc.strerror}") from None
         data = data.get("agent", data)  # accept a bare table or an [agent] table
+        if not isinstance(data, dict):
+            raise ValueError(f"config: {p}: [agent] must be a table")
         for key, raw in data.items():
             if key not in types:
                 raise ValueError(f"config: unknown setting {key!r} in {p}")
-            values[key] = _coerce(key, types[key], raw)
+            try:
+                values[key] = _coerce(key, types[key], raw)
+            except ValueError as exc:
+                raise ValueError(f"{exc} in {p}") from None
     for name, typ in types.items():
         raw = env.get(ENV_PREFIX + name.upper())
         if raw is not None and raw != "":

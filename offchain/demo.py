@@ -16,15 +16,25 @@ above the governance bound, is written straight into Anvil's storage: every
 task forced, for deterministic tests), and `walk_incentives` drives one task
 through the incentive timeline (verification, reveals, secret, challenge
 window, settlement) with `warp`, waiting for the daemons at each stage.
+
+A demo never hangs and never leaks: every wait also watches the daemons
+(`LocalNetwork.check`: a daemon that exited, or that keeps failing with the
+same error, ends the demo with that error, printed on the console) and an
+overall deadline (`--timeout`); SIGTERM and SIGHUP stop it like Ctrl-C (Anvil,
+store and daemons killed, the temp folder removed). Each daemon gets only
+the key it needs (the store none), never the caller's key or settings file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +42,6 @@ from pathlib import Path
 import numpy as np
 from eth_account import Account
 from rich.console import Console
-from rich.table import Table
 
 from .chain import ChainClient
 from .chain.anvil import Anvil, dev_keys, free_port
@@ -48,6 +57,49 @@ INCENTIVE_PARAMETERS = {"verification_window": 600, "reveal_window": 600, "chall
 #: Parameters.vy's bound on forced_error_rate_ppm (PPM // 10)
 GOVERNANCE_MAX_RATE_PPM = 100_000
 PPM = 1_000_000
+#: a daemon failing this many times in a row with the same error ends the demo with it
+FATAL_REPEATS = 3
+#: the demo daemons' cap on the backoff after repeated failures (settings.error_backoff_max)
+DEMO_BACKOFF_MAX = 4.0
+#: variables of the caller that never reach a demo daemon (a key, or a file that may hold one)
+CALLER_SECRETS = ("TT_PRIVATE_KEY", "TT_CONFIG")
+#: checkpoint interval of the demo task
+DEMO_INTERVAL = 10
+
+
+class DemoError(RuntimeError):
+    """The demo cannot go on: a daemon failed or exited, or the overall deadline passed."""
+
+
+class DemoStopped(DemoError):
+    """SIGTERM or SIGHUP: the demo stops and cleans up as on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"demo: stopped by {signal.Signals(signum).name}; everything it started is stopped")
+        self.signum = signum
+
+
+def default_timeout(steps: int) -> float:
+    """The demo's overall limit unless --timeout says otherwise: 15 minutes plus 2 s a step."""
+    return 900.0 + 2.0 * steps
+
+
+def check_demo_fault(fault: str, steps: int) -> None:
+    """ValueError (one line) unless `fault` names an element of the demo task's run of `steps`
+    steps: checked against the task's program before anything starts."""
+    from .dispute.run import Fault
+    from .roles.submit import build_spec
+    from .roles.task import decode_arrays
+
+    f = Fault.parse(fault)
+    if not 0 <= f.t <= steps:
+        raise ValueError(f"demo: --fault step {f.t} outside 0..{steps} (the task has {steps} steps)")
+    spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=DEMO_INTERVAL)
+    _, (train,) = decode_arrays(artifacts[spec.data])
+    try:
+        f.check(spec.compile(train), steps)
+    except ValueError as exc:
+        raise ValueError(f"demo: --fault {str(exc).removeprefix('dispute: ')}") from None
 
 
 def storage_slot(name: str, variable: str) -> int:
@@ -70,7 +122,15 @@ class LocalNetwork:
     anvil: Anvil | None = None
     store_url: str = ""
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
-    keys: list[str] = field(default_factory=lambda: dev_keys(10))
+    keys: list[str] = field(default_factory=lambda: dev_keys(10), repr=False)
+    #: wall-clock time (time.time()) after which every wait fails; None: no overall limit
+    deadline: float | None = None
+    #: whether a daemon failing FATAL_REPEATS times in a row with one error ends every wait
+    fatal_errors: bool = False
+    #: called with each line the network reports while waiting (daemon errors, progress)
+    echo: object = None
+    _dbs: dict[str, StateDB] = field(default_factory=dict)
+    _shown: set = field(default_factory=set)
 
     def address(self, role: str) -> str:
         return Account.from_key(self.keys[ROLES[role]]).address
@@ -112,7 +172,8 @@ class LocalNetwork:
         port = free_port()
         self.store_url = f"http://127.0.0.1:{port}"
         uploaders = ",".join(self.address(r) for r in ROLES if r not in ("deployer", "treasury"))
-        self.spawn("store", "serve", "--port", str(port), role_key="deployer",
+        # the store signs nothing: no key, only the list of addresses that may upload
+        self.spawn("store", "serve", "--port", str(port), role_key="",
                    extra_env={"TT_STORE_UPLOADERS": uploaders})
         store = HttpStore(self.store_url, retries=1, timeout=1)
         for _ in range(100):
@@ -122,44 +183,61 @@ class LocalNetwork:
         raise RuntimeError("demo: the artifact store did not start")
 
     def env(self, name: str, role_key: str) -> dict[str, str]:
+        """The TT_* settings of daemon `name`, signing with `role_key`'s key ("": none)."""
         base = self.workdir / name
-        return {"TT_RPC_URL": self.anvil.url, "TT_PRIVATE_KEY": self.keys[ROLES[role_key]],
+        key = self.keys[ROLES[role_key]] if role_key else ""
+        return {"TT_RPC_URL": self.anvil.url, "TT_PRIVATE_KEY": key,
                 "TT_DEPLOYMENTS_DIR": str(self.workdir / "deployments"),
                 "TT_INTERFACES_DIR": str(self.workdir / "interfaces"),
                 "TT_STORE_DIR": str(self.workdir / "store" if name == "store" else base / "cache"),
                 "TT_STORE_URL": "" if name == "store" else self.store_url,
                 "TT_STATE_DIR": str(base / "state"), "TT_POLL_INTERVAL": "0.3",
-                "TT_SAMPLES": str(self.samples)}
+                "TT_SAMPLES": str(self.samples), "TT_ERROR_BACKOFF_MAX": str(DEMO_BACKOFF_MAX)}
 
     def settings(self, name: str, role_key: str | None = None) -> Settings:
         return load_settings(env=self.env(name, role_key or name))
 
     def spawn(self, name: str, *args: str, role_key: str | None = None,
               extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        """Start `python -m offchain <args>` as daemon `name` (log in workdir/<name>.log)."""
-        env = {**os.environ, **self.env(name, role_key or name), **(extra_env or {})}
-        log = open(self.workdir / f"{name}.log", "ab")
-        p = subprocess.Popen([sys.executable, "-m", "offchain", *args], env=env, stdout=log,
-                             stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1],
-                             start_new_session=True)
+        """Start `python -m offchain <args>` as daemon `name` (log in workdir/<name>.log), with
+        the key of `role_key` (default: the role called `name`; "": no key), and neither
+        the caller's key nor its settings file (which may hold a key)."""
+        inherited = {k: v for k, v in os.environ.items() if k not in CALLER_SECRETS}
+        env = {**inherited, **self.env(name, name if role_key is None else role_key), **(extra_env or {})}
+        with open(self.workdir / f"{name}.log", "ab") as log:
+            p = subprocess.Popen([sys.executable, "-m", "offchain", *args], env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1],
+                                 start_new_session=True)
         self.procs[name] = p
         return p
 
     def kill(self, name: str, sig: int = 9) -> None:
+        """Stop daemon `name` (its whole process group) with `sig`; SIGKILL after 15 s."""
         p = self.procs.pop(name, None)
-        if p is not None and p.poll() is None:
+        self._dbs.pop(name, None)
+        if p is None or p.poll() is not None:
+            return
+        try:
             os.killpg(p.pid, sig)
-            p.wait(timeout=30)
+            p.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=15)
 
     def log(self, name: str) -> str:
         p = self.workdir / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def db(self, name: str) -> StateDB:
-        """The state of daemon `name` (solver*/verifier*/submitter*: that role's database)."""
+    def db_path(self, name: str) -> Path:
         role = next((r for p, r in (("solver", "solve"), ("verifier", "verify"), ("submitter", "submit"))
                      if name.startswith(p)), name)
-        return StateDB(self.workdir / name / "state" / f"{role}.db")
+        return self.workdir / name / "state" / f"{role}.db"
+
+    def db(self, name: str) -> StateDB:
+        """The state of daemon `name` (solver*/verifier*/submitter*: that role's database)."""
+        return StateDB(self.db_path(name))
 
     def chain(self, role: str = "deployer") -> ChainClient:
         return ChainClient(self.settings(role, role))
@@ -168,26 +246,77 @@ class LocalNetwork:
         self.anvil.rpc("evm_increaseTime", hex(seconds))
         self.anvil.mine(1)
 
-    def wait(self, cond, timeout: float, what: str, poll: float = 0.3):
+    def say(self, line: str) -> None:
+        if callable(self.echo):
+            self.echo(line)
+
+    def daemon_errors(self, name: str) -> dict[str, dict]:
+        """The current errors of daemon `name` ({key: {"message", "count"}}, see roles/daemon.py)."""
+        try:
+            if name not in self._dbs:
+                path = self.db_path(name)
+                if not path.exists():
+                    return {}
+                self._dbs[name] = StateDB(path)
+            return self._dbs[name].get("errors", {}) or {}
+        except Exception:  # noqa: BLE001 - the daemon is creating its tables: next round
+            return {}
+
+    def check(self, what: str = "the daemons") -> None:
+        """Raise DemoError when a daemon exited, or failed FATAL_REPEATS times in a row with the
+        same error (each new error is reported once through `echo`), or when the overall
+        deadline passed."""
+        for name, p in list(self.procs.items()):
+            if p.poll() is not None and name != "submitter":
+                tail = self.log(name).strip().splitlines()[-15:]
+                raise DemoError(f"demo: {name} exited with status {p.returncode}:\n" + "\n".join(tail))
+            if name == "store" or not (self.fatal_errors or callable(self.echo)):
+                continue
+            for key, err in self.daemon_errors(name).items():
+                shown = (name, key, err.get("message"))
+                if shown not in self._shown:
+                    self._shown.add(shown)
+                    self.say(f"{name}: error: {err.get('message')}")
+                if self.fatal_errors and int(err.get("count", 0)) >= FATAL_REPEATS:
+                    raise DemoError(f"demo: {name} failed {err['count']} times in a row: {err.get('message')}")
+        if self.deadline is not None and time.time() > self.deadline:
+            raise DemoError(f"demo: overall timeout reached while waiting for {what} (see --timeout)")
+
+    def wait(self, cond, timeout: float, what: str, poll: float = 0.3, progress=None):
+        """Poll `cond()` until it is true (its value is returned); `progress()` runs on every
+        round; DemoError (through `check`) or TimeoutError end the wait."""
         end = time.time() + timeout
         while time.time() < end:
             v = cond()
             if v:
                 return v
-            for name, p in self.procs.items():
-                if p.poll() is not None and name != "submitter":
-                    raise RuntimeError(f"demo: {name} exited ({p.returncode}):\n{self.log(name)[-2000:]}")
+            self.check(what)
+            if progress is not None:
+                progress()
             time.sleep(poll)
         raise TimeoutError(f"demo: timed out after {timeout:.0f}s waiting for {what}")
 
     def stop(self) -> None:
-        for name in list(self.procs):
-            self.kill(name, 15)
-        if self.anvil:
-            self.anvil.stop()
+        """Stop every daemon, then Anvil (each attempted even when another fails)."""
+        try:
+            for name in list(self.procs):
+                try:
+                    self.kill(name, 15)
+                except Exception:  # noqa: BLE001 - go on stopping the others
+                    pass
+        finally:
+            for db in self._dbs.values():
+                db.close()
+            self._dbs.clear()
+            if self.anvil:
+                self.anvil.stop()
 
     def __enter__(self) -> LocalNetwork:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:  # a failed or interrupted start stops what it had started
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -339,24 +468,35 @@ DEMO_ARTIFACT_TIMEOUT = 8.0
 
 def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float = 900) -> None:
     """Wait until the verifier's dispute of `tid` ended, warping past the move deadline
-    whenever the game stands still on one party for `STALL_WARP_AFTER` seconds."""
+    whenever the game stands still on one party for `STALL_WARP_AFTER` seconds; each move
+    is reported once through `net.echo`."""
     from .dispute.driver import game_view
-    from .dispute.player import PHASE_DONE
+    from .dispute.player import PHASE_DONE, PHASE_NAMES, ROLE_NAMES
 
     chain = net.chain()
     deadline = int(chain.call("Parameters", "dispute_move_deadline"))
-    last, since = None, time.time()
+    last, since, moves = None, time.time(), 0
     end = time.time() + timeout
     while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_ENDS:
         if time.time() > end:
             raise TimeoutError("demo: timed out waiting for the end of the dispute")
+        net.check("the end of the dispute")
         did = (vdb.task(tid) or ("", {}))[1].get("dispute")
         if did:
             g = game_view(chain, did)
             now = (g.moves, g.mover, g.phase)
             if now != last:
+                if last is not None or g.moves:
+                    nxt = "game over" if g.phase == PHASE_DONE else f"{ROLE_NAMES.get(g.mover, 'either party')} to move"
+                    which = (f"after move {g.moves}" if g.moves == moves else f"move {g.moves}"
+                             if g.moves == moves + 1 else f"moves {moves + 1}..{g.moves}")
+                    net.say(f"dispute {did}: {which}, phase {PHASE_NAMES.get(g.phase, g.phase)}, "
+                            f"height {g.height}; {nxt}")
+                    moves = g.moves
                 last, since = now, time.time()
             elif g.phase != PHASE_DONE and time.time() - since > STALL_WARP_AFTER:
+                net.say(f"dispute {did}: {ROLE_NAMES.get(g.mover, '-')} does not move: "
+                        "the clock passes its move deadline")
                 net.warp(deadline + 1)  # the stalled party's move deadline passes
                 since = time.time()
         time.sleep(0.5)
@@ -367,42 +507,151 @@ def final_line(tid: int, status: str) -> str:
     return f"demo: task={tid} status={status}"
 
 
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGTERM and SIGHUP raise DemoStopped in the main thread (as Ctrl-C raises
+    KeyboardInterrupt), so every `with` block cleans up; a second signal during the
+    clean-up is ignored. The previous handlers are restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = (signal.SIGTERM, signal.SIGHUP)
+
+    def handler(signum, _frame):
+        for sig in sigs:
+            signal.signal(sig, signal.SIG_IGN)
+        raise DemoStopped(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+#: the roles whose token holdings (wallet + bonded stake) the summary compares
+MONEY_ROLES = ("submitter", "solver", "verifier", "treasury")
+
+
+#: (contract, credit view) of the contracts that credit payouts to be pulled later
+CREDITS = (("TaskRegistry", "credits"), ("DisputeGame", "credit"), ("VerifierPool", "credit"))
+
+
+def holdings(net: LocalNetwork) -> dict[str, int]:
+    """Each role's test tokens: wallet, bonded stake and credits not pulled yet."""
+    chain = net.chain()
+
+    def of(role: str) -> int:
+        a = net.address(role)
+        total = int(chain.call("TestToken", "balanceOf", a)) + int(chain.call("StakeManager", "bonded", a))
+        return total + sum(int(chain.call(c, fn, a)) for c, fn in CREDITS if c in chain.deployment)
+    return {r: of(r) for r in MONEY_ROLES}
+
+
+def tokens(amount: int) -> str:
+    return f"{amount / 1e18:,.6g} TT"
+
+
+def settlement(net: LocalNetwork, tid: int) -> str | None:
+    """How the registry settled task `tid`: paid, or slashed and refunded (from its event)."""
+    reg = net.chain().contract("TaskRegistry")
+    for name in ("TaskFinalized", "TaskRejected", "TaskExpired", "SecretWithheld", "TaskCancelled"):
+        evs = getattr(reg.events, name).get_logs(from_block=0, argument_filters={"task_id": tid})
+        if not evs:
+            continue
+        a = evs[-1].args
+        if name == "TaskFinalized":
+            return f"solver paid {tokens(int(a['paid']))} (protocol fee {tokens(int(a['fee']))})"
+        if name == "TaskCancelled":
+            return f"cancelled: submitter refunded {tokens(int(a['refund']))}"
+        what = {"TaskRejected": "rejected", "TaskExpired": "expired", "SecretWithheld": "secret withheld"}[name]
+        return (f"{what}: solver slashed {tokens(int(a['slashed']))}, "
+                f"submitter refunded {tokens(int(a['refund']))}")
+    return None
+
+
+def steps_text(steps) -> str:
+    """[1, 2, 3, 7] as `1..3, 7` (None: `-`)."""
+    if not steps:
+        return "-"
+    steps = sorted(int(x) for x in steps)
+    runs, lo = [], steps[0]
+    for a, b in zip(steps, [*steps[1:], None], strict=True):
+        if b != a + 1:
+            runs.append(f"{lo}..{a}" if a > lo else f"{a}")
+            lo = b
+    return ", ".join(runs)
+
+
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
              console: Console | None = None, incentives: bool = False, forced_rate: int | None = None,
-             cheat: str | None = None) -> dict:
+             cheat: str | None = None, timeout: float | None = None) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary.
     With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
     the claims getting `forced_rate` ppm (None: the parameter's default). With `cheat`
-    the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`."""
+    the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`.
+
+    `fault` is checked against the task's program before anything starts. The demo ends
+    with DemoError when a daemon exits or keeps failing with one error (the error is the
+    message), when `timeout` seconds (default `default_timeout(steps)`) have passed, and
+    with DemoStopped on SIGTERM or SIGHUP; it leaves nothing running in every case."""
+    if fault:
+        check_demo_fault(fault, steps)
+    console = console or Console()
+    timeout = default_timeout(steps) if timeout is None else timeout
+    if not timeout > 0:
+        raise ValueError(f"demo: --timeout must be > 0, got {timeout}")
+    with stop_on_signals():
+        summary = _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat,
+                            time.time() + timeout)
+    _print_summary(console, summary)
+    print(final_line(summary["task_id"], summary["status"]), flush=True)
+    return summary
+
+
+def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat, deadline) -> dict:
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
     from .state import FAILED
 
-    console = console or Console()
     phases: dict[str, float] = {}
     t_all = time.time()
-    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, LocalNetwork(Path(tmp), samples,
-                                                                            incentives=incentives) as net:
+
+    def say(line: str) -> None:  # daemon messages are untrusted text: no markup
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+    with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, \
+            LocalNetwork(Path(tmp), samples, incentives=incentives, deadline=deadline, echo=say,
+                         fatal_errors=True) as net:
         if incentives and forced_rate is not None:
             net.set_forced_rate(forced_rate)
         phases["start chain + deploy"] = time.time() - t_all
-        console.print(f"[bold]demo[/]: anvil at {net.anvil.url}, store at {net.store_url}")
+        say(f"demo: anvil at {net.anvil.url}, store at {net.store_url}, work folder {tmp}")
         solve_args = ["solve"] + (["--fault", fault] if fault else []) + (
             ["--skip-steps", str(skip_steps)] if skip_steps else []) + (["--cheat", cheat] if cheat else [])
         net.spawn("solver", *solve_args)
         net.spawn("verifier", "verify", extra_env={"TT_ARTIFACT_TIMEOUT": str(DEMO_ARTIFACT_TIMEOUT)})
+        before = holdings(net)
         t = time.time()
         sub = Submitter(net.settings("submitter"))
         # with incentives the pool draws the samples; a verifier with samples >= steps (the
         # demo's default with --fault) replays the whole run, so a fault anywhere is flagged
-        interval = 10
-        spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=interval)
+        spec, artifacts = build_spec("digits", steps=steps, checkpoint_interval=DEMO_INTERVAL)
         tid = sub.create(spec, artifacts, TaskTerms())
         phases["publish + create task"] = time.time() - t
         chain = net.chain()
         t = time.time()
-        console.print(f"task {tid} created; the solver trains {steps} steps ...")
+        say(f"task {tid} created; the solver trains {steps} steps ...")
         sdb = net.db("solver")
+        shown = {"step": None, "at": 0.0}
+
+        def training_progress() -> None:
+            prog = sdb.get(f"train:{tid}")
+            done = len(prog["roots"]) - 1 if prog else None
+            if done is not None and done != shown["step"] and time.time() - shown["at"] >= 2.0:
+                say(f"task {tid}: trained {done}/{steps} steps ({time.time() - t:.0f} s)")
+                shown.update(step=done, at=time.time())
 
         def committed_or_refused():
             if get_task(chain, tid).status >= COMMITTED:
@@ -410,7 +659,8 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             act = sdb.action(f"commit:{tid}")
             return act is not None and act.status == FAILED and act.data.get("reason", "refused")
 
-        refused = net.wait(committed_or_refused, 600, "the solver's commit")
+        refused = net.wait(committed_or_refused, 600 + 2 * steps, "the solver's commit",
+                           progress=training_progress)
         phases["claim + train + commit"] = time.time() - t
         t = time.time()
         vdb = net.db("verifier")
@@ -418,41 +668,46 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         if refused != "committed":
             # the registry refused the commit (e.g. a final model that is not S_T): nothing
             # can be committed, so the task expires after its solve period, solver slashed
-            console.print(f"task {tid}: the registry refused the solver's commit ({refused}); "
-                          "the task expires after its solve period", highlight=False)
+            say(f"task {tid}: the registry refused the solver's commit ({refused}); "
+                "the task expires after its solve period")
             net.warp(get_task(chain, tid).solve_deadline - int(chain.block()["timestamp"]) + 1)
             net.chain("submitter").transact("TaskRegistry", "expire", tid)
             phases["solve period + expire"] = time.time() - t
             vphase = "-"
         elif incentives:
+            say(f"task {tid}: committed; the verifier attests through the incentive layer ...")
             net.wait(lambda: vdb.task(tid) is not None, 60, "the verifier")
-            phases.update({f"incentives: {k}": v for k, v in walk_incentives(net, tid).items()})
+            walked = walk_incentives(net, tid, on=lambda stage: say(f"task {tid}: incentives: {stage}"))
+            phases.update({f"incentives: {k}": v for k, v in walked.items()})
             paid = incentive_outcome(net, tid)
             vphase, vdata = vdb.task(tid)
             if vdata.get("dispute"):  # a flagged real fault, disputed during the walk
                 outcome = dispute_outcome(net, vdata["dispute"])
-                console.print(outcome, soft_wrap=True, highlight=False)
-            console.print(f"task {tid}: {paid['line']}", highlight=False)
+                say(outcome)
+            say(f"task {tid}: {paid['line']}")
         else:
+            say(f"task {tid}: committed; the verifier checks it ...")
             net.wait(lambda: (vdb.task(tid) or ("", {}))[0] in ("verified", "challenged", "disputing", "refused",
                                                                  *DISPUTE_ENDS), 600, "the verifier")
             phases["verify"] = time.time() - t
             vphase = vdb.task(tid)[0]
         if refused == "committed" and vphase not in ("verified", "done", "refused"):
             t = time.time()
-            console.print(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
+            say(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
             wait_dispute_end(net, vdb, tid)
             phases["dispute"] = time.time() - t
             vphase = vdb.task(tid)[0]
             outcome = dispute_outcome(net, vdb.task(tid)[1].get("dispute"))
-            console.print(outcome, soft_wrap=True, highlight=False)
+            say(outcome)
         task = get_task(chain, tid)
         if task.status == COMMITTED:
             t = time.time()
+            say(f"task {tid}: no dispute; the challenge window passes and the solver finalizes ...")
             net.warp(task.challenge_window + 1)
             net.wait(lambda: get_task(chain, tid).status == FINALIZED, 120, "finalisation")
             phases["challenge window + finalize"] = time.time() - t
         vdata = (vdb.task(tid) or ("", {}))[1]
+        after = holdings(net)
         summary = {
             "task_id": tid, "steps": steps, "accuracy": _accuracy_or_none(net, tid),
             "run_root": "0x" + get_task(chain, tid).run_root.hex(), "verifier": vphase,
@@ -462,34 +717,48 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
             "gas": {"submitter": gas_of(sub.db), "solver": gas_of(net.db("solver")),
                     "verifier": gas_of(vdb)},
             "phases": phases, "challenge": vdb.evidence(tid), "dispute": outcome, "incentives": paid,
+            "settlement": settlement(net, tid),
+            "money": {r: after[r] - before[r] for r in MONEY_ROLES},
+            "addresses": {**{r: net.address(r) for r in ("submitter", "solver", "verifier", "treasury")},
+                          **{n: chain.contract(n).address for n in sorted(chain.deployment)
+                             if n in ("TaskRegistry", "StakeManager", "DisputeGame", "VerifierPool",
+                                      "TestToken")}},
         }
     summary["phases"]["total"] = time.time() - t_all
-    _print_summary(console, summary)
-    print(final_line(summary["task_id"], summary["status"]), flush=True)
     return summary
 
 
-def _print_summary(console: Console, s: dict) -> None:
-    table = Table(title="demo summary", show_header=False)
-    table.add_row("task id", str(s["task_id"]))
-    table.add_row("steps", str(s["steps"]))
-    table.add_row("final status", s["status"])
-    table.add_row("held-out accuracy", "-" if s["accuracy"] is None else f"{s['accuracy']:.3f}")
-    table.add_row("run root", s["run_root"])
-    table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
-                              f"replayed {s['steps_replayed']}")
+def summary_rows(s: dict) -> list[tuple[str, str]]:
+    """The summary as (name, value) rows, every value whole (run roots, hashes, addresses)."""
+    rows = [("task id", str(s["task_id"])), ("steps", str(s["steps"])), ("final status", s["status"]),
+            ("held-out accuracy", "-" if s["accuracy"] is None else f"{s['accuracy']:.3f}"),
+            ("run root", s["run_root"])]
+    replayed = s["steps_replayed"]
+    rows.append(("verifier", f"{s['verifier']}: checked steps {steps_text(s['steps_checked'])}"
+                             + ("" if replayed is None else f", replayed {replayed}")))
     for ev in s["challenge"]:
         if "theirs" not in ev:  # artifacts the verifier could not obtain or check
-            table.add_row("challenge", f"artifacts: {ev.get('problem', ev['kind'])}")
+            rows.append(("challenge", f"artifacts: {ev.get('problem', ev['kind'])}"))
             continue
-        mine = f"mine 0x{ev['mine'][:16]}.. " if "mine" in ev else ""  # attestation evidence: theirs only
-        table.add_row("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs'][:16]}..")
-    if s.get("dispute"):
-        table.add_row("dispute", s["dispute"])
+        mine = f"mine 0x{ev['mine']}, " if "mine" in ev else ""  # attestation evidence: theirs only
+        rows.append(("challenge", f"step {ev['step']}: {mine}solver 0x{ev['theirs']}"))
+    for key in ("dispute", "settlement"):
+        if s.get(key):
+            rows.append((key, s[key]))
     if s.get("incentives"):
-        table.add_row("incentives", s["incentives"]["line"])
-    for who, g in s["gas"].items():
-        table.add_row(f"gas ({who})", f"{g:,}")
-    for ph, sec in s["phases"].items():
-        table.add_row(f"time: {ph}", f"{sec:.1f} s")
-    console.print(table)
+        rows.append(("incentives", s["incentives"]["line"]))
+    for who, delta in s.get("money", {}).items():
+        rows.append((f"tokens ({who})", f"{'+' if delta > 0 else ''}{tokens(delta)} (wallet + stake + credits)"))
+    rows += [(f"gas ({who})", f"{g:,}") for who, g in s["gas"].items()]
+    rows += [(f"address ({who})", addr) for who, addr in s.get("addresses", {}).items()]
+    rows += [(f"time: {ph}", f"{sec:.1f} s") for ph, sec in s["phases"].items()]
+    return rows
+
+
+def _print_summary(console: Console, s: dict) -> None:
+    """Plain `name  value` lines, never wrapped or cut (values may come from daemons: no markup)."""
+    rows = summary_rows(s)
+    width = max(len(k) for k, _ in rows)
+    console.print("demo summary", highlight=False, markup=False)
+    for k, v in rows:
+        console.print(f"  {k:<{width}}  {v}", soft_wrap=True, highlight=False, markup=False)

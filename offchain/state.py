@@ -6,13 +6,20 @@ After a crash (even `kill -9`) the role finds the action, asks the chain
 whether its transaction landed, and never sends a second claim or commit.
 Every write is its own committed transaction (WAL mode), so a killed process
 loses at most the step it was in.
+
+The file holds secrets (the forced-error secret, attestation salts): it is
+created 0600 (its WAL and shared-memory files inherit that mode from it) in a
+0700 folder, and a state file found readable by others at start is set back
+to 0600 with a warning.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -34,8 +41,31 @@ CREATE TABLE IF NOT EXISTS evidence (
     created REAL NOT NULL, PRIMARY KEY (task_id, step, kind));
 """
 
+log = logging.getLogger("offchain.state")
+
 #: action statuses: intent (about to sign), sent (signed, hash known), done, failed
 INTENT, SENT, DONE, FAILED = "intent", "sent", "done", "failed"
+
+
+def private_file(path: Path) -> None:
+    """Make `path` (and SQLite's -wal, -shm and -journal files next to it) readable by
+    its owner only: create it 0600 (its folder 0700 when new), or set an existing
+    file that others can read back to 0600 with a warning."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    for p in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm", "-journal"))):
+        try:
+            mode = stat.S_IMODE(p.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            log.warning("state: %s was readable by others (mode %03o): set to 0600", p, mode)
+            os.chmod(p, 0o600)
+    if not path.exists():  # O_EXCL: a file created in between is left to the check above next start
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
 
 
 @dataclass(frozen=True)
@@ -57,7 +87,7 @@ class StateDB:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
         self._lock = threading.RLock()
         self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -66,6 +96,7 @@ class StateDB:
 
     def close(self) -> None:
         self.conn.close()
+
 
     def _exec(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:

@@ -2,13 +2,17 @@
 balances before and after: one task created, claimed, committed and
 finalized; one cancelled; one expired.
 
-`brownie run scripts/lifecycle_demo.py` (Anvil is started by brownie).
-The run root is a placeholder here: training arrives with the runtime.
+`python -m scripts.run lifecycle_demo --port 0` (brownie starts Anvil on a
+free port; `ANVIL_PORT` or `--port N` picks the port). It refuses to run on a
+node it did not start (something already listening on that port), so it
+never spends on an unknown chain. The run root is a made-up one: these are
+the money paths; `python -m offchain demo` trains and verifies a real run.
 """
 
 from __future__ import annotations
 
-from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain
+from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain, network
+from brownie.network import rpc
 from web3 import Web3
 
 from offchain.commit import merkle
@@ -120,5 +124,14 @@ def run_demo() -> dict:
     return {"before": before, "after": after, "tasks": (done, cancelled, expired)}
 
 
+def require_own_node() -> None:
+    """SystemExit (one line) unless brownie started the node this script talks to."""
+    if not rpc.is_active() or not rpc.is_child():
+        host = network.web3.provider.endpoint_uri if network.is_connected() else "?"
+        raise SystemExit(f"lifecycle_demo: a node this run did not start is listening at {host}; "
+                         "refusing to use it: pick a free port (--port 0, or ANVIL_PORT)")
+
+
 def main():
+    require_own_node()
     run_demo()

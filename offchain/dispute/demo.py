@@ -34,6 +34,14 @@ from .run import Fault, PartyRun
 TOKEN = 10**18
 
 
+def location_text(by: str, t: int, j: int, e: int, m: int) -> str:
+    """`step=T node=J element=E micro=M` where the game fixed a location; a game ended by
+    timeout may have ended before it did, so it shows none (zeros there are not a place)."""
+    if by == "timeout":
+        return "location=none (ended by timeout)"
+    return f"step={t} node={j} element={e} micro={m}"
+
+
 @dataclass
 class DemoResult:
     winner: str
@@ -52,7 +60,7 @@ class DemoResult:
 
     def line(self) -> str:
         return (f"dispute: winner={self.winner} by={self.by} rounds={self.rounds} gas={self.gas} "
-                f"step={self.t} node={self.j} element={self.e} micro={self.m}")
+                + location_text(self.by, self.t, self.j, self.e, self.m))
 
 
 def default_program(steps: int, hidden: int = 8, batch: int = 4, lr: float = 0.5, seed: int = 7):
@@ -83,7 +91,7 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
             fault = Fault(steps // 2 + 1, len(program.step) // 2, 1)
         faulty = PartyRun(program, data.train, steps, backend, fault=fault, base=honest)
         solver_run, challenger_run = (honest, faulty) if liar else (faulty, honest)
-    echo(f"runs: solver 0x{solver_run.run_root.hex()[:16]}.. challenger 0x{challenger_run.run_root.hex()[:16]}..")
+    echo(f"runs: solver 0x{solver_run.run_root.hex()} challenger 0x{challenger_run.run_root.hex()}")
 
     keys = dev_keys(10)
     deployer, treasury, submitter, solver, challenger = keys[:5]
@@ -133,7 +141,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 if game_view(chain[deployer], dispute_id).phase != PHASE_DONE and d.step():
                     acted, sent = True, sent + 1
                     g = game_view(chain[deployer], dispute_id)
-                    echo(f"  {ROLE_NAMES[d.player.role]:>10} moved: phase={g.phase} height={g.height} "
+                    move = max(d.db.actions(d.prefix), key=lambda a: a.data.get("block", -1))
+                    echo(f"  {ROLE_NAMES[d.player.role]:>10} {move.key.split(':')[2]} "
+                         f"(gas {move.data.get('gas_used', 0)}): phase={g.phase} height={g.height} "
                          f"moves={g.moves}")
                     if restart_after is not None and sent == restart_after:
                         echo("  (drivers restarted)")

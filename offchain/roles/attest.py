@@ -31,7 +31,7 @@ from ..commit import merkle, roots
 from ..incentives import rules
 from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import availability
+from . import availability, funds
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
 from .task import Manifest, SpecError, load_task_inputs
@@ -115,7 +115,10 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
             db.set_task(tid, "done", reason="missed the verification window")
             return
         stake = int(chain.call("VerifierPool", "verifier_stake", tid))
-        if int(chain.call("StakeManager", "free_stake", me)) < stake:
+        free = int(chain.call("StakeManager", "free_stake", me))
+        if free < stake:
+            if db.action(f"attest-bond:{tid}") is None:  # not bonded yet: say what is missing, send nothing
+                funds.require(chain, stake, f"stake as a verifier of task {tid}")
             sm = chain.contract("StakeManager").address
             send_once(chain, db, f"attest-approve:{tid}", "Token", "approve", sm, stake)
             send_once(chain, db, f"attest-bond:{tid}", "StakeManager", "bond", stake)

@@ -31,10 +31,14 @@ def has_dispute_game(chain: ChainClient) -> bool:
 
 
 def outcome_line(chain: ChainClient, dispute_id: int, gas: int) -> str:
-    """`dispute: winner=... by=... rounds=... gas=... step=... node=... element=... micro=...`."""
+    """`dispute: winner=... by=... rounds=... gas=... step=... node=... element=... micro=...`
+    (`location=none (ended by timeout)` instead of the location for a timeout)."""
+    from ..dispute.demo import location_text
+
     g = game_view(chain, dispute_id)
-    return (f"dispute: winner={ROLE_NAMES.get(g.winner, '-')} by={REASON_NAMES.get(g.reason, '-')} "
-            f"rounds={g.moves} gas={gas} step={g.t} node={g.j} element={g.e} micro={g.m}")
+    by = REASON_NAMES.get(g.reason, "-")
+    return (f"dispute: winner={ROLE_NAMES.get(g.winner, '-')} by={by} "
+            f"rounds={g.moves} gas={gas} " + location_text(by, g.t, g.j, g.e, g.m))
 
 
 def dispute_gas(db: StateDB, dispute_id: int) -> int:

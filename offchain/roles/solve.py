@@ -29,7 +29,7 @@ from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..runtime import executor
 from ..store import StoreError
-from . import availability, forced
+from . import availability, forced, funds
 from .daemon import Daemon
 from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
@@ -174,6 +174,8 @@ class Solver(Daemon):
         free = int(self.chain.call("StakeManager", "free_stake", me))
         if task.status == OPEN and free < task.solver_stake:
             need = task.solver_stake - free
+            if self.db.action(f"bond:{tid}") is None:  # not bonded yet: say what is missing, send nothing
+                funds.require(self.chain, need, f"stake for task {tid}")
             sm = self.chain.contract("StakeManager").address
             send_once(self.chain, self.db, f"approve-stake:{tid}", "Token", "approve", sm, need)
             send_once(self.chain, self.db, f"bond:{tid}", "StakeManager", "bond", need,

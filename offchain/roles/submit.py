@@ -17,6 +17,7 @@ from ..runtime import dataset as datasets
 from ..runtime.dataset import to_bits
 from ..runtime.program import Program
 from ..store import address_of
+from . import funds
 from .daemon import Daemon
 from .registry import (
     CANCELLED,
@@ -86,6 +87,8 @@ class Submitter(Daemon):
         prog_root = program.root()
         header, proof = header_proof(program)
         key = f"create:{spec_addr}:{prog_root.hex()}"
+        if self.db.action(key) is None:  # not created yet: say what is missing, send nothing
+            funds.require(self.chain, terms.payment, "escrow the task's payment")
         reg = self.chain.contract("TaskRegistry").address
         send_once(self.chain, self.db, f"approve:{key}", "Token", "approve", reg, terms.payment)
         r = send_once(self.chain, self.db, key, "TaskRegistry", "create_task", bytes.fromhex(spec_addr[2:]),

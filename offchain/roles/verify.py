@@ -34,7 +34,7 @@ from ..dispute.run import PartyRun
 from ..runtime.program import Program
 from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import attest, availability
+from . import attest, availability, funds
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
@@ -245,6 +245,8 @@ class Verifier(Daemon):
                 return
             game = self.chain.contract("DisputeGame").address
             bond = int(self.chain.call("Parameters", "challenger_bond"))
+            if self.db.action(f"open:{tid}") is None:  # say what is missing, send nothing
+                funds.require(self.chain, bond, f"post the challenger bond against task {tid}")
             send_once(self.chain, self.db, f"approve-bond:{tid}", "Token", "approve", game, bond)
             r = send_once(self.chain, self.db, f"open:{tid}", "DisputeGame", "open_dispute",
                           *player.open_args(tid), landed=lambda: self._find_dispute(tid) is not None)

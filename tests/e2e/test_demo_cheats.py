@@ -24,6 +24,10 @@ def test_withholding_faulty_solver_is_disputed_and_rejected(capsys):
     assert last == f"demo: task={summary['task_id']} status=rejected"
     assert summary["dispute"].startswith("dispute: winner=challenger")
     assert any(ev["kind"] == "artifacts" and "unavailable" in ev["problem"] for ev in summary["challenge"])
+    # the summary says who lost and got what (issue 14 item 5): slashed, refunded, paid
+    assert summary["settlement"].startswith("rejected: solver slashed 100 TT, submitter refunded")
+    assert summary["money"]["solver"] < 0 < summary["money"]["verifier"]
+    assert sum(summary["money"].values()) == 0  # tokens only move between the parties
 
 
 @pytest.mark.slow
@@ -46,3 +50,4 @@ def test_wrong_model_solver_cannot_commit_and_expires(capsys):
     summary, last = _demo(capsys, cheat="wrong-model")
     assert last == f"demo: task={summary['task_id']} status=expired"
     assert summary["status"] == "expired" and summary["dispute"] is None
+    assert summary["settlement"].startswith("expired: solver slashed")

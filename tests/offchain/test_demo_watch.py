@@ -1,0 +1,65 @@
+"""The demo never hangs (issue 14 item 5), without a chain: a daemon that keeps failing
+with one error ends every wait of the demo with that error (shown once on the console),
+the overall deadline ends a wait, and the demo's store process gets no private key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from offchain.demo import FATAL_REPEATS, DemoError, LocalNetwork
+from offchain.state import StateDB
+
+
+@pytest.fixture
+def net(tmp_path):
+    said: list[str] = []
+    n = LocalNetwork(tmp_path, keys=["0x" + "11" * 32] * 10, echo=said.append, fatal_errors=True)
+    n.anvil = SimpleNamespace(url="http://127.0.0.1:9")
+    n.said = said
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    n.procs["solver"] = sleeper  # a live daemon process
+    yield n
+    sleeper.kill()
+    sleeper.wait()
+
+
+def _fail(net: LocalNetwork, count: int, message: str = "dispute: fault step 99 outside 0..20") -> None:
+    StateDB(net.db_path("solver")).put("errors", {"task=1": {"message": message, "count": count}})
+
+
+def test_daemon_error_is_shown_once_and_repeated_error_ends_the_wait(net):
+    _fail(net, 1)
+    with pytest.raises(TimeoutError):  # one failure: shown, the wait goes on
+        net.wait(lambda: False, 0.5, "the solver's commit", poll=0.05)
+    assert net.said == ["solver: error: dispute: fault step 99 outside 0..20"]
+    _fail(net, FATAL_REPEATS)
+    t = time.time()
+    with pytest.raises(DemoError, match="solver failed 3 times in a row: dispute: fault step 99 outside 0..20"):
+        net.wait(lambda: False, 600, "the solver's commit", poll=0.05)
+    assert time.time() - t < 5
+    assert len(net.said) == 1  # the same error is not shown twice
+
+
+def test_exited_daemon_ends_the_wait_with_its_log(net):
+    net.procs["solver"].kill()
+    net.procs["solver"].wait()
+    (net.workdir / "solver.log").write_text("ERROR solve: cannot start\n")
+    with pytest.raises(DemoError, match="solver exited") as exc:
+        net.wait(lambda: False, 600, "the solver's commit", poll=0.05)
+    assert "cannot start" in str(exc.value)
+
+
+def test_overall_deadline_ends_a_wait(net):
+    net.deadline = time.time() - 1
+    with pytest.raises(DemoError, match="overall timeout reached while waiting for the verifier"):
+        net.wait(lambda: False, 600, "the verifier", poll=0.05)
+
+
+def test_store_process_gets_no_private_key(net):
+    assert net.env("store", "")["TT_PRIVATE_KEY"] == ""
+    assert net.env("solver", "solver")["TT_PRIVATE_KEY"] == net.keys[2]
