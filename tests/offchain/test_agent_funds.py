@@ -17,8 +17,8 @@ E18 = 10**18
 
 def _chain(balance: int = 0, free: int = 0, stake: int = 400 * E18) -> FakeChain:
     chain = FakeChain({1: task_view(1, status=OPEN, solver_stake=stake, claim_deadline=10**9)})
-    chain.views.update({("StakeManager", "free_stake"): free, ("TestToken", "balanceOf"): balance,
-                        ("TestToken", "symbol"): "GTK", ("TestToken", "decimals"): 18})
+    chain.views.update({("StakeManager", "free_stake"): free, ("Token", "balanceOf"): balance,
+                        ("Token", "symbol"): "GTK", ("Token", "decimals"): 18})
     return chain
 
 

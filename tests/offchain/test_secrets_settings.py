@@ -63,7 +63,7 @@ OUT_OF_RANGE = [
     ("samples", 0, ">= 1"), ("samples", -3, ">= 1"), ("poll_interval", 0.0, "> 0"),
     ("poll_interval", -1.0, "> 0"), ("poll_interval", float("nan"), "finite"), ("tx_timeout", 0.0, "> 0"),
     ("rpc_retries", 0, ">= 1"), ("checkpoint_every", 0, ">= 1"), ("store_port", 70000, "<= 65535"),
-    ("store_port", -1, ">= 0"), ("confirmations", -1, ">= 0"), ("reorg_depth", -1, ">= 0"),
+    ("store_port", -1, ">= 0"), ("confirmations", -2, ">= -1"), ("fee_bump_pct", 5, ">= 10"), ("reorg_depth", -1, ">= 0"),
     ("artifact_timeout", -1.0, ">= 0"), ("artifact_timeout", float("inf"), "finite"),
     ("error_backoff_max", 0.0, "> 0"),
 ]
