@@ -2,7 +2,8 @@
 function per command. `train` (runtime) trains reproducibly and prints
 `accuracy=... run_root=0x...`; serve, submit, solve, verify, status and demo run
 the protocol roles with settings from offchain/config.py; dispute-demo plays one
-dispute game to its end on a fresh Anvil."""
+dispute game to its end on a fresh Anvil; warmup compiles the numba kernels
+into their on-disk cache."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
               help="Training steps T (step 0 is the initialisation).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Directory for checkpoints and index.json.")
-@click.option("--backend", default="reference", show_default=True,
-              help="Executor: reference, reference:cuda or fast.")
+@click.option("--backend", default=None,
+              help="Executor: fast (numba, the default: settings backend), reference or reference:cuda.")
 @click.option("--checkpoint-interval", "interval", type=click.IntRange(min=1), default=100,
               show_default=True, help="Write a checkpoint every k steps.")
 @click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Batch size B.")
@@ -61,8 +62,9 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 @click.option("--hidden", default="128", show_default=True,
               help="MLP hidden widths, comma separated.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str, interval: int,
-          batch: int, lr: float | None, seed: int, hidden: str, quiet: bool) -> None:
+@click.pass_context
+def train(ctx: click.Context, model: str, dataset_name: str, steps: int, out_dir: str, backend: str | None,
+          interval: int, batch: int, lr: float | None, seed: int, hidden: str, quiet: bool) -> None:
     """Train MODEL on DATASET reproducibly and commit every step."""
     from rich.progress import (
         BarColumn,
@@ -75,6 +77,7 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
     from .runtime import compiler, dataset, executor
     from .runtime import train as train_mod
 
+    backend = backend or _settings(ctx).backend
     try:
         widths = tuple(int(w) for w in hidden.split(",") if w.strip())
         data = dataset.load(dataset_name)
@@ -149,7 +152,7 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
 @click.option("--skip-steps", type=float, default=0.0, show_default=True,
               help="Fake this fraction of the steps by copying the previous state (dishonest).")
 @click.option("--skip-seed", type=int, default=0, show_default=True, help="Which steps --skip-steps fakes.")
-@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--backend", default=None, help="Executor backend (default: settings backend, fast).")
 @click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
               help="Dishonest: withhold the artifacts of a faulty run, commit a random run root, "
                    "or name a wrong final model.")
@@ -163,7 +166,7 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
     s = _settings(ctx)
     try:
         f = Fault.parse(fault) if fault else None
-        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend,
+        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend or s.backend,
                         cheat=cheat or "")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -176,13 +179,22 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
 
 @cli.command()
 @click.option("--samples", type=int, default=None, help="Steps to check per task (settings: samples).")
-@click.option("--backend", default="reference", show_default=True, help="Executor backend.")
+@click.option("--backend", default=None, help="Executor backend (default: settings backend, fast).")
 @click.pass_context
 def verify(ctx, samples, backend) -> None:
     """Run the verifier daemon: re-execute sampled steps of every committed result."""
     from .roles.verify import Verifier
 
-    Verifier(_settings(ctx, samples=samples), backend=backend).run()
+    s = _settings(ctx, samples=samples)
+    Verifier(s, backend=backend or s.backend).run()
+
+
+@cli.command()
+def warmup() -> None:
+    """Compile the fast executor's and the hashing kernels into numba's cache (run by `make setup`)."""
+    from .runtime.warmup import warmup as run_warmup
+
+    click.echo(f"numba kernels ready in {run_warmup():.1f} s")
 
 
 @cli.command()

@@ -16,6 +16,9 @@ Equality with eth_hash: tests/offchain/test_keccak_numba.py.
 import numba as nb
 import numpy as np
 
+from .. import jitcache
+
+jitcache.ensure_cache_dir()
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 _W = 8  # states per vectorised block
 _CHUNK = 64  # blocks per parallel job

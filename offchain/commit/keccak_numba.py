@@ -23,7 +23,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .. import jitcache
 from . import keccak_lanes
+
+jitcache.ensure_cache_dir()
 
 # --- Keccak-f[1600] constants ---------------------------------------------------
 _RC = np.array(

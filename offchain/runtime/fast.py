@@ -28,10 +28,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .. import jitcache
 from ..commit import keccak_numba
 from .opcodes import CANONICAL_NAN, Op, Ref
 from .program import Node, Program
 
+jitcache.ensure_cache_dir()
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 
 _CB = 128  # MATMUL: output columns per tile (one packed B panel)
@@ -278,8 +280,9 @@ def _row_group(R: int, C: int) -> int:
     """MATMUL rows per parallel job: split rows only when there are too few
     column panels for the threads (each job packs its own panel of B)."""
     ncb = (C + _CB - 1) // _CB
-    nrg = min(max(1, (R + 2) // 3), max(1, -(-2 * nb.get_num_threads() // ncb)))
-    return max(3, -(-(-(-R // nrg)) // 3) * 3)
+    nrg = min(max(1, (R + 2) // 3), max(1, (2 * nb.get_num_threads() + ncb - 1) // ncb))
+    rows = (R + nrg - 1) // nrg
+    return max(3, (rows + 2) // 3 * 3)
 
 
 # --- node execution -------------------------------------------------------------
