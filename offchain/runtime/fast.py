@@ -12,7 +12,9 @@ model. Kernels vectorise only across independent output elements:
   output element sees exactly the spec's sequential micro-trace. Transposed
   operands are read in place (A by index, B while packing its panel), never
   copied. 3 rows x 4 k-steps keep the 12 broadcast A values and the 4 B
-  vectors in registers (AVX-512 has 32).
+  vectors in registers (AVX-512 has 32). A panel narrower than 16 columns
+  with A stored transposed (the output layer's dW) vectorises across rows
+  instead, each row still walking k in order.
 - SUM over axis 0 accumulates rows in order into a row of accumulators.
 - NaN results of add/sub/mul/max are replaced by 0x7fc00000 after each node
   (NaN is absorbing in add/sub/mul chains, so canonicalising the final value
@@ -37,6 +39,7 @@ jitcache.ensure_cache_dir()
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 
 _CB = 128  # MATMUL: output columns per tile (one packed B panel)
+_NR = 128  # MATMUL, panels narrower than 16 columns: rows per packed A block
 _CANON = np.uint32(CANONICAL_NAN)
 _ABS = np.uint32(0x7FFFFFFF)
 _INF = np.uint32(0x7F800000)
@@ -61,9 +64,40 @@ def _a_at(a, ta, r, k):
 
 
 @nb.njit(**_JIT)
+def _mm_narrow(a, b, ta, tb, c0, c1, ra, rb, out):
+    """out[ra:rb, c0:c1] for a panel narrower than a vector: vectorised across rows.
+
+    A's rows are packed k-major (ap[k, i] = A[ra + i, k]), then for each output
+    column every row's accumulator walks k in order: acc[i] = acc[i] + ap[k, i] * B[k, c].
+    """
+    K = a.shape[0] if ta else a.shape[1]
+    for r0 in range(ra, rb, _NR):
+        r1 = min(rb, r0 + _NR)
+        m = r1 - r0
+        ap = np.empty((K, _NR), np.float32)
+        for k in range(K):
+            for i in range(m):
+                ap[k, i] = _a_at(a, ta, r0 + i, k)
+        acc = np.empty(_NR, np.float32)
+        for c in range(c0, c1):
+            for i in range(_NR):
+                acc[i] = _ZERO
+            for k in range(K):
+                bkc = b[c, k] if tb else b[k, c]
+                apk = ap[k]
+                for i in range(m):
+                    acc[i] = acc[i] + apk[i] * bkc
+            for i in range(m):
+                out[r0 + i, c] = acc[i]
+
+
+@nb.njit(**_JIT)
 def _mm_block(a, b, ta, tb, c0, c1, ra, rb, out):
     """out[ra:rb, c0:c1] of `_matmul` (a plain function: compiled outside the parallel loop)."""
     K = a.shape[0] if ta else a.shape[1]
+    if ta and c1 - c0 < 16 and rb - ra >= 16:  # A stored k-major: rows are contiguous
+        _mm_narrow(a, b, ta, tb, c0, c1, ra, rb, out)
+        return
     K4 = K - K % 4
     n = c1 - c0
     bp = np.empty((K, _CB), np.float32)  # packed column panel of B
@@ -276,11 +310,11 @@ def _im2col(data, rows, col0, H, W, KH, KW, out):
             out[r, c] = src[col0 + (py + ky) * W + (px + kx)]
 
 
-def _row_group(R: int, C: int) -> int:
+def _row_group(R: int, C: int, threads: int) -> int:
     """MATMUL rows per parallel job: split rows only when there are too few
     column panels for the threads (each job packs its own panel of B)."""
     ncb = (C + _CB - 1) // _CB
-    nrg = min(max(1, (R + 2) // 3), max(1, (2 * nb.get_num_threads() + ncb - 1) // ncb))
+    nrg = min(max(1, (R + 2) // 3), max(1, (2 * threads + ncb - 1) // ncb))
     rows = (R + nrg - 1) // nrg
     return max(3, (rows + 2) // 3 * 3)
 
@@ -303,6 +337,7 @@ class _Ctx:
         self.header = program.header
         self.t = t
         self.data = data
+        self.threads = nb.get_num_threads()
         self._rows: np.ndarray | None = None
 
     def rows(self) -> np.ndarray:
@@ -353,7 +388,7 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         if K == 0:
             out[:] = 0
         else:
-            _matmul(a2, b2, ta, tb, _row_group(R, C), of.reshape(R, C))
+            _matmul(a2, b2, ta, tb, _row_group(R, C, ctx.threads), of.reshape(R, C))
     elif op in (Op.ADD, Op.SUB, Op.MUL):
         a = _need(node, j, ins[0], n, "A").view(np.float32)
         b = _need(node, j, ins[1], n, "B").view(np.float32)

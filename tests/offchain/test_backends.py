@@ -99,9 +99,10 @@ def _one_node(node, slots):
     return ref, fast
 
 
-# rows/cols around the 3-row tile, the 4-step k unroll, the 128-column panel; 1x1 and k = 1
+# rows/cols around the 3-row tile, the 4-step k unroll, the 128-column panel, the narrow
+# (< 16 columns, >= 16 rows, 128-row block) path; 1x1 and k = 1
 MATMUL_SHAPES = [(1, 1, 1), (1, 1, 5), (2, 1, 1), (4, 1, 3), (5, 3, 7), (7, 5, 129), (10, 9, 2), (3, 8, 127),
-                 (11, 13, 131), (97, 6, 11), (200, 4, 257)]
+                 (11, 13, 131), (97, 6, 11), (200, 4, 257), (16, 1, 1), (17, 5, 15), (130, 6, 3), (15, 3, 2)]
 
 
 @pytest.mark.parametrize("R,K,C", MATMUL_SHAPES)
