@@ -21,6 +21,9 @@ model. Kernels vectorise only across independent output elements:
   equals canonicalising every micro-step); copies (GATHER, IM2COL, the
   RELU_BWD select) keep their operand's bits.
 
+Importing this module raises glibc's mmap/trim thresholds (`alloc.py`), so the
+megabytes allocated and freed every step are reused without page faults.
+
 Randomness uses the compiled sampler of `offchain/commit/keccak_numba.py`,
 which equals `randomness.batch_rows` / `randomness.init_u24`.
 """
@@ -32,10 +35,12 @@ import numpy as np
 
 from .. import jitcache
 from ..commit import keccak_numba
+from .alloc import reuse_freed_memory
 from .opcodes import CANONICAL_NAN, Op, Ref
 from .program import Node, Program
 
 jitcache.ensure_cache_dir()
+reuse_freed_memory()  # big outputs and scratch reused, not page-faulted every step
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 
 _CB = 128  # MATMUL: output columns per tile (one packed B panel)

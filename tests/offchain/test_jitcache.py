@@ -1,4 +1,5 @@
-"""numba always gets a writable kernel cache (offchain/jitcache.py), even on a read-only install."""
+"""numba always gets a writable kernel cache (offchain/jitcache.py), even on a read-only install;
+the fast executor keeps freed buffers (offchain/runtime/alloc.py)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,14 @@ def test_writable_probe(tmp_path):
     assert jitcache._writable(tmp_path / "a" / "b")
     (tmp_path / "f").write_text("x")
     assert not jitcache._writable(tmp_path / "f" / "sub")  # a file is in the way
+
+
+def test_fast_executor_keeps_freed_buffers_on_glibc():
+    """Importing the fast executor raises glibc's mmap/trim thresholds (offchain/runtime/alloc.py)."""
+    import platform
+
+    from offchain.runtime import alloc, fast  # noqa: F401 - the import does it
+
+    if platform.libc_ver()[0] == "glibc":
+        assert alloc.reuse_freed_memory() is True
+    assert alloc.reuse_freed_memory() is alloc.reuse_freed_memory()  # once per process
