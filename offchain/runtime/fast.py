@@ -14,7 +14,9 @@ model. Kernels vectorise only across independent output elements:
   copied. 3 rows x 4 k-steps keep the 12 broadcast A values and the 4 B
   vectors in registers (AVX-512 has 32). A panel narrower than 16 columns
   with A stored transposed (the output layer's dW) vectorises across rows
-  instead, each row still walking k in order.
+  instead, each row still walking k in order. Small products (and every
+  product with one numba thread) run on the calling thread; bigger ones split
+  (column panel, row group) jobs across threads with prange.
 - SUM over axis 0 accumulates rows in order into a row of accumulators.
 - NaN results of add/sub/mul/max are replaced by 0x7fc00000 after each node
   (NaN is absorbing in add/sub/mul chains, so canonicalising the final value
@@ -44,6 +46,7 @@ reuse_freed_memory()  # big outputs and scratch reused, not page-faulted every s
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 
 _CB = 128  # MATMUL: output columns per tile (one packed B panel)
+_PAR_WORK = 1 << 20  # MATMUL: multiply-adds from which the parallel kernel is used
 _NR = 128  # MATMUL, panels narrower than 16 columns: rows per packed A block
 _CANON = np.uint32(CANONICAL_NAN)
 _ABS = np.uint32(0x7FFFFFFF)
@@ -315,6 +318,14 @@ def _im2col(data, rows, col0, H, W, KH, KW, out):
             out[r, c] = src[col0 + (py + ky) * W + (px + kx)]
 
 
+@nb.njit(**_JIT)
+def _matmul_serial(a, b, ta, tb, out):
+    """`_matmul` on the calling thread only: one job per column panel, all rows."""
+    R, C = out.shape
+    for c0 in range(0, C, _CB):
+        _mm_block(a, b, ta, tb, c0, min(C, c0 + _CB), 0, R, out)
+
+
 def _row_group(R: int, C: int, threads: int) -> int:
     """MATMUL rows per parallel job: split rows only when there are too few
     column panels for the threads (each job packs its own panel of B)."""
@@ -393,7 +404,10 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         if K == 0:
             out[:] = 0
         else:
-            _matmul(a2, b2, ta, tb, _row_group(R, C, ctx.threads), of.reshape(R, C))
+            if ctx.threads == 1 or R * K * C < _PAR_WORK:  # a parallel launch costs more than it saves
+                _matmul_serial(a2, b2, ta, tb, of.reshape(R, C))
+            else:
+                _matmul(a2, b2, ta, tb, _row_group(R, C, ctx.threads), of.reshape(R, C))
     elif op in (Op.ADD, Op.SUB, Op.MUL):
         a = _need(node, j, ins[0], n, "A").view(np.float32)
         b = _need(node, j, ins[1], n, "B").view(np.float32)

@@ -127,8 +127,9 @@ def test_fast_matmul_same_bits_with_more_threads():
     from offchain.runtime.program import Node
 
     rng = np.random.default_rng(3)
-    a, b = _bits((300, 9), rng, 0.05), _bits((9, 259), rng, 0.05)
-    node = Node(Op.MATMUL, ((Ref.STATE, 0), (Ref.STATE, 1)), 300, 259, 9, 0)
+    K = 1 + (1 << 20) // (301 * 259)  # over fast._PAR_WORK multiply-adds: the parallel kernel runs
+    a, b = _bits((301, K), rng, 0.05), _bits((K, 259), rng, 0.05)
+    node = Node(Op.MATMUL, ((Ref.STATE, 0), (Ref.STATE, 1)), 301, 259, K, 0)
     before = numba.get_num_threads()
     try:
         outs = []
