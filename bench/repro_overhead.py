@@ -162,6 +162,8 @@ def bench_model(name: str, reps: int, ref_reps: int, c: int) -> dict[str, float]
           f"{words / 8 / r['commit'] / 1e6:.1f} M leaves/s); once every c = {c} steps: "
           f"{r['commit'] / c * 1e3:.3f} ms per step")
     print(f"solver step     {r['solver'] * 1e3:9.3f} ms  (train + commit/c)")
+    sweep = ", ".join(f"c = {k}: {(r['step'] + r['commit'] / k) / r['native']:.2f}" for k in (1, c, 20, 50, 100))
+    print(f"solver/native by checkpoint interval: {sweep}")
     if ref_reps:
         ref = Runner(reference.run_step, program, data)
         ref.step()
