@@ -30,6 +30,13 @@ def _settings(ctx: click.Context, **overrides):
         raise click.UsageError(str(exc)) from None
 
 
+def _check_backend(name: str) -> None:
+    """ValueError naming the backend when it cannot run here (unknown, or numba missing)."""
+    from .runtime import executor
+
+    executor.get_backend(name)
+
+
 @click.group()
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML settings file (else $TT_CONFIG); TT_* variables override it.")
@@ -166,6 +173,7 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
     s = _settings(ctx)
     try:
         f = Fault.parse(fault) if fault else None
+        _check_backend(backend or s.backend)
         solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend or s.backend,
                         cheat=cheat or "")
     except ValueError as exc:
@@ -186,6 +194,10 @@ def verify(ctx, samples, backend) -> None:
     from .roles.verify import Verifier
 
     s = _settings(ctx, samples=samples)
+    try:
+        _check_backend(backend or s.backend)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     Verifier(s, backend=backend or s.backend).run()
 
 

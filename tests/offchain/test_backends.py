@@ -158,3 +158,13 @@ def test_fast_matmul_signed_zero_nan_inf_cases():
     ref, got = _one_node(node, [a, b2])
     assert np.array_equal(ref, got)
     assert list(got[:, 0]) == [0x00000000, 0x7F800000, CANONICAL_NAN]  # (-0 * 1) + (-0 * 1) from +0 is +0
+
+
+def test_bad_backend_is_one_clear_line_for_every_command(tmp_path):
+    from click.testing import CliRunner
+
+    from offchain import cli as cli_mod
+
+    for args in (["train", "--out", str(tmp_path), "--steps", "1"], ["solve"], ["verify"]):
+        res = CliRunner().invoke(cli_mod.cli, args, obj={}, env={"TT_BACKEND": "nope"})
+        assert res.exit_code == 2 and "unknown backend 'nope'" in res.output, (args, res.output)
