@@ -19,6 +19,7 @@ model. Kernels vectorise only across independent output elements:
   (column panel, row group) jobs across threads with prange.
 - SUM over axis 0 accumulates rows in order into a row of accumulators.
 - NaN results of add/sub/mul/max are replaced by 0x7fc00000 after each node
+  (MATMUL and SGD store them canonical directly)
   (NaN is absorbing in add/sub/mul chains, so canonicalising the final value
   equals canonicalising every micro-step); copies (GATHER, IM2COL, the
   RELU_BWD select) keep their operand's bits.
@@ -54,6 +55,7 @@ _INF = np.uint32(0x7F800000)
 _TWO_M23 = np.float32(2.0**-23)
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
+_NANF = np.array([CANONICAL_NAN], dtype=np.uint32).view(np.float32)[0]  # stored bit-exact: 0x7fc00000
 
 
 # --- kernels ------------------------------------------------------------------------
@@ -96,7 +98,8 @@ def _mm_narrow(a, b, ta, tb, c0, c1, ra, rb, out):
                 for i in range(m):
                     acc[i] = acc[i] + apk[i] * bkc
             for i in range(m):
-                out[r0 + i, c] = acc[i]
+                v = acc[i]
+                out[r0 + i, c] = v if v == v else _NANF
 
 
 @nb.njit(**_JIT)
@@ -160,7 +163,8 @@ def _mm_block(a, b, ta, tb, c0, c1, ra, rb, out):
         for i in range(3):
             o = out[r + i, c0:c1]
             for cc in range(n):
-                o[cc] = t[i, cc]
+                v = t[i, cc]
+                o[cc] = v if v == v else _NANF
         r += 3
     while r < rb:
         for cc in range(_CB):
@@ -171,7 +175,8 @@ def _mm_block(a, b, ta, tb, c0, c1, ra, rb, out):
                 t[0, cc] = t[0, cc] + a00 * bp[k, cc]
         o = out[r, c0:c1]
         for cc in range(n):
-            o[cc] = t[0, cc]
+            v = t[0, cc]
+            o[cc] = v if v == v else _NANF
         r += 1
 
 
@@ -276,7 +281,8 @@ def _mse_grad(p, y, c, out):
 @nb.njit(**_JIT)
 def _sgd(w, g, c, out):
     for i in range(out.shape[0]):
-        out[i] = w[i] - g[i] * c
+        v = w[i] - g[i] * c
+        out[i] = v if v == v else _NANF
 
 
 @nb.njit(**_JIT)
@@ -401,6 +407,7 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         b = _need(node, j, ins[1], K * C, "B").view(np.float32)
         a2 = a.reshape(K, R) if ta else a.reshape(R, K)
         b2 = b.reshape(C, K) if tb else b.reshape(K, C)
+        canon = False  # the kernel writes canonical NaNs
         if K == 0:
             out[:] = 0
         else:
@@ -444,6 +451,7 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         w = _need(node, j, ins[0], n, "w").view(np.float32)
         g = _need(node, j, ins[1], n, "g").view(np.float32)
         _sgd(w, g, _f32(node.c0), of)
+        canon = False  # the kernel writes canonical NaNs
     else:  # pragma: no cover - Op is a closed enum
         raise ValueError(f"fast: node {j} has unsupported opcode {op!r}")
     if canon:
