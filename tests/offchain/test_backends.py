@@ -168,3 +168,17 @@ def test_bad_backend_is_one_clear_line_for_every_command(tmp_path):
     for args in (["train", "--out", str(tmp_path), "--steps", "1"], ["solve"], ["verify"]):
         res = CliRunner().invoke(cli_mod.cli, args, obj={}, env={"TT_BACKEND": "nope"})
         assert res.exit_code == 2 and "unknown backend 'nope'" in res.output, (args, res.output)
+
+
+@pytest.mark.parametrize("R,C", [(1, 1), (1, 17), (3, 7), (33, 5)])
+def test_fast_sgd_equals_reference_on_edge_values(R, C):
+    """SGD writes canonical NaNs itself (no separate pass): NaN payloads, inf - inf, -0, subnormals."""
+    from offchain.runtime.opcodes import Ref
+    from offchain.runtime.program import Node
+
+    rng = np.random.default_rng(R * 100 + C)
+    w, g = _bits((R, C), rng, 0.5), _bits((R, C), rng, 0.5)
+    for lr in (0x3DCCCCCD, 0x7F800000, 0x80000000, 0x00000001):  # 0.1, +inf, -0, smallest subnormal
+        node = Node(Op.SGD, ((Ref.STATE, 0), (Ref.STATE, 1)), R, C, 0, lr)
+        ref, got = _one_node(node, [w, g])
+        assert np.array_equal(ref, got), hex(lr)
