@@ -9,9 +9,23 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 # pytest -n/-m selections: CI runs the seeded default set
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all test-float lint abi bench clean
+# numba kernels (fast executor, hashing) compiled once into their on-disk
+# cache, so a user's first `python -m offchain train` does not compile them
+WARMUP_STAMP := offchain/__pycache__/warmup.stamp
+KERNELS := offchain/runtime/fast.py offchain/commit/keccak_numba.py offchain/commit/keccak_lanes.py \
+	offchain/runtime/warmup.py offchain/jitcache.py
 
-setup: $(VENV)/.stamp node_modules/.stamp build/.contracts-stamp
+.PHONY: setup warmup demo test test-all test-float lint abi bench clean
+
+setup: $(VENV)/.stamp node_modules/.stamp build/.contracts-stamp $(WARMUP_STAMP)
+
+$(WARMUP_STAMP): $(VENV)/.stamp $(KERNELS)
+	$(BIN)/python -m offchain warmup
+	mkdir -p $(@D)
+	touch $@
+
+warmup: $(VENV)/.stamp
+	$(BIN)/python -m offchain warmup
 
 # Brownie 1.22 recompiles only changed Vyper files and then cannot resolve
 # the unchanged sibling modules they import: start from a clean build dir

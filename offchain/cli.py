@@ -2,7 +2,8 @@
 function per command. `train` (runtime) trains reproducibly and prints
 `accuracy=... run_root=0x...`; serve, submit, solve, verify, status and demo run
 the protocol roles with settings from offchain/config.py; dispute-demo plays one
-dispute game to its end on a fresh Anvil."""
+dispute game to its end on a fresh Anvil; warmup compiles the numba kernels
+into their on-disk cache."""
 
 from __future__ import annotations
 
@@ -95,7 +96,9 @@ def _out_dir(_ctx, param, value: str):
     return value
 
 
-def _backend(_ctx, param, value: str):
+def _backend(_ctx, param, value: str | None):
+    if value is None:  # the settings' backend (checked where it is used)
+        return None
     from .runtime import executor
 
     try:
@@ -134,6 +137,13 @@ def _non_empty(_ctx, param, value):
     return value
 
 
+def _check_backend(name: str) -> None:
+    """ValueError naming the backend when it cannot run here (unknown, or numba missing)."""
+    from .runtime import executor
+
+    executor.get_backend(name)
+
+
 @click.group(cls=OneLineGroup)
 @click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
               help="TOML settings file (else $TT_CONFIG); TT_* variables override it.")
@@ -155,8 +165,8 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
               help="Training steps T (step 0 is the initialisation).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=_out_dir,
               help="Directory for checkpoints and index.json.")
-@click.option("--backend", default="reference", show_default=True, callback=_backend,
-              help="Executor: reference, reference:cuda or fast.")
+@click.option("--backend", default=None, callback=_backend,
+              help="Executor: fast (numba, the default: settings backend), reference or reference:cuda.")
 @click.option("--checkpoint-interval", "interval", type=click.IntRange(min=1), default=100,
               show_default=True, help="Write a checkpoint every k steps.")
 @click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Batch size B.")
@@ -167,8 +177,9 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 @click.option("--hidden", default="128", show_default=True, callback=_widths,
               help="MLP hidden widths, comma separated.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str, interval: int,
-          batch: int, lr: float | None, seed: int, hidden: tuple[int, ...], quiet: bool) -> None:
+@click.pass_context
+def train(ctx: click.Context, model: str, dataset_name: str, steps: int, out_dir: str, backend: str | None,
+          interval: int, batch: int, lr: float | None, seed: int, hidden: tuple[int, ...], quiet: bool) -> None:
     """Train MODEL on DATASET reproducibly and commit every step."""
     from rich.progress import (
         BarColumn,
@@ -181,6 +192,7 @@ def train(model: str, dataset_name: str, steps: int, out_dir: str, backend: str,
     from .runtime import compiler, dataset, executor
     from .runtime import train as train_mod
 
+    backend = backend or _settings(ctx).backend
     try:
         data = dataset.load(dataset_name)
         spec = compiler.TrainSpec(model, batch, lr, seed, hidden)
@@ -286,7 +298,7 @@ def submit(ctx, dataset, model, hidden, steps, batch, lr, seed, checkpoint_inter
               help="Fake this fraction of the steps by copying the previous state (dishonest).")
 @click.option("--skip-seed", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
               help="Which steps --skip-steps fakes.")
-@click.option("--backend", default="reference", show_default=True, callback=_backend, help="Executor backend.")
+@click.option("--backend", default=None, callback=_backend, help="Executor backend (default: settings backend, fast).")
 @click.option("--cheat", type=click.Choice(["withhold", "random-root", "wrong-model"]), default=None,
               help="Dishonest: withhold the artifacts of a faulty run, commit a random run root, "
                    "or name a wrong final model.")
@@ -300,7 +312,8 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
     s = _settings(ctx)
     try:
         f = Fault.parse(fault) if fault else None
-        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend,
+        _check_backend(backend or s.backend)
+        solver = Solver(s, fault=f, skip_steps=skip_steps, skip_seed=skip_seed, backend=backend or s.backend,
                         cheat=cheat or "")
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -314,14 +327,26 @@ def solve(ctx, fault, skip_steps, skip_seed, backend, cheat, exit_when_done) -> 
 @cli.command()
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Steps to check per task (settings: samples).")
-@click.option("--backend", default="reference", show_default=True, callback=_backend, help="Executor backend.")
+@click.option("--backend", default=None, callback=_backend, help="Executor backend (default: settings backend, fast).")
 @click.pass_context
 def verify(ctx, samples, backend) -> None:
     """Run the verifier daemon: re-execute sampled steps of every committed result."""
     from .roles.verify import Verifier
 
     s = _settings(ctx, samples=samples)
-    Verifier(s, backend=backend).run()
+    try:
+        _check_backend(backend or s.backend)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    Verifier(s, backend=backend or s.backend).run()
+
+
+@cli.command()
+def warmup() -> None:
+    """Compile the fast executor's and the hashing kernels into numba's cache (run by `make setup`)."""
+    from .runtime.warmup import warmup as run_warmup
+
+    click.echo(f"numba kernels ready in {run_warmup():.1f} s")
 
 
 @cli.command()

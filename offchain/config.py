@@ -44,6 +44,7 @@ class Settings:
     tx_timeout: float = 120.0  # seconds to wait for a receipt
     rpc_retries: int = 5  # attempts on a transient RPC error
     samples: int = 3  # steps each verifier re-executes per task (sampling rate)
+    backend: str = "fast"  # executor of solve/verify/train: fast (numba) or reference[:device]
     checkpoint_every: int = 10  # a solver publishes full state every k steps
     artifact_timeout: float = 60.0  # seconds to keep retrying (with backoff) unavailable artifacts
     crash_after: str = ""  # testing: die once when an action with this key prefix is mined (state.py)

@@ -13,12 +13,20 @@ Hashes are kept inside the tree as four little-endian uint64 Keccak lanes
 (the digest bytes are lane 0..3, each little-endian), so inner nodes never
 convert to bytes: keccak(left || right) absorbs lanes l0..l3, r0..r3.
 A zero leaf is four zero lanes; padded subtrees use precomputed zero hashes.
+The public roots hash each tree level 8 pairs at a time with the generated,
+vectorised kernels of `keccak_lanes.py`; `_root_u32` / `_root_from_lanes`
+here are the scalar versions they are tested against.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from .. import jitcache
+from . import keccak_lanes
+
+jitcache.ensure_cache_dir()
 
 # --- Keccak-f[1600] constants ---------------------------------------------------
 _RC = np.array(
@@ -450,7 +458,7 @@ def merkle_root_leaves(leaves: np.ndarray) -> bytes:
         raise ValueError("keccak_numba: leaves must be an (n, 32) uint8 array")
     if arr.shape[0] < 1:
         raise ValueError("keccak_numba: a tree needs at least one leaf")
-    return _lanes_to_bytes(_root_from_lanes(_byte_leaf_lanes(np.ascontiguousarray(arr))))
+    return _lanes_to_bytes(keccak_lanes.root_lanes(_byte_leaf_lanes(np.ascontiguousarray(arr))))
 
 
 def merkle_root_u32(words: np.ndarray) -> bytes:
@@ -460,7 +468,7 @@ def merkle_root_u32(words: np.ndarray) -> bytes:
         arr = arr.view(np.uint32)
     if arr.dtype != np.uint32:
         raise ValueError("keccak_numba: tensor words must be uint32 (or float32 bits)")
-    return _lanes_to_bytes(_root_u32(np.ascontiguousarray(arr).reshape(-1)))
+    return _lanes_to_bytes(keccak_lanes.tensor_root_lanes(np.ascontiguousarray(arr).reshape(-1)))
 
 
 def merkle_roots_u32(tensors: list[np.ndarray]) -> list[bytes]:

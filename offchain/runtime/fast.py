@@ -6,16 +6,26 @@ Each opcode is a numba kernel compiled without fastmath (so no FMA
 contraction and no reassociation), with full subnormals and numpy's error
 model. Kernels vectorise only across independent output elements:
 
-- MATMUL packs a column panel of B, keeps a 4-row x 128-column output tile in
+- MATMUL packs a column panel of B, keeps a 3-row x 128-column output tile in
   a scratch buffer and walks k in order, `acc = (acc + a*b)` with the multiply
   and the add rounded separately (4 k-steps unrolled, order kept), so every
   output element sees exactly the spec's sequential micro-trace. Transposed
-  operands are materialised first.
+  operands are read in place (A by index, B while packing its panel), never
+  copied. 3 rows x 4 k-steps keep the 12 broadcast A values and the 4 B
+  vectors in registers (AVX-512 has 32). A panel narrower than 16 columns
+  with A stored transposed (the output layer's dW) vectorises across rows
+  instead, each row still walking k in order. Small products (and every
+  product with one numba thread) run on the calling thread; bigger ones split
+  (column panel, row group) jobs across threads with prange.
 - SUM over axis 0 accumulates rows in order into a row of accumulators.
 - NaN results of add/sub/mul/max are replaced by 0x7fc00000 after each node
+  (MATMUL and SGD store them canonical directly)
   (NaN is absorbing in add/sub/mul chains, so canonicalising the final value
   equals canonicalising every micro-step); copies (GATHER, IM2COL, the
   RELU_BWD select) keep their operand's bits.
+
+Importing this module raises glibc's mmap/trim thresholds (`alloc.py`), so the
+megabytes allocated and freed every step are reused without page faults.
 
 Randomness uses the compiled sampler of `offchain/commit/keccak_numba.py`,
 which equals `randomness.batch_rows` / `randomness.init_u24`.
@@ -26,20 +36,26 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .. import jitcache
 from ..commit import keccak_numba
+from .alloc import reuse_freed_memory
 from .opcodes import CANONICAL_NAN, Op, Ref
 from .program import Node, Program
 
+jitcache.ensure_cache_dir()
+reuse_freed_memory()  # big outputs and scratch reused, not page-faulted every step
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 
 _CB = 128  # MATMUL: output columns per tile (one packed B panel)
-_RG = 64  # MATMUL: output rows per parallel job
+_PAR_WORK = 1 << 20  # MATMUL: multiply-adds from which the parallel kernel is used
+_NR = 128  # MATMUL, panels narrower than 16 columns: rows per packed A block
 _CANON = np.uint32(CANONICAL_NAN)
 _ABS = np.uint32(0x7FFFFFFF)
 _INF = np.uint32(0x7F800000)
 _TWO_M23 = np.float32(2.0**-23)
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
+_NANF = np.array([CANONICAL_NAN], dtype=np.uint32).view(np.float32)[0]  # stored bit-exact: 0x7fc00000
 
 
 # --- kernels ------------------------------------------------------------------------
@@ -51,86 +67,134 @@ def _canon(bits):
             bits[i] = _CANON
 
 
-@nb.njit(parallel=True, **_JIT)
-def _matmul(a, b, out):
-    """out (R, C) = a (R, K) @ b (K, C), each element acc = +0; acc = acc + a*b in k order."""
-    R, K = a.shape
-    C = b.shape[1]
-    ncb = (C + _CB - 1) // _CB
-    nrg = (R + _RG - 1) // _RG
+@nb.njit(inline="always", **_JIT)
+def _a_at(a, ta, r, k):
+    """A[r, k] of the spec's (R, K) operand; `a` is stored (K, R) when ta."""
+    return a[k, r] if ta else a[r, k]
+
+
+@nb.njit(**_JIT)
+def _mm_narrow(a, b, ta, tb, c0, c1, ra, rb, out):
+    """out[ra:rb, c0:c1] for a panel narrower than a vector: vectorised across rows.
+
+    A's rows are packed k-major (ap[k, i] = A[ra + i, k]), then for each output
+    column every row's accumulator walks k in order: acc[i] = acc[i] + ap[k, i] * B[k, c].
+    """
+    K = a.shape[0] if ta else a.shape[1]
+    for r0 in range(ra, rb, _NR):
+        r1 = min(rb, r0 + _NR)
+        m = r1 - r0
+        ap = np.empty((K, _NR), np.float32)
+        for k in range(K):
+            for i in range(m):
+                ap[k, i] = _a_at(a, ta, r0 + i, k)
+        acc = np.empty(_NR, np.float32)
+        for c in range(c0, c1):
+            for i in range(_NR):
+                acc[i] = _ZERO
+            for k in range(K):
+                bkc = b[c, k] if tb else b[k, c]
+                apk = ap[k]
+                for i in range(m):
+                    acc[i] = acc[i] + apk[i] * bkc
+            for i in range(m):
+                v = acc[i]
+                out[r0 + i, c] = v if v == v else _NANF
+
+
+@nb.njit(**_JIT)
+def _mm_block(a, b, ta, tb, c0, c1, ra, rb, out):
+    """out[ra:rb, c0:c1] of `_matmul` (a plain function: compiled outside the parallel loop)."""
+    K = a.shape[0] if ta else a.shape[1]
+    if ta and c1 - c0 < 16 and rb - ra >= 16:  # A stored k-major: rows are contiguous
+        _mm_narrow(a, b, ta, tb, c0, c1, ra, rb, out)
+        return
     K4 = K - K % 4
-    for job in nb.prange(ncb * nrg):
-        cb = job % ncb
-        rg = job // ncb
-        c0 = cb * _CB
-        c1 = min(C, c0 + _CB)
-        n = c1 - c0
-        bp = np.empty((K, _CB), np.float32)  # packed column panel of b
+    n = c1 - c0
+    bp = np.empty((K, _CB), np.float32)  # packed column panel of B
+    if tb:  # b is (C, K): copy 16 x 16 blocks so reads and writes stay in cache lines
+        for k0 in range(0, K, 16):
+            k1 = min(K, k0 + 16)
+            for cc in range(n):
+                bc = b[c0 + cc]
+                for k in range(k0, k1):
+                    bp[k, cc] = bc[k]
+    else:
         for k in range(K):
             bk = b[k, c0:c1]
             for cc in range(n):
                 bp[k, cc] = bk[cc]
-        t = np.empty((4, _CB), np.float32)  # output tile, 4 rows
-        ra = rg * _RG
-        rb = min(R, ra + _RG)
-        r = ra
-        while r + 4 <= rb:
-            for i in range(4):
-                for cc in range(_CB):
-                    t[i, cc] = _ZERO
-            for k in range(0, K4, 4):
-                a00 = a[r, k]
-                a01 = a[r, k + 1]
-                a02 = a[r, k + 2]
-                a03 = a[r, k + 3]
-                a10 = a[r + 1, k]
-                a11 = a[r + 1, k + 1]
-                a12 = a[r + 1, k + 2]
-                a13 = a[r + 1, k + 3]
-                a20 = a[r + 2, k]
-                a21 = a[r + 2, k + 1]
-                a22 = a[r + 2, k + 2]
-                a23 = a[r + 2, k + 3]
-                a30 = a[r + 3, k]
-                a31 = a[r + 3, k + 1]
-                a32 = a[r + 3, k + 2]
-                a33 = a[r + 3, k + 3]
-                for cc in range(n):
-                    b0 = bp[k, cc]
-                    b1 = bp[k + 1, cc]
-                    b2 = bp[k + 2, cc]
-                    b3 = bp[k + 3, cc]
-                    t[0, cc] = (((t[0, cc] + a00 * b0) + a01 * b1) + a02 * b2) + a03 * b3
-                    t[1, cc] = (((t[1, cc] + a10 * b0) + a11 * b1) + a12 * b2) + a13 * b3
-                    t[2, cc] = (((t[2, cc] + a20 * b0) + a21 * b1) + a22 * b2) + a23 * b3
-                    t[3, cc] = (((t[3, cc] + a30 * b0) + a31 * b1) + a32 * b2) + a33 * b3
-            for k in range(K4, K):
-                a00 = a[r, k]
-                a10 = a[r + 1, k]
-                a20 = a[r + 2, k]
-                a30 = a[r + 3, k]
-                for cc in range(n):
-                    b0 = bp[k, cc]
-                    t[0, cc] = t[0, cc] + a00 * b0
-                    t[1, cc] = t[1, cc] + a10 * b0
-                    t[2, cc] = t[2, cc] + a20 * b0
-                    t[3, cc] = t[3, cc] + a30 * b0
-            for i in range(4):
-                o = out[r + i, c0:c1]
-                for cc in range(n):
-                    o[cc] = t[i, cc]
-            r += 4
-        while r < rb:
+    t = np.empty((3, _CB), np.float32)  # output tile, 3 rows
+    r = ra
+    while r + 3 <= rb:
+        for i in range(3):
             for cc in range(_CB):
-                t[0, cc] = _ZERO
-            for k in range(K):
-                a00 = a[r, k]
-                for cc in range(n):
-                    t[0, cc] = t[0, cc] + a00 * bp[k, cc]
-            o = out[r, c0:c1]
+                t[i, cc] = _ZERO
+        for k in range(0, K4, 4):
+            a00 = _a_at(a, ta, r, k)
+            a01 = _a_at(a, ta, r, k + 1)
+            a02 = _a_at(a, ta, r, k + 2)
+            a03 = _a_at(a, ta, r, k + 3)
+            a10 = _a_at(a, ta, r + 1, k)
+            a11 = _a_at(a, ta, r + 1, k + 1)
+            a12 = _a_at(a, ta, r + 1, k + 2)
+            a13 = _a_at(a, ta, r + 1, k + 3)
+            a20 = _a_at(a, ta, r + 2, k)
+            a21 = _a_at(a, ta, r + 2, k + 1)
+            a22 = _a_at(a, ta, r + 2, k + 2)
+            a23 = _a_at(a, ta, r + 2, k + 3)
             for cc in range(n):
-                o[cc] = t[0, cc]
-            r += 1
+                b0 = bp[k, cc]
+                b1 = bp[k + 1, cc]
+                b2 = bp[k + 2, cc]
+                b3 = bp[k + 3, cc]
+                t[0, cc] = (((t[0, cc] + a00 * b0) + a01 * b1) + a02 * b2) + a03 * b3
+                t[1, cc] = (((t[1, cc] + a10 * b0) + a11 * b1) + a12 * b2) + a13 * b3
+                t[2, cc] = (((t[2, cc] + a20 * b0) + a21 * b1) + a22 * b2) + a23 * b3
+        for k in range(K4, K):
+            a00 = _a_at(a, ta, r, k)
+            a10 = _a_at(a, ta, r + 1, k)
+            a20 = _a_at(a, ta, r + 2, k)
+            for cc in range(n):
+                b0 = bp[k, cc]
+                t[0, cc] = t[0, cc] + a00 * b0
+                t[1, cc] = t[1, cc] + a10 * b0
+                t[2, cc] = t[2, cc] + a20 * b0
+        for i in range(3):
+            o = out[r + i, c0:c1]
+            for cc in range(n):
+                v = t[i, cc]
+                o[cc] = v if v == v else _NANF
+        r += 3
+    while r < rb:
+        for cc in range(_CB):
+            t[0, cc] = _ZERO
+        for k in range(K):
+            a00 = _a_at(a, ta, r, k)
+            for cc in range(n):
+                t[0, cc] = t[0, cc] + a00 * bp[k, cc]
+        o = out[r, c0:c1]
+        for cc in range(n):
+            v = t[0, cc]
+            o[cc] = v if v == v else _NANF
+        r += 1
+
+
+@nb.njit(parallel=True, **_JIT)
+def _matmul(a, b, ta, tb, rgs, out):
+    """out (R, C) = A (R, K) @ B (K, C), each element acc = +0; acc = acc + a*b in k order.
+
+    `a` is A, or A stored transposed as (K, R) when ta; `b` is B, or (C, K) when tb
+    (read in place: no transposed copy). Jobs are (column panel, group of `rgs`
+    rows) pairs, rgs a multiple of 3 (`_row_group`); each runs `_mm_block`.
+    """
+    R, C = out.shape
+    ncb = (C + _CB - 1) // _CB
+    nrg = (R + rgs - 1) // rgs
+    for job in nb.prange(ncb * nrg):
+        cb = job % ncb
+        rg = job // ncb
+        _mm_block(a, b, ta, tb, cb * _CB, min(C, cb * _CB + _CB), rg * rgs, min(R, rg * rgs + rgs), out)
 
 
 @nb.njit(**_JIT)
@@ -217,7 +281,8 @@ def _mse_grad(p, y, c, out):
 @nb.njit(**_JIT)
 def _sgd(w, g, c, out):
     for i in range(out.shape[0]):
-        out[i] = w[i] - g[i] * c
+        v = w[i] - g[i] * c
+        out[i] = v if v == v else _NANF
 
 
 @nb.njit(**_JIT)
@@ -259,6 +324,23 @@ def _im2col(data, rows, col0, H, W, KH, KW, out):
             out[r, c] = src[col0 + (py + ky) * W + (px + kx)]
 
 
+@nb.njit(**_JIT)
+def _matmul_serial(a, b, ta, tb, out):
+    """`_matmul` on the calling thread only: one job per column panel, all rows."""
+    R, C = out.shape
+    for c0 in range(0, C, _CB):
+        _mm_block(a, b, ta, tb, c0, min(C, c0 + _CB), 0, R, out)
+
+
+def _row_group(R: int, C: int, threads: int) -> int:
+    """MATMUL rows per parallel job: split rows only when there are too few
+    column panels for the threads (each job packs its own panel of B)."""
+    ncb = (C + _CB - 1) // _CB
+    nrg = min(max(1, (R + 2) // 3), max(1, (2 * threads + ncb - 1) // ncb))
+    rows = (R + nrg - 1) // nrg
+    return max(3, (rows + 2) // 3 * 3)
+
+
 # --- node execution -------------------------------------------------------------
 def _f32(bits: int) -> np.float32:
     return np.array([bits & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)[0]
@@ -277,6 +359,7 @@ class _Ctx:
         self.header = program.header
         self.t = t
         self.data = data
+        self.threads = nb.get_num_threads()
         self._rows: np.ndarray | None = None
 
     def rows(self) -> np.ndarray:
@@ -322,12 +405,16 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         ta, tb = bool(node.c0 & 1), bool(node.c0 & 2)
         a = _need(node, j, ins[0], R * K, "A").view(np.float32)
         b = _need(node, j, ins[1], K * C, "B").view(np.float32)
-        a2 = np.ascontiguousarray(a.reshape(K, R).T) if ta else a.reshape(R, K)
-        b2 = np.ascontiguousarray(b.reshape(C, K).T) if tb else b.reshape(K, C)
+        a2 = a.reshape(K, R) if ta else a.reshape(R, K)
+        b2 = b.reshape(C, K) if tb else b.reshape(K, C)
+        canon = False  # the kernel writes canonical NaNs
         if K == 0:
             out[:] = 0
         else:
-            _matmul(a2, b2, of.reshape(R, C))
+            if ctx.threads == 1 or R * K * C < _PAR_WORK:  # a parallel launch costs more than it saves
+                _matmul_serial(a2, b2, ta, tb, of.reshape(R, C))
+            else:
+                _matmul(a2, b2, ta, tb, _row_group(R, C, ctx.threads), of.reshape(R, C))
     elif op in (Op.ADD, Op.SUB, Op.MUL):
         a = _need(node, j, ins[0], n, "A").view(np.float32)
         b = _need(node, j, ins[1], n, "B").view(np.float32)
@@ -364,6 +451,7 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
         w = _need(node, j, ins[0], n, "w").view(np.float32)
         g = _need(node, j, ins[1], n, "g").view(np.float32)
         _sgd(w, g, _f32(node.c0), of)
+        canon = False  # the kernel writes canonical NaNs
     else:  # pragma: no cover - Op is a closed enum
         raise ValueError(f"fast: node {j} has unsupported opcode {op!r}")
     if canon:

@@ -285,7 +285,7 @@ def test_kernels_contain_no_fma():
     a, b = finite((5, 6), rng).view(np.float32), finite((6, 9), rng).view(np.float32)
     x, y = finite((1, 7), rng).view(np.float32).reshape(-1), finite((1, 7), rng).view(np.float32).reshape(-1)
     calls = [
-        (fast._matmul, (a, b, np.empty((5, 9), np.float32))),
+        (fast._mm_block, (a, b, False, False, 0, 9, 0, 5, np.empty((5, 9), np.float32))),
         (fast._sgd, (x, y, np.float32(0.5), np.empty(7, np.float32))),
         (fast._mse_grad, (x, y, np.float32(0.5), np.empty(7, np.float32))),
         (fast._sum_axis0, (a, np.empty(6, np.float32))),

@@ -128,3 +128,47 @@ def test_matches_commit_tensor_python_path():
     for n in (1, 8, 9, 77, 1000):
         words = random_words(n, 100 + n)
         assert keccak_numba.merkle_root_u32(words) == tensor.python_tensor_root(words)
+
+
+# --- vectorised levels (offchain/commit/keccak_lanes.py) ----------------------------
+def test_lanes_module_is_generated_from_its_script():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "scripts/gen_keccak_lanes.py", "--check"], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("n", [0, 1, 8, 9, 15, 16, 17, 24, 40, 47, 48, 63, 127, 128, 129, 136, 255, 257,
+                               16 * 8 * 64 - 1, 16 * 4096 - 5, 16 * 4096, 16 * 4096 + 9, 16 * 8 * 64 * 3 + 17])
+def test_vectorised_tensor_root_equals_scalar(n):
+    """Block edges (8 pairs), the scalar tail (< 3 pairs), the parallel cut (4096 pairs), odd levels."""
+    from offchain.commit import keccak_lanes
+
+    words = random_words(n, 1000 + n)
+    assert (keccak_lanes.tensor_root_lanes(words) == keccak_numba._root_u32(words)).all()
+
+
+@pytest.mark.parametrize("m", list(range(1, 40)) + [8191, 8193])
+def test_vectorised_root_over_nodes_equals_scalar(m):
+    from offchain.commit import keccak_lanes
+
+    level = np.random.default_rng(m).integers(0, 2**63, (m, 4), dtype=np.uint64)
+    assert (keccak_lanes.root_lanes(level) == keccak_numba._root_from_lanes(level)).all()
+
+
+def test_tensor_root_is_the_same_for_any_thread_count():
+    import numba
+
+    words = random_words(16 * 4096 * 2 + 77, 5)
+    want = reference_tensor_root(words)
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            assert keccak_numba.merkle_root_u32(words) == want
+    finally:
+        numba.set_num_threads(before)
