@@ -34,6 +34,12 @@ class Op(IntEnum):
     SUM = 12  # axis 0: out[0, c] = sum_r a[r, c]; axis 1: out[r, 0] = sum_c a[r, c]
     MSE_GRAD = 13  # out = (pred - y) * c0
     SGD = 14  # out = w - (g * c0)
+    # op set v2 (docs/reproducible-ops.md section 5.1)
+    DIV = 15  # out = a / b
+    SQRT = 16  # out = sqrt(a)
+    RSQRT = 17  # out = 1 / sqrt(a) (two roundings)
+    EXP = 18  # out = exp(a) (the defined exp of section 2.1)
+    LOG = 19  # out = log(a)
 
 
 class Ref(IntEnum):
@@ -60,6 +66,11 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.RELU_BWD: 1,
     Op.MSE_GRAD: 2,
     Op.SGD: 2,
+    Op.DIV: 1,
+    Op.SQRT: 1,
+    Op.RSQRT: 2,
+    Op.EXP: 1,
+    Op.LOG: 1,
 }
 
 # --- node record: one 256-bit word, fields from the most significant bit ----
