@@ -3,7 +3,7 @@
 Starts its own Anvil on a free port, deploys the test harnesses from the
 brownie build artifacts (compiling the project first if needed), and prints
 per-section gas figures. Section "primitives" (softfloat32): the gas of one
-internal call of each primitive, measured with msg.gas around the call in
+internal call of each primitive (op set v2: div, sqrt, exp, log, tanh too), measured with msg.gas around the call in
 FloatBatchHarness (minus the cost of the two msg.gas reads), over
 representative operands (normal, subnormal, rounding ties, specials), with
 eth_estimateGas of the FloatHarness external call for reference.
@@ -168,6 +168,20 @@ def primitive_section(bench: Bench) -> int:
             rows.append((name, cls, gas, est))
     gas = [probe.functions.gas_from_int(x).call()[0] - baseline for x in ints]
     rows.append(("from_int", "int32", gas, ext.functions.f32_from_int(ints[0]).estimate_gas()))
+    # op set v2: div, sqrt (exact) and the defined exp / log / tanh
+    for cls in ("normal", "subnormal", "special"):
+        pairs = classes[cls]
+        gas = [probe.functions.gas_div(a, b).call()[0] - baseline for a, b in pairs]
+        rows.append(("div", cls, gas, ext.functions.f32_div(*pairs[0]).estimate_gas()))
+        gas = [probe.functions.gas_sqrt(a & 0x7FFFFFFF).call()[0] - baseline for a, _ in pairs]
+        rows.append(("sqrt", cls, gas, ext.functions.f32_sqrt(pairs[0][0] & 0x7FFFFFFF).estimate_gas()))
+    ranges = {"exp": (-100.0, 88.0), "log": (1e-30, 1e30), "tanh": (-12.0, 12.0)}
+    for name, (lo, hi) in ranges.items():
+        xs = rng.uniform(lo, hi, 40) if name != "log" else np.exp(rng.uniform(np.log(lo), np.log(hi), 40))
+        xs = list(xs) + ([-0.5, 0.3, 1e-3] if name != "log" else [1.0, 1e-40, 2.5])
+        fn = getattr(probe.functions, "gas_" + name)
+        gas = [fn(_bits(x)).call()[0] - baseline for x in xs]
+        rows.append((name, "range", gas, 0))
 
     print(f"== primitives (softfloat32, internal call cost; msg.gas baseline {baseline}) ==")
     print(f"{'op':<9}{'operands':<11}{'n':>4}{'mean':>8}{'max':>7}{'estimateGas(ext)':>18}")
