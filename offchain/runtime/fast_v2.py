@@ -4,7 +4,10 @@ This module owns the compiled versions of the v2 primitives `exp`, `log`,
 `tanh` (docs/reproducible-ops.md section 2.1: the same float32 operation
 sequence as `f32.exp` etc., each step rounded separately; numba without
 fastmath contracts nothing) and the node kernels of the v2 opcodes
-(section 5.1). `fast.py` dispatches v2 opcodes here through `exec_v2`.
+(section 5.1): DIV, SQRT, RSQRT, EXP, LOG, ROW_MAX, SOFTMAX_XENT(_GRAD)
+(row sums computed once per row, in k order, as every element's micro-trace
+does), ADAM_M, ADAM_V, ADAM. `fast.py` dispatches v2 opcodes here through
+`exec_v2`.
 Powers of two and the split of x into m * 2^e go through float64 helpers
 (`math.ldexp`, `math.frexp`), which are exact for the values used.
 """
@@ -17,6 +20,7 @@ import numba as nb
 import numpy as np
 
 from . import f32
+from . import opcodes as oc
 from .opcodes import CANONICAL_NAN, Op
 from .program import Node
 
@@ -167,6 +171,86 @@ def _canon(bits):
             bits[i] = np.uint32(CANONICAL_NAN)
 
 
+@nb.njit(**_JIT)
+def _fmax(a, b):
+    """max of section 2 on float32 values (NaN: some NaN; canonicalised later)."""
+    if a != a or b != b:
+        return _NAN
+    if a > b:
+        return a
+    if b > a:
+        return b
+    # equal: a & b on the bits; only +-0 differ in bits (then +0 unless both are -0)
+    if a == _ZERO:
+        if math.copysign(1.0, a) < 0 and math.copysign(1.0, b) < 0:
+            return a
+        return _ZERO
+    return a
+
+
+@nb.njit(**_JIT)
+def _row_max(a, out):
+    """a (R, K) -> out (R,): s_1 = max(a0, a0); s_m = max(s, a_m-1)."""
+    R, K = a.shape
+    for r in range(R):
+        acc = _fmax(a[r, 0], a[r, 0])
+        for i in range(1, K):
+            acc = _fmax(acc, a[r, i])
+        out[r] = acc
+
+
+@nb.njit(**_JIT)
+def _row_exp_sum(z, mx, r):
+    acc = _ZERO
+    m = mx[r]
+    for i in range(z.shape[1]):
+        acc = acc + exp32(z[r, i] - m)
+    return acc
+
+
+@nb.njit(**_JIT)
+def _xent(z, yz, mx, out):
+    """out (R,): log(sum exp(z - m)) + m - yz_0 - yz_1 ... (sequential)."""
+    R, K = z.shape
+    for r in range(R):
+        acc = (log32(_row_exp_sum(z, mx, r)) + mx[r]) - yz[r, 0]
+        for i in range(1, K):
+            acc = acc - yz[r, i]
+        out[r] = acc
+
+
+@nb.njit(**_JIT)
+def _xent_grad(z, y, mx, c, out):
+    """out (R, C) = (exp(z - m) / rowsum - y) * c; the row sum once per row."""
+    R, C = z.shape
+    for r in range(R):
+        s = _row_exp_sum(z, mx, r)
+        m = mx[r]
+        for i in range(C):
+            out[r, i] = ((exp32(z[r, i] - m) / s) - y[r, i]) * c
+
+
+@nb.njit(**_JIT)
+def _adam_m(mo, g, b1, omb1, out):
+    for i in range(out.shape[0]):
+        out[i] = mo[i] * b1 + g[i] * omb1
+
+
+@nb.njit(**_JIT)
+def _adam_v(vo, g, b2, omb2, out):
+    for i in range(out.shape[0]):
+        out[i] = vo[i] * b2 + (g[i] * g[i]) * omb2
+
+
+@nb.njit(**_JIT)
+def _adam(w, mn, vn, one_m_p2, one_m_p1, eps, lr, wd, out):
+    for i in range(out.shape[0]):
+        s = np.sqrt(vn[i] / one_m_p2) + eps
+        s = (mn[i] / s) / one_m_p1
+        s = (s + w[i] * wd) * lr
+        out[i] = w[i] - s
+
+
 #: v2 opcodes handled here, with their input counts
 ARITY_V2: dict[Op, int] = {}
 
@@ -202,11 +286,61 @@ def _k_unary(node, j, ins, t, of):
     _unary(int(node.op), _need(node, j, ins[0], node.rows * node.cols, "A"), of)
 
 
+def _k_row_max(node, j, ins, t, of):
+    a = _need(node, j, ins[0], node.rows * node.k, "A").reshape(node.rows, node.k)
+    _row_max(a, of)
+
+
+def _k_xent(node, j, ins, t, of):
+    R, K = node.rows, node.k
+    z = _need(node, j, ins[0], R * K, "z").reshape(R, K)
+    yz = _need(node, j, ins[1], R * K, "y*z").reshape(R, K)
+    mx = _need(node, j, ins[2], R, "row max")
+    _xent(z, yz, mx, of)
+
+
+def _k_xent_grad(node, j, ins, t, of):
+    R, C = node.rows, node.cols
+    if node.k != C:
+        raise ValueError(f"fast: node {j} (SOFTMAX_XENT_GRAD) needs k = cols")
+    z = _need(node, j, ins[0], R * C, "z").reshape(R, C)
+    y = _need(node, j, ins[1], R * C, "y").reshape(R, C)
+    mx = _need(node, j, ins[2], R, "row max")
+    _xent_grad(z, y, mx, _c(node.c0), of.reshape(R, C))
+
+
+def _k_adam_mv(node, j, ins, t, of):
+    n = node.rows * node.cols
+    a, g = _need(node, j, ins[0], n, "moment"), _need(node, j, ins[1], n, "g")
+    if node.op == Op.ADAM_M:
+        _adam_m(a, g, _c(oc.ADAM_B1), _c(oc.ADAM_ONE_MINUS_B1), of)
+    else:
+        _adam_v(a, g, _c(oc.ADAM_B2), _c(oc.ADAM_ONE_MINUS_B2), of)
+
+
+def _k_adam(node, j, ins, t, of):
+    from .micro import adam_power  # the scalar definition of beta^t
+
+    n = node.rows * node.cols
+    w, mn, vn = (_need(node, j, ins[i], n, what) for i, what in enumerate(("w", "m", "v")))
+    one = _ONE
+    p2 = one - _c(adam_power(t, oc.ADAM_LN_B2))
+    p1 = one - _c(adam_power(t, oc.ADAM_LN_B1))
+    _adam(w, mn, vn, np.float32(p2), np.float32(p1), _c(oc.ADAM_EPS), _c(node.c0), _c(node.c1), of)
+
+
 _KERNELS = {
+    Op.ROW_MAX: _k_row_max,
+    Op.SOFTMAX_XENT: _k_xent,
+    Op.SOFTMAX_XENT_GRAD: _k_xent_grad,
+    Op.ADAM_M: _k_adam_mv,
+    Op.ADAM_V: _k_adam_mv,
+    Op.ADAM: _k_adam,
     Op.DIV: _k_div,
     Op.SQRT: _k_unary,
     Op.RSQRT: _k_unary,
     Op.EXP: _k_unary,
     Op.LOG: _k_unary,
 }
-ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1})
+ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.ROW_MAX: 1, Op.SOFTMAX_XENT: 3,
+                 Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3})
