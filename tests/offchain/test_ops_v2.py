@@ -163,3 +163,45 @@ def test_validate_rejects_misshapen_v2_nodes(node, slots, msg):
         return
     with pytest.raises(ValueError, match=msg):
         _program(node, slots)
+
+
+@pytest.mark.parametrize("loss, optimizer", [("xent", "adam"), ("xent", "sgd"), ("mse", "adam")])
+def test_v2_mlp_every_node_identical_across_backends_and_micro(loss, optimizer):
+    """The compiled MLP with the v2 loss / optimizer: fast == reference on every node of
+    every step, and the micro-trace oracle agrees on the v2 nodes of the last step."""
+    from offchain.runtime import compiler, dataset
+
+    data = dataset.load("digits")
+    cfg = compiler.MLPConfig((64, 6, 10), 3, 0.01 if optimizer == "adam" else 0.5, 5, loss, optimizer, 0.01)
+    prog = compiler.compile_mlp(cfg, data.rows, data.cols)
+    backends = executor.available_backends()
+    runs = {b: list(executor.run_steps(prog, data.train, 0, 4, [], b)) for b in backends}
+    for b in backends[1:]:
+        for (t, outs), (_t, ref) in zip(runs[b], runs[backends[0]], strict=True):
+            for j, (x, y) in enumerate(zip(outs, ref, strict=True)):
+                assert np.array_equal(x, y), f"{b} step {t} node {j}"
+    t, outs = runs[backends[0]][-1]
+    state = executor.state_after(prog, t - 1, runs[backends[0]][-2][1])
+    v2 = [j for j, n in enumerate(prog.step) if n.op >= Op.DIV]
+    assert v2
+    want = oracle_outputs(prog, t, state, data.train, nodes=v2)
+    for j in v2:
+        assert np.array_equal(want[j], outs[j]), f"micro-trace differs at node {j}"
+
+
+def test_v1_program_unchanged_by_v2_options():
+    """--loss mse --optimizer sgd compiles exactly the v1 program (same records, same root)."""
+    from offchain.runtime import compiler, dataset
+
+    data = dataset.load("digits")
+    v1 = compiler.compile_mlp(compiler.MLPConfig((64, 16, 10), 8, 0.5, 3), data.rows, data.cols)
+    same = compiler.compile_mlp(compiler.MLPConfig((64, 16, 10), 8, 0.5, 3, "mse", "sgd", 0.0), data.rows,
+                                data.cols)
+    assert same.root() == v1.root() and same.meta == v1.meta
+    assert all(n.op < Op.DIV for n in v1.step)
+    spec = compiler.TrainSpec("mlp", 8, 0.5, 3, (16,))
+    assert compiler.compile_model(spec, data).root() == v1.root()
+    with pytest.raises(ValueError, match="for the MLP"):
+        compiler.compile_model(compiler.TrainSpec("cnn", loss="xent"), data)
+    with pytest.raises(ValueError, match="unknown loss"):
+        compiler.compile_mlp(compiler.MLPConfig((64, 16, 10), loss="hinge"), data.rows, data.cols)
