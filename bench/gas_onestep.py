@@ -265,6 +265,10 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
         Op.ADAM_M: Node(Op.ADAM_M, ((Ref.STATE, 2), (N, 8)), 32, 10),
         Op.ADAM_V: Node(Op.ADAM_V, ((Ref.STATE, 2), (N, 8)), 32, 10),
         Op.ADAM: Node(Op.ADAM, ((Ref.STATE, 2), (N, 8), (N, 9)), 32, 10, c0=_bits(1e-3), c1=_bits(1e-2)),
+        Op.SOFTMAX: Node(Op.SOFTMAX, ((N, 6), (N, 9)), 32, 10, k=10),
+        Op.SOFTMAX_BWD: Node(Op.SOFTMAX_BWD, ((N, 7), (N, 6)), 32, 10, k=10),
+        Op.GELU: Node(Op.GELU, ((N, 3),), 32, 32),
+        Op.GELU_BWD: Node(Op.GELU_BWD, ((N, 3), (N, 2)), 32, 32),
     }
     out: list[tuple[str, int, int, Node]] = [("INIT_UNIFORM", 0, 0, prog.init[0])]
     seen = {Op.INIT_UNIFORM}
@@ -283,6 +287,10 @@ HEAVIEST_M: dict[Op, Callable[[Node], int]] = {
     Op.SOFTMAX_XENT: lambda n: n.k + 1,  # log, add, sub; two operands
     Op.SOFTMAX_XENT_GRAD: lambda n: n.k + 1,  # sub, exp, div; two operands
     Op.ADAM: lambda n: 7,  # from_int, mul, exp, sub, div
+    Op.SOFTMAX: lambda n: n.k + 1,  # sub, exp, div; two operands
+    Op.SOFTMAX_BWD: lambda n: 1,  # mul, add; two operands
+    Op.GELU: lambda n: 2,  # tanh (exp, div)
+    Op.GELU_BWD: lambda n: 2,  # tanh (exp, div)
 }
 
 

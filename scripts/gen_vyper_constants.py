@@ -70,7 +70,7 @@ def render() -> str:
     lines += [f"XENT_GRAD_EXTRA_STEPS: constant(uint256) = {opcodes.XENT_GRAD_EXTRA_STEPS}"]
     lines += ["", "# Adam(W) constants (float32 bits) and the bias-correction step cap"]
     for name in ("ADAM_B1", "ADAM_ONE_MINUS_B1", "ADAM_B2", "ADAM_ONE_MINUS_B2", "ADAM_LN_B1", "ADAM_LN_B2",
-                 "ADAM_EPS"):
+                 "ADAM_EPS", "GELU_C", "GELU_3C", "GELU_SQRT_2_OVER_PI"):
         v = getattr(opcodes, name)
         lines.append(f"{name}: constant(uint32) = {v}  # {v:#010x}")
     lines.append(f"ADAM_T_CAP: constant(uint256) = {opcodes.ADAM_T_CAP}")

@@ -38,8 +38,9 @@ SOURCE_STEP: constant(uint256) = 0
 SOURCE_PREV_STEP: constant(uint256) = 1
 SOURCE_DATA: constant(uint256) = 2
 
-# @dev float32 bit patterns: 1.0 and 2^-23
+# @dev float32 bit patterns: 1.0, 0.5 and 2^-23
 ONE: constant(uint32) = 1_065_353_216  # 0x3f800000
+HALF: constant(uint32) = 1_056_964_608  # 0x3f000000
 TWO_POW_M23: constant(uint32) = 872_415_232  # 0x34000000
 
 
@@ -157,6 +158,12 @@ def _num_micro_steps(n: Node) -> uint256:
         return 2 * n.k
     if op == opcodes.OP_SOFTMAX_XENT_GRAD:
         return n.k + opcodes.XENT_GRAD_EXTRA_STEPS
+    if op == opcodes.OP_SOFTMAX:
+        return n.k + 1
+    if op == opcodes.OP_SOFTMAX_BWD:
+        return n.k + 2
+    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
+        return opcodes.K_GELU
     if op == opcodes.OP_RSQRT:
         return opcodes.K_RSQRT
     if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
@@ -203,7 +210,7 @@ def _input_count(h: Header, n: Node, i: uint256, kind: uint256) -> uint256:
         return n.cols
     if op == opcodes.OP_ROW_MAX:
         return n.rows * n.k
-    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD:
+    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD or op == opcodes.OP_SOFTMAX:
         # position 0: z, y*z or y (rows x k); position 1: the row max (rows)
         if i == 0:
             return n.rows * n.k
@@ -326,6 +333,31 @@ def _operand_refs_v2(n: Node, e: uint256, m: uint256, r: uint256) -> DynArray[Op
         if m == 1:
             return [self._ref(n.in0_kind, n.in0_index, e)]
         return [self._ref(n.in1_kind, n.in1_index, e)]
+    if op == opcodes.OP_SOFTMAX:
+        # z = in0 (rows x cols, k = cols), row max = in1 (rows x 1)
+        if m <= n.k:
+            return [self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1), self._ref(n.in1_kind, n.in1_index, r)]
+        return [self._ref(n.in0_kind, n.in0_index, e), self._ref(n.in1_kind, n.in1_index, r)]
+    if op == opcodes.OP_SOFTMAX_BWD:
+        # g = in0, p = in1 (rows x cols, k = cols)
+        if m <= n.k:
+            return [
+                self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1),
+                self._ref(n.in1_kind, n.in1_index, r * n.k + m - 1),
+            ]
+        if m == n.k + 1:
+            return [self._ref(n.in0_kind, n.in0_index, e)]
+        return [self._ref(n.in1_kind, n.in1_index, e)]
+    if op == opcodes.OP_GELU:
+        if m == 1 or m == 4:
+            return [self._ref(n.in0_kind, n.in0_index, e)]
+        return []
+    if op == opcodes.OP_GELU_BWD:
+        if m == 1 or m == 3:
+            return [self._ref(n.in0_kind, n.in0_index, e)]
+        if m == 4:
+            return [self._ref(n.in1_kind, n.in1_index, e)]
+        return []
     # ADAM: w = in0, m' = in1, v' = in2
     if m == 3:
         return [self._ref(n.in2_kind, n.in2_index, e)]
@@ -344,6 +376,22 @@ def _adam_power(t: uint256, ln_beta: uint32) -> uint32:
     """
     tt: uint256 = min(t, opcodes.ADAM_T_CAP)
     return softfloat32.exp(softfloat32.mul(softfloat32.from_int(convert(tt, int256)), ln_beta))
+
+
+@internal
+@pure
+def _gelu_slope(t: uint32, x: uint32) -> uint32:
+    """
+    @dev GELU'(x) from t = tanh(u) (micro.gelu_slope):
+         0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3C x^2).
+    """
+    left: uint32 = softfloat32.mul(HALF, softfloat32.add(ONE, t))
+    a: uint32 = softfloat32.mul(softfloat32.mul(HALF, x), softfloat32.sub(ONE, softfloat32.mul(t, t)))
+    b: uint32 = softfloat32.mul(
+        opcodes.GELU_SQRT_2_OVER_PI,
+        softfloat32.add(ONE, softfloat32.mul(opcodes.GELU_3C, softfloat32.mul(x, x))),
+    )
+    return softfloat32.add(left, softfloat32.mul(a, b))
 
 
 @internal
@@ -389,6 +437,32 @@ def _next_state_v2(n: Node, t: uint256, m: uint256, prev: uint32, x: DynArray[ui
         if m == 1:
             return softfloat32.mul(x[0], opcodes.ADAM_B2)
         return softfloat32.add(prev, softfloat32.mul(softfloat32.mul(x[0], x[0]), opcodes.ADAM_ONE_MINUS_B2))
+    if op == opcodes.OP_SOFTMAX:
+        if m <= n.k:
+            return softfloat32.add(prev, softfloat32.exp(softfloat32.sub(x[0], x[1])))
+        return softfloat32.div(softfloat32.exp(softfloat32.sub(x[0], x[1])), prev)
+    if op == opcodes.OP_SOFTMAX_BWD:
+        if m <= n.k:
+            return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
+        if m == n.k + 1:
+            return softfloat32.sub(x[0], prev)
+        return softfloat32.mul(prev, x[0])
+    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
+        if m == 1:
+            # u = sqrt(2/pi) (x + C x^3)
+            x3: uint32 = softfloat32.mul(softfloat32.mul(x[0], x[0]), x[0])
+            return softfloat32.mul(
+                softfloat32.add(x[0], softfloat32.mul(opcodes.GELU_C, x3)), opcodes.GELU_SQRT_2_OVER_PI
+            )
+        if m == 2:
+            return softfloat32.tanh(prev)
+        if op == opcodes.OP_GELU:
+            if m == 3:
+                return softfloat32.add(ONE, prev)
+            return softfloat32.mul(softfloat32.mul(HALF, x[0]), prev)
+        if m == 3:
+            return self._gelu_slope(prev, x[0])
+        return softfloat32.mul(prev, x[0])
     # ADAM (AdamW), ten micro-steps
     if m == 1:
         return self._adam_power(t, opcodes.ADAM_LN_B2)

@@ -47,6 +47,10 @@ OP_SOFTMAX_XENT_GRAD: constant(uint256) = 22
 OP_ADAM_M: constant(uint256) = 23
 OP_ADAM_V: constant(uint256) = 24
 OP_ADAM: constant(uint256) = 25
+OP_SOFTMAX: constant(uint256) = 26
+OP_SOFTMAX_BWD: constant(uint256) = 27
+OP_GELU: constant(uint256) = 28
+OP_GELU_BWD: constant(uint256) = 29
 
 # input-reference kinds (Ref)
 REF_NONE: constant(uint256) = 0
@@ -75,6 +79,8 @@ K_LOG: constant(uint256) = 1
 K_ADAM_M: constant(uint256) = 2
 K_ADAM_V: constant(uint256) = 2
 K_ADAM: constant(uint256) = 10
+K_GELU: constant(uint256) = 4
+K_GELU_BWD: constant(uint256) = 4
 XENT_GRAD_EXTRA_STEPS: constant(uint256) = 3
 
 # Adam(W) constants (float32 bits) and the bias-correction step cap
@@ -85,6 +91,9 @@ ADAM_ONE_MINUS_B2: constant(uint32) = 981668463  # 0x3a83126f
 ADAM_LN_B1: constant(uint32) = 3185035073  # 0xbdd7c741
 ADAM_LN_B2: constant(uint32) = 3129156408  # 0xba832338
 ADAM_EPS: constant(uint32) = 841731191  # 0x322bcc77
+GELU_C: constant(uint32) = 1027024659  # 0x3d372713
+GELU_3C: constant(uint32) = 1040801103  # 0x3e095d4f
+GELU_SQRT_2_OVER_PI: constant(uint32) = 1061962282  # 0x3f4c422a
 ADAM_T_CAP: constant(uint256) = 1048576
 
 # node record: field = (word >> SHIFT) & MASK (Vyper hex literals are bytes: masks in decimal)

@@ -55,11 +55,15 @@ _ARITY: dict[Op, int] = {
     Op.ADAM_M: 2,
     Op.ADAM_V: 2,
     Op.ADAM: 3,
+    Op.SOFTMAX: 2,
+    Op.SOFTMAX_BWD: 2,
+    Op.GELU: 1,
+    Op.GELU_BWD: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
             Op.SOFTMAX_XENT_GRAD, Op.ADAM}
 _USES_C1 = {Op.IM2COL, Op.ADAM}
-_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD}
+_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
 
 
 # --- backend registry ---------------------------------------------------------
@@ -206,6 +210,12 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.SOFTMAX_XENT_GRAD:
         if K != C or sizes != [R * C, R * C, R]:
             _fail(t, j, f"SOFTMAX_XENT_GRAD needs k = cols and inputs z, y (R*C) and the row max (R), got {sizes}")
+    elif op == Op.SOFTMAX:
+        if K != C or sizes != [R * C, R]:
+            _fail(t, j, f"SOFTMAX needs k = cols and inputs z (R*C) and the row max (R), got {sizes}")
+    elif op == Op.SOFTMAX_BWD:
+        if K != C or sizes != [R * C, R * C]:
+            _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
     elif op == Op.ADAM and t == 0:
         _fail(t, j, "ADAM only in the step program")
     elif op != Op.INIT_UNIFORM:

@@ -251,6 +251,49 @@ def _adam(w, mn, vn, one_m_p2, one_m_p1, eps, lr, wd, out):
         out[i] = w[i] - s
 
 
+@nb.njit(**_JIT)
+def _softmax(z, mx, out):
+    R, C = z.shape
+    for r in range(R):
+        s = _row_exp_sum(z, mx, r)
+        m = mx[r]
+        for i in range(C):
+            out[r, i] = exp32(z[r, i] - m) / s
+
+
+@nb.njit(**_JIT)
+def _softmax_bwd(g, p, out):
+    R, C = g.shape
+    for r in range(R):
+        acc = _ZERO
+        for i in range(C):
+            acc = acc + g[r, i] * p[r, i]
+        for i in range(C):
+            out[r, i] = (g[r, i] - acc) * p[r, i]
+
+
+_GC = _c(oc.GELU_C)
+_G3C = _c(oc.GELU_3C)
+_GS2 = _c(oc.GELU_SQRT_2_OVER_PI)
+
+
+@nb.njit(**_JIT)
+def _gelu(x, out):
+    for i in range(out.shape[0]):
+        v = x[i]
+        t = tanh32((v + _GC * ((v * v) * v)) * _GS2)
+        out[i] = (_HALF * v) * (_ONE + t)
+
+
+@nb.njit(**_JIT)
+def _gelu_bwd(x, g, out):
+    for i in range(out.shape[0]):
+        v = x[i]
+        t = tanh32((v + _GC * ((v * v) * v)) * _GS2)
+        slope = _HALF * (_ONE + t) + ((_HALF * v) * (_ONE - t * t)) * (_GS2 * (_ONE + _G3C * (v * v)))
+        out[i] = slope * g[i]
+
+
 #: v2 opcodes handled here, with their input counts
 ARITY_V2: dict[Op, int] = {}
 
@@ -329,7 +372,30 @@ def _k_adam(node, j, ins, t, of):
     _adam(w, mn, vn, np.float32(p2), np.float32(p1), _c(oc.ADAM_EPS), _c(node.c0), _c(node.c1), of)
 
 
+def _k_softmax(node, j, ins, t, of):
+    R, C = node.rows, node.cols
+    if node.k != C:
+        raise ValueError(f"fast: node {j} ({node.op.name}) needs k = cols")
+    z = _need(node, j, ins[0], R * C, "z").reshape(R, C)
+    if node.op == Op.SOFTMAX:
+        _softmax(z, _need(node, j, ins[1], R, "row max"), of.reshape(R, C))
+    else:
+        _softmax_bwd(z, _need(node, j, ins[1], R * C, "p").reshape(R, C), of.reshape(R, C))
+
+
+def _k_gelu(node, j, ins, t, of):
+    n = node.rows * node.cols
+    if node.op == Op.GELU:
+        _gelu(_need(node, j, ins[0], n, "x"), of)
+    else:
+        _gelu_bwd(_need(node, j, ins[0], n, "x"), _need(node, j, ins[1], n, "g"), of)
+
+
 _KERNELS = {
+    Op.SOFTMAX: _k_softmax,
+    Op.SOFTMAX_BWD: _k_softmax,
+    Op.GELU: _k_gelu,
+    Op.GELU_BWD: _k_gelu,
     Op.ROW_MAX: _k_row_max,
     Op.SOFTMAX_XENT: _k_xent,
     Op.SOFTMAX_XENT_GRAD: _k_xent_grad,
@@ -343,4 +409,5 @@ _KERNELS = {
     Op.LOG: _k_unary,
 }
 ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.ROW_MAX: 1, Op.SOFTMAX_XENT: 3,
-                 Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3})
+                 Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3, Op.SOFTMAX: 2,
+                 Op.SOFTMAX_BWD: 2, Op.GELU: 1, Op.GELU_BWD: 2})

@@ -51,6 +51,10 @@ def num_micro_steps(node: Node | int) -> int:
         return 2 * n.k
     if n.op == Op.SOFTMAX_XENT_GRAD:
         return n.k + XENT_GRAD_EXTRA_STEPS
+    if n.op == Op.SOFTMAX:
+        return n.k + 1
+    if n.op == Op.SOFTMAX_BWD:
+        return n.k + 2
     return FIXED_MICRO_STEPS[n.op]
 
 
@@ -61,7 +65,7 @@ def phase_steps(node: Node | int) -> list[int]:
     k = num_micro_steps(n)
     if k < 1:
         return []
-    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD):
+    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD):
         return sorted({1, n.k + 1, min(n.k + 2, k), k})
     if n.op == Op.ADAM:
         return [3, 6, 8, 10]
@@ -178,7 +182,34 @@ def operand_refs(
         if m in (8, 10):
             return [(a[0], a[1], e)]
         return []
+    if op == Op.SOFTMAX:  # z = in0 (R, C = k), row max = in1 (R, 1)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r)]
+        return [(a[0], a[1], e), (b[0], b[1], r)]
+    if op == Op.SOFTMAX_BWD:  # g = in0, p = in1 (R, C = k)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r * n.k + (m - 1))]
+        return [(a[0], a[1], e)] if m == n.k + 1 else [(b[0], b[1], e)]
+    if op == Op.GELU:  # x = in0
+        return [(a[0], a[1], e)] if m in (1, 4) else []
+    if op == Op.GELU_BWD:  # x = in0, g = in1
+        if m in (1, 3):
+            return [(a[0], a[1], e)]
+        return [(b[0], b[1], e)] if m == 4 else []
     raise ValueError(f"micro: unknown opcode {op}")
+
+
+def gelu_inner(x: int) -> int:
+    """u = sqrt(2/pi) * (x + 0.044715 x^3): mul(add(x, mul(C, mul(mul(x, x), x))), S2PI)."""
+    return f32.mul(f32.add(x, f32.mul(oc.GELU_C, f32.mul(f32.mul(x, x), x))), oc.GELU_SQRT_2_OVER_PI)
+
+
+def gelu_slope(t: int, x: int) -> int:
+    """GELU'(x) from t = tanh(u): 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3C x^2), in this order."""
+    left = f32.mul(f32.HALF, f32.add(f32.ONE, t))
+    right = f32.mul(f32.mul(f32.mul(f32.HALF, x), f32.sub(f32.ONE, f32.mul(t, t))),
+                    f32.mul(oc.GELU_SQRT_2_OVER_PI, f32.add(f32.ONE, f32.mul(oc.GELU_3C, f32.mul(x, x)))))
+    return f32.add(left, right)
 
 
 def adam_power(t: int, ln_beta: int) -> int:
@@ -294,6 +325,22 @@ def _next_state_v2(n: Node, t: int, m: int, prev: int, x: list[int]) -> int:
         if m == 9:
             return f32.mul(prev, n.c0)
         return f32.sub(x[0], prev)
+    if op == Op.SOFTMAX:
+        if m <= n.k:
+            return f32.add(prev, f32.exp(f32.sub(x[0], x[1])))
+        return f32.div(f32.exp(f32.sub(x[0], x[1])), prev)
+    if op == Op.SOFTMAX_BWD:
+        if m <= n.k:
+            return f32.add(prev, f32.mul(x[0], x[1]))
+        return f32.sub(x[0], prev) if m == n.k + 1 else f32.mul(prev, x[0])
+    if op in (Op.GELU, Op.GELU_BWD):
+        if m == 1:
+            return gelu_inner(x[0])
+        if m == 2:
+            return f32.tanh(prev)
+        if op == Op.GELU:
+            return f32.add(f32.ONE, prev) if m == 3 else f32.mul(f32.mul(f32.HALF, x[0]), prev)
+        return gelu_slope(prev, x[0]) if m == 3 else f32.mul(prev, x[0])
     raise ValueError(f"micro: unknown opcode {op}")
 
 
@@ -325,7 +372,7 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
     Derived from the node's own record as the one-step verifier does
     (onestep._input_count): MATMUL A rows * k, B k * cols (either layout);
     SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; ROW_MAX
-    rows * k; SOFTMAX_XENT(_GRAD) position 0 rows * k, position 1 rows (the
+    rows * k; SOFTMAX_XENT(_GRAD), SOFTMAX position 0 rows * k, position 1 rows (the
     row max; every micro-step keeps these positions); every other
     operand rows * cols; the dataset data_rows * data_cols. It fixes the
     height of the operand's exact proof on chain; executor.validate refuses
@@ -342,7 +389,7 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.cols
     if n.op == Op.ROW_MAX:
         return n.rows * n.k
-    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD):
+    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
         return n.rows * n.k if i == 0 else n.rows  # z / yz / y, then the row max
     return n.rows * n.cols
 

@@ -46,6 +46,10 @@ class Op(IntEnum):
     ADAM_M = 23  # out = m * B1 + g * (1 - B1)
     ADAM_V = 24  # out = v * B2 + (g * g) * (1 - B2)
     ADAM = 25  # out = w - lr * (mhat / (sqrt(vhat) + EPS) + wd * w), AdamW with bias correction
+    SOFTMAX = 26  # out = exp(z - m) / sum_i exp(z_i - m), row-wise (m = row max)
+    SOFTMAX_BWD = 27  # out = (g - sum_i g_i p_i) * p, row-wise (p = the softmax output)
+    GELU = 28  # out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    GELU_BWD = 29  # out = g * d/dx GELU(x)
 
 
 class Ref(IntEnum):
@@ -80,6 +84,8 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.ADAM_M: 2,
     Op.ADAM_V: 2,
     Op.ADAM: 10,
+    Op.GELU: 4,
+    Op.GELU_BWD: 4,
 }
 
 #: micro-step counts of the reductions that depend on the node's k field:
@@ -94,6 +100,10 @@ ADAM_ONE_MINUS_B2 = 0x3A83126F  # 0.001
 ADAM_LN_B1 = 0xBDD7C741  # float32(ln 0.9)
 ADAM_LN_B2 = 0xBA832338  # float32(ln 0.999)
 ADAM_EPS = 0x322BCC77  # 1e-8
+#: GELU (tanh form) constants (float32 bits)
+GELU_C = 0x3D372713  # 0.044715
+GELU_3C = 0x3E095D4F  # 3 * 0.044715
+GELU_SQRT_2_OVER_PI = 0x3F4C422A  # sqrt(2 / pi)
 #: the step index used for bias correction is min(t, ADAM_T_CAP): from_int stays exact
 ADAM_T_CAP = 1 << 20
 

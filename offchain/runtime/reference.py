@@ -209,6 +209,25 @@ def _eval_v2(t: int, node: Node, ins: list[torch.Tensor], device: torch.device) 
         s = _row_exp_sum(z, mx, K)
         p = f32vec.exp(_T, z - mx) / s
         return _canon((p - y) * _const(node.c0, device))
+    if op == Op.SOFTMAX:
+        z, mx = ins[0].reshape(R, C), ins[1].reshape(R, 1)
+        return _canon(f32vec.exp(_T, z - mx) / _row_exp_sum(z, mx, K))
+    if op == Op.SOFTMAX_BWD:
+        g, p = ins[0].reshape(R, C), ins[1].reshape(R, C)
+        acc = torch.zeros((R, 1), dtype=torch.float32, device=g.device)
+        for i in range(K):
+            acc = acc + g[:, i:i + 1] * p[:, i:i + 1]
+        return _canon((g - acc) * p)
+    if op in (Op.GELU, Op.GELU_BWD):
+        x = ins[0].reshape(R, C)
+        c, s2 = _const(oc.GELU_C, device), _const(oc.GELU_SQRT_2_OVER_PI, device)
+        one, half = _const(_ONE, device), _const(0x3F000000, device)
+        th = f32vec.tanh(_T, (x + c * ((x * x) * x)) * s2)
+        if op == Op.GELU:
+            return _canon((half * x) * (one + th))
+        slope = half * (one + th) + ((half * x) * (one - th * th)) * (
+            s2 * (one + _const(oc.GELU_3C, device) * (x * x)))
+        return _canon(slope * ins[1].reshape(R, C))
     a = ins[0].reshape(R, C)
     if op == Op.DIV:
         return _canon(a / ins[1].reshape(R, C))

@@ -5,8 +5,8 @@ a fresh Anvil) on the tiny digits MLP with softmax cross-entropy and AdamW
 (hidden 4, batch 2, 3 steps). Node indices of that program (step t >= 1):
 7 ROW_MAX, 8 MUL (y*z), 9 SOFTMAX_XENT, 10 EXP (perplexity), 11
 SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
-RSQRT and LOG, which the MLP does not use, are inserted as extra metric
-nodes after node 10 (`_with_extra_nodes`).
+RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU and GELU_BWD, which the MLP does not
+use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`).
 """
 
 import pytest
@@ -65,8 +65,14 @@ def _with_extra_nodes(extra_ops: list[Op]) -> tuple[Program, object]:
     q, k = 11, len(extra_ops)
     extra = []
     for op in extra_ops:
-        ins = ((Ref.NODE, 9), (Ref.NODE, 10)) if op == Op.DIV else ((Ref.NODE, 10),)
-        extra.append(Node(op, ins, 2, 1))
+        if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):  # softmax of the logits (6) with their row max (7),
+            ins = ((Ref.NODE, 6), (Ref.NODE, 7)) if op == Op.SOFTMAX else ((Ref.NODE, 8), (Ref.NODE, q))
+            extra.append(Node(op, ins, 2, 10, k=10))  # its backward with upstream y*z (8)
+        elif op in (Op.GELU, Op.GELU_BWD):  # on the logits (6); backward with upstream y*z (8)
+            extra.append(Node(op, ((Ref.NODE, 6), (Ref.NODE, 8)) if op == Op.GELU_BWD else ((Ref.NODE, 6),), 2, 10))
+        else:
+            ins = ((Ref.NODE, 9), (Ref.NODE, 10)) if op == Op.DIV else ((Ref.NODE, 10),)
+            extra.append(Node(op, ins, 2, 1))
     shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
                     n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
     step = tuple(shifted[:q] + extra + shifted[q:])
@@ -84,4 +90,14 @@ def test_v2_elementwise_fault_pinpointed(op, j):
     program = _with_extra_nodes([Op.DIV, Op.SQRT, Op.RSQRT, Op.LOG])
     assert program[0].step[j].op == op
     fault = Fault(2, j, 1)
+    _check(_play(fault, program), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("op, j", [(Op.SOFTMAX, 11), (Op.SOFTMAX_BWD, 12), (Op.GELU, 13), (Op.GELU_BWD, 14)],
+                         ids=["softmax", "softmax_bwd", "gelu", "gelu_bwd"])
+def test_v2_layer_fault_pinpointed(op, j):
+    program = _with_extra_nodes([Op.SOFTMAX, Op.SOFTMAX_BWD, Op.GELU, Op.GELU_BWD])
+    assert program[0].step[j].op == op
+    fault = Fault(2, j, 13)
     _check(_play(fault, program), fault)

@@ -113,6 +113,41 @@ def test_softmax_xent_and_grad(special):
         np.testing.assert_allclose(grad.view(np.float32), (p - yf) / R, rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.parametrize("special", [False, True])
+def test_softmax_fwd_bwd(special):
+    rng = np.random.default_rng(11 + special)
+    R, K = 6, 9
+    z, _y, _yz, mx = _xent_inputs(rng, R, K, special)
+    p = _check(Node(Op.SOFTMAX, ((S, 0), (S, 1)), R, K, k=K), [z, mx])
+    g = special_bits(rng, (R, K)) if special else _realistic(rng, (R, K))
+    dz = _check(Node(Op.SOFTMAX_BWD, ((S, 0), (S, 1)), R, K, k=K), [g, p])
+    if not special:
+        zf = z.view(np.float32).astype(np.float64)
+        q = np.exp(zf - zf.max(1, keepdims=True))
+        q /= q.sum(1, keepdims=True)
+        np.testing.assert_allclose(p.view(np.float32), q, rtol=1e-5, atol=1e-7)
+        gf = g.view(np.float32).astype(np.float64)
+        want = (gf - (gf * q).sum(1, keepdims=True)) * q
+        np.testing.assert_allclose(dz.view(np.float32), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("special", [False, True])
+def test_gelu_fwd_bwd(special):
+    rng = np.random.default_rng(21 + special)
+    R, C = 8, 11
+    x = special_bits(rng, (R, C)) if special else _realistic(rng, (R, C))
+    g = special_bits(rng, (R, C)) if special else _realistic(rng, (R, C))
+    y = _check(Node(Op.GELU, ((S, 0),), R, C), [x])
+    dx = _check(Node(Op.GELU_BWD, ((S, 0), (S, 1)), R, C), [x, g])
+    if not special:
+        xf = x.view(np.float32).astype(np.float64)
+        u = np.sqrt(2 / np.pi) * (xf + 0.044715 * xf**3)
+        th = np.tanh(u)
+        np.testing.assert_allclose(y.view(np.float32), 0.5 * xf * (1 + th), rtol=1e-5, atol=1e-6)
+        slope = 0.5 * (1 + th) + 0.5 * xf * (1 - th**2) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * xf**2)
+        np.testing.assert_allclose(dx.view(np.float32), slope * g.view(np.float32), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("t", [1, 2, 1000, 3_000_000])
 def test_adam(t):
     rng = np.random.default_rng(t % 1000)
@@ -154,6 +189,9 @@ def test_adam_micro_trace_shape():
     (Node(Op.ADAM, ((S, 0), (S, 1)), 3, 4, c0=1), [(3, 4), (3, 4)], "takes 3 inputs"),
     (Node(Op.ADAM_M, ((S, 0), (S, 1)), 3, 4, c0=1), [(3, 4), (3, 4)], "c0 must be 0"),
     (Node(Op.DIV, ((S, 0), (S, 1)), 3, 4), [(3, 4), (4, 4)], "differ from output size"),
+    (Node(Op.SOFTMAX, ((S, 0), (S, 1)), 3, 4, k=4), [(3, 4), (3, 4)], "SOFTMAX needs"),
+    (Node(Op.SOFTMAX_BWD, ((S, 0), (S, 1)), 3, 4, k=4), [(3, 4), (3, 1)], "SOFTMAX_BWD needs"),
+    (Node(Op.GELU_BWD, ((S, 0),), 3, 4), [(3, 4)], "takes 2 inputs"),
 ])
 def test_validate_rejects_misshapen_v2_nodes(node, slots, msg):
     """A program whose v2 node reads tensors of other sizes than the node's record says

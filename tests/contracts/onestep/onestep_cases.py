@@ -140,7 +140,12 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a, b, rand_ref(rng)), r, k, k=k, c0=fbits)
     if op == Op.ADAM:
         return Node(op, (a, b, rand_ref(rng)), r, c, c0=fbits, c1=rand_bits(rng))
-    return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V
+    if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):
+        k = rng.choice(ks[:-1])
+        return Node(op, (a, b), r, k, k=k)
+    if op == Op.GELU:
+        return Node(op, (a,), r, c)
+    return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V GELU_BWD
 
 
 @dataclass

@@ -32,6 +32,10 @@ CASES = [
     Node(Op.ADAM_M, ((S, 0), (N, 2)), 3, 4),
     Node(Op.ADAM_V, ((S, 0), (N, 2)), 3, 4),
     Node(Op.ADAM, ((S, 0), (N, 2), (N, 3)), 3, 4, c0=_f(1e-3), c1=_f(1e-2)),
+    Node(Op.SOFTMAX, ((N, 1), (N, 3)), 3, 4, k=4),
+    Node(Op.SOFTMAX_BWD, ((N, 2), (N, 1)), 3, 4, k=4),
+    Node(Op.GELU, ((N, 1),), 3, 4),
+    Node(Op.GELU_BWD, ((N, 1), (N, 2)), 3, 4),
 ]
 
 
@@ -41,7 +45,7 @@ def test_full_trace_on_chain(verifier, node):
     header = Header(2, 6, 10, 4, 2, 99)
     data = {(kind, i): [_f(abs(rng.gauss(0, 2)) + 0.01) for _ in range(64)] for kind, i in
             ((N, 1), (N, 2), (N, 3), (S, 0))}
-    if node.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD):
+    if node.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
         z = data[(N, 1)]
         data[(N, 3)] = [max(z[r * 4:(r + 1) * 4], key=lambda b: f32.to_f32(b)) for r in range(3)]
     t = 37
