@@ -297,6 +297,26 @@ def _operand_refs(h: Header, n: Node, t: uint256, e: uint256, m: uint256) -> Dyn
 
 @internal
 @pure
+def _one(kind: uint256, index: uint256, flat: uint256) -> DynArray[OperandRef, MAX_OPERANDS]:
+    """
+    @dev One operand (shared by the v2 branches: smaller code than a literal each).
+    """
+    return [OperandRef(kind=kind, index=index, flat=flat)]
+
+
+@internal
+@pure
+def _two(
+    kind0: uint256, index0: uint256, flat0: uint256, kind1: uint256, index1: uint256, flat1: uint256
+) -> DynArray[OperandRef, MAX_OPERANDS]:
+    """
+    @dev Two operands (shared by the v2 branches: smaller code than a literal each).
+    """
+    return [OperandRef(kind=kind0, index=index0, flat=flat0), OperandRef(kind=kind1, index=index1, flat=flat1)]
+
+
+@internal
+@pure
 def _operand_refs_v2(n: Node, e: uint256, m: uint256, r: uint256) -> DynArray[OperandRef, MAX_OPERANDS]:
     """
     @dev `_operand_refs` of the op set v2 opcodes (micro.operand_refs);
@@ -304,67 +324,64 @@ def _operand_refs_v2(n: Node, e: uint256, m: uint256, r: uint256) -> DynArray[Op
     """
     op: uint256 = n.opcode
     if op == opcodes.OP_DIV:
-        return [self._ref(n.in0_kind, n.in0_index, e), self._ref(n.in1_kind, n.in1_index, e)]
+        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, e)
     if op == opcodes.OP_SQRT or op == opcodes.OP_EXP or op == opcodes.OP_LOG:
-        return [self._ref(n.in0_kind, n.in0_index, e)]
+        return self._one(n.in0_kind, n.in0_index, e)
     if op == opcodes.OP_RSQRT:
         if m == 1:
-            return [self._ref(n.in0_kind, n.in0_index, e)]
+            return self._one(n.in0_kind, n.in0_index, e)
         return []
     if op == opcodes.OP_ROW_MAX:
-        return [self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1)]
+        return self._one(n.in0_kind, n.in0_index, r * n.k + m - 1)
     if op == opcodes.OP_SOFTMAX_XENT:
         # z = in0, y*z = in1 (rows x k), row max = in2 (rows x 1)
         if m <= n.k:
-            return [self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1), self._ref(n.in2_kind, n.in2_index, r)]
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
         if m == n.k + 1:
-            return [self._ref(n.in1_kind, n.in1_index, r * n.k), self._ref(n.in2_kind, n.in2_index, r)]
-        return [self._ref(n.in1_kind, n.in1_index, r * n.k + m - n.k - 1)]
+            return self._two(n.in1_kind, n.in1_index, r * n.k, n.in2_kind, n.in2_index, r)
+        return self._one(n.in1_kind, n.in1_index, r * n.k + m - n.k - 1)
     if op == opcodes.OP_SOFTMAX_XENT_GRAD:
         # z = in0, y = in1 (rows x cols, k = cols), row max = in2 (rows x 1)
         if m <= n.k:
-            return [self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1), self._ref(n.in2_kind, n.in2_index, r)]
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
         if m == n.k + 1:
-            return [self._ref(n.in0_kind, n.in0_index, e), self._ref(n.in2_kind, n.in2_index, r)]
+            return self._two(n.in0_kind, n.in0_index, e, n.in2_kind, n.in2_index, r)
         if m == n.k + 2:
-            return [self._ref(n.in1_kind, n.in1_index, e)]
+            return self._one(n.in1_kind, n.in1_index, e)
         return []
     if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
         if m == 1:
-            return [self._ref(n.in0_kind, n.in0_index, e)]
-        return [self._ref(n.in1_kind, n.in1_index, e)]
+            return self._one(n.in0_kind, n.in0_index, e)
+        return self._one(n.in1_kind, n.in1_index, e)
     if op == opcodes.OP_SOFTMAX:
         # z = in0 (rows x cols, k = cols), row max = in1 (rows x 1)
         if m <= n.k:
-            return [self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1), self._ref(n.in1_kind, n.in1_index, r)]
-        return [self._ref(n.in0_kind, n.in0_index, e), self._ref(n.in1_kind, n.in1_index, r)]
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r)
+        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, r)
     if op == opcodes.OP_SOFTMAX_BWD:
         # g = in0, p = in1 (rows x cols, k = cols)
         if m <= n.k:
-            return [
-                self._ref(n.in0_kind, n.in0_index, r * n.k + m - 1),
-                self._ref(n.in1_kind, n.in1_index, r * n.k + m - 1),
-            ]
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r * n.k + m - 1)
         if m == n.k + 1:
-            return [self._ref(n.in0_kind, n.in0_index, e)]
-        return [self._ref(n.in1_kind, n.in1_index, e)]
+            return self._one(n.in0_kind, n.in0_index, e)
+        return self._one(n.in1_kind, n.in1_index, e)
     if op == opcodes.OP_GELU:
         if m == 1 or m == 4:
-            return [self._ref(n.in0_kind, n.in0_index, e)]
+            return self._one(n.in0_kind, n.in0_index, e)
         return []
     if op == opcodes.OP_GELU_BWD:
         if m == 1 or m == 3:
-            return [self._ref(n.in0_kind, n.in0_index, e)]
+            return self._one(n.in0_kind, n.in0_index, e)
         if m == 4:
-            return [self._ref(n.in1_kind, n.in1_index, e)]
+            return self._one(n.in1_kind, n.in1_index, e)
         return []
     # ADAM: w = in0, m' = in1, v' = in2
     if m == 3:
-        return [self._ref(n.in2_kind, n.in2_index, e)]
+        return self._one(n.in2_kind, n.in2_index, e)
     if m == 6:
-        return [self._ref(n.in1_kind, n.in1_index, e)]
+        return self._one(n.in1_kind, n.in1_index, e)
     if m == 8 or m == 10:
-        return [self._ref(n.in0_kind, n.in0_index, e)]
+        return self._one(n.in0_kind, n.in0_index, e)
     return []
 
 
