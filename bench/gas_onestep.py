@@ -3,7 +3,7 @@
 Starts its own Anvil on a free port, deploys the test harnesses from the
 brownie build artifacts (compiling the project first if needed), and prints
 per-section gas figures. Section "primitives" (softfloat32): the gas of one
-internal call of each primitive, measured with msg.gas around the call in
+internal call of each primitive (op set v2: div, sqrt, exp, log, tanh too), measured with msg.gas around the call in
 FloatBatchHarness (minus the cost of the two msg.gas reads), over
 representative operands (normal, subnormal, rounding ties, specials), with
 eth_estimateGas of the FloatHarness external call for reference.
@@ -168,6 +168,20 @@ def primitive_section(bench: Bench) -> int:
             rows.append((name, cls, gas, est))
     gas = [probe.functions.gas_from_int(x).call()[0] - baseline for x in ints]
     rows.append(("from_int", "int32", gas, ext.functions.f32_from_int(ints[0]).estimate_gas()))
+    # op set v2: div, sqrt (exact) and the defined exp / log / tanh
+    for cls in ("normal", "subnormal", "special"):
+        pairs = classes[cls]
+        gas = [probe.functions.gas_div(a, b).call()[0] - baseline for a, b in pairs]
+        rows.append(("div", cls, gas, ext.functions.f32_div(*pairs[0]).estimate_gas()))
+        gas = [probe.functions.gas_sqrt(a & 0x7FFFFFFF).call()[0] - baseline for a, _ in pairs]
+        rows.append(("sqrt", cls, gas, ext.functions.f32_sqrt(pairs[0][0] & 0x7FFFFFFF).estimate_gas()))
+    ranges = {"exp": (-100.0, 88.0), "log": (1e-30, 1e30), "tanh": (-12.0, 12.0)}
+    for name, (lo, hi) in ranges.items():
+        xs = rng.uniform(lo, hi, 40) if name != "log" else np.exp(rng.uniform(np.log(lo), np.log(hi), 40))
+        xs = list(xs) + ([-0.5, 0.3, 1e-3] if name != "log" else [1.0, 1e-40, 2.5])
+        fn = getattr(probe.functions, "gas_" + name)
+        gas = [fn(_bits(x)).call()[0] - baseline for x in xs]
+        rows.append((name, "range", gas, 0))
 
     print(f"== primitives (softfloat32, internal call cost; msg.gas baseline {baseline}) ==")
     print(f"{'op':<9}{'operands':<11}{'n':>4}{'mean':>8}{'max':>7}{'estimateGas(ext)':>18}")
@@ -238,6 +252,23 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
         Op.SUB: Node(Op.SUB, ((N, 2), (N, 3)), 32, 32),
         Op.MUL: Node(Op.MUL, ((N, 2), (N, 3)), 32, 32),
         Op.SCALE: Node(Op.SCALE, ((N, 3),), 32, 32, c0=_bits(0.3)),
+        # op set v2 (inputs stand in by size: each operand tensor has micro.input_count words)
+        Op.DIV: Node(Op.DIV, ((N, 2), (N, 3)), 32, 32),
+        Op.SQRT: Node(Op.SQRT, ((N, 3),), 32, 32),
+        Op.RSQRT: Node(Op.RSQRT, ((N, 3),), 32, 32),
+        Op.EXP: Node(Op.EXP, ((N, 3),), 32, 32),
+        Op.LOG: Node(Op.LOG, ((N, 3),), 32, 32),
+        Op.ROW_MAX: Node(Op.ROW_MAX, ((N, 6),), 32, 1, k=10),
+        Op.SOFTMAX_XENT: Node(Op.SOFTMAX_XENT, ((N, 6), (N, 7), (N, 9)), 32, 1, k=10),
+        Op.SOFTMAX_XENT_GRAD: Node(Op.SOFTMAX_XENT_GRAD, ((N, 6), (N, 1), (N, 9)), 32, 10, k=10,
+                                   c0=_bits(1 / 32)),
+        Op.ADAM_M: Node(Op.ADAM_M, ((Ref.STATE, 2), (N, 8)), 32, 10),
+        Op.ADAM_V: Node(Op.ADAM_V, ((Ref.STATE, 2), (N, 8)), 32, 10),
+        Op.ADAM: Node(Op.ADAM, ((Ref.STATE, 2), (N, 8), (N, 9)), 32, 10, c0=_bits(1e-3), c1=_bits(1e-2)),
+        Op.SOFTMAX: Node(Op.SOFTMAX, ((N, 6), (N, 9)), 32, 10, k=10),
+        Op.SOFTMAX_BWD: Node(Op.SOFTMAX_BWD, ((N, 7), (N, 6)), 32, 10, k=10),
+        Op.GELU: Node(Op.GELU, ((N, 3),), 32, 32),
+        Op.GELU_BWD: Node(Op.GELU_BWD, ((N, 3), (N, 2)), 32, 32),
     }
     out: list[tuple[str, int, int, Node]] = [("INIT_UNIFORM", 0, 0, prog.init[0])]
     seen = {Op.INIT_UNIFORM}
@@ -250,6 +281,19 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
     return out
 
 
+#: the costliest micro-step of the op set v2 opcodes (log / exp + div / two exps)
+HEAVIEST_M: dict[Op, Callable[[Node], int]] = {
+    Op.RSQRT: lambda n: 2,
+    Op.SOFTMAX_XENT: lambda n: n.k + 1,  # log, add, sub; two operands
+    Op.SOFTMAX_XENT_GRAD: lambda n: n.k + 1,  # sub, exp, div; two operands
+    Op.ADAM: lambda n: 7,  # from_int, mul, exp, sub, div
+    Op.SOFTMAX: lambda n: n.k + 1,  # sub, exp, div; two operands
+    Op.SOFTMAX_BWD: lambda n: 1,  # mul, add; two operands
+    Op.GELU: lambda n: 2,  # tanh (exp, div)
+    Op.GELU_BWD: lambda n: 2,  # tanh (exp, div)
+}
+
+
 def onestep_section(bench: Bench) -> int:
     """Gas of one complete one_step_proved call per opcode, proofs included."""
     verifier = bench.deploy("OneStepVerifier")
@@ -257,6 +301,7 @@ def onestep_section(bench: Bench) -> int:
     hd = prog.header
     rng = np.random.default_rng(7)
     tensor = [_bits(x) for x in rng.normal(0, 1, ONESTEP_TENSOR_WORDS).astype(np.float32)]
+    tensor_pos = [w & 0x7FFFFFFF for w in tensor]
     dataset = [_bits(x) for x in rng.random(hd.data_rows * hd.data_cols).astype(np.float32)]
     data_tree = _tensor_tree(dataset)
 
@@ -276,12 +321,16 @@ def onestep_section(bench: Bench) -> int:
         ptree = merkle.levels(p.leaves())
         k = micro.num_micro_steps(node)
         m = max(1, k // 2 + 1) if k > 2 else k
+        if node.op in HEAVIEST_M:
+            m = HEAVIEST_M[node.op](node)
         e = node.size // 2 + 3
         prev = _bits(rng.normal(0, 1))
+        if node.op >= Op.DIV:  # positive values: log, sqrt, div take their full paths, not NaN exits
+            prev &= 0x7FFFFFFF
         ops, operands = [], []
         for i, (kind, _index, flat) in enumerate(micro.operand_refs(hd, node, t, e, m)):
             count = micro.input_count(hd, node, i, kind)
-            src = dataset if kind == Ref.DATA else tensor[:count]
+            src = dataset if kind == Ref.DATA else (tensor_pos if node.op >= Op.DIV else tensor)[:count]
             tree = data_tree if kind == Ref.DATA else _tensor_tree(src)
             ops.append((tree[-1][0], tree[0][flat // 8], merkle.proof(tree, flat // 8)))
             operands.append(src[flat])

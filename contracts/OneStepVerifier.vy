@@ -109,7 +109,7 @@ def one_step(
     n: onestep.Node = onestep._decode_node(node)
     refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
     assert len(operands) == len(refs), "onestep: wrong operand count"
-    return onestep._next_state(h, n, j, e, m, prev, operands)
+    return onestep._next_state(h, n, j, t, e, m, prev, operands)
 
 
 @external
@@ -162,7 +162,7 @@ def one_step_proved(
         ), "onestep: bad operand proof"
         values.append(merkle._lane(op.leaf, ref.flat))
         inputs.append(at)
-    return StepResult(state=onestep._next_state(h, n, j, e, m, prev, values), inputs=inputs)
+    return StepResult(state=onestep._next_state(h, n, j, t, e, m, prev, values), inputs=inputs)
 
 
 @external
@@ -193,7 +193,7 @@ def next_state(
     n: onestep.Node = onestep._decode_node(node)
     refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
     assert len(operands) == len(refs), "onestep: wrong operand count"
-    return onestep._next_state(h, n, slot_or_j, e, m, prev, operands)
+    return onestep._next_state(h, n, slot_or_j, t, e, m, prev, operands)
 
 
 @external

@@ -171,15 +171,22 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
               show_default=True, help="Write a checkpoint every k steps.")
 @click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Batch size B.")
 @click.option("--lr", type=float, default=None, callback=_number(0, None, open_lo=True),
-              help="SGD learning rate (default: the model's).")
+              help="Learning rate (default: the model's; the MLP with adam: 0.001).")
 @click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=1, show_default=True,
               help="Task seed (batches and initial values).")
 @click.option("--hidden", default="128", show_default=True, callback=_widths,
               help="MLP hidden widths, comma separated.")
+@click.option("--loss", type=click.Choice(["mse", "xent"]), default="mse", show_default=True,
+              help="MLP loss: mse on one-hot targets (op set v1) or softmax cross-entropy (v2).")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True,
+              help="MLP optimizer: sgd (v1) or adam (AdamW, v2).")
+@click.option("--weight-decay", type=float, default=0.0, show_default=True, callback=_number(0, 1),
+              help="AdamW weight decay.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, model: str, dataset_name: str, steps: int, out_dir: str, backend: str | None,
-          interval: int, batch: int, lr: float | None, seed: int, hidden: tuple[int, ...], quiet: bool) -> None:
+          interval: int, batch: int, lr: float | None, seed: int, hidden: tuple[int, ...], loss: str,
+          optimizer: str, weight_decay: float, quiet: bool) -> None:
     """Train MODEL on DATASET reproducibly and commit every step."""
     from rich.progress import (
         BarColumn,
@@ -195,7 +202,7 @@ def train(ctx: click.Context, model: str, dataset_name: str, steps: int, out_dir
     backend = backend or _settings(ctx).backend
     try:
         data = dataset.load(dataset_name)
-        spec = compiler.TrainSpec(model, batch, lr, seed, hidden)
+        spec = compiler.TrainSpec(model, batch, lr, seed, hidden, loss, optimizer, weight_decay)
         program = compiler.compile_model(spec, data)
         executor.get_backend(backend)
     except ValueError as exc:
@@ -433,7 +440,11 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat, time
               help="That party stops answering after two moves.")
 @click.option("--hidden", type=click.IntRange(min=1), default=8, show_default=True, help="MLP hidden width.")
 @click.option("--batch", type=click.IntRange(min=1), default=4, show_default=True, help="Batch size B.")
-def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
+@click.option("--loss", type=click.Choice(["mse", "xent"]), default="mse", show_default=True,
+              help="The task MLP's loss (xent: op set v2).")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True,
+              help="The task MLP's optimizer (adam: op set v2).")
+def dispute_demo(steps, fault, liar, stall, hidden, batch, loss, optimizer) -> None:
     """Play one dispute to its end on a fresh Anvil and print its outcome."""
     from .dispute.demo import run_demo
     from .dispute.run import Fault
@@ -443,7 +454,8 @@ def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
         f = Fault.parse(fault) if fault else None
         if f is not None and liar:
             raise ValueError("dispute: --fault and --liar exclude each other")
-        res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True))
+        res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True),
+                       loss=loss, optimizer=optimizer)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(res.line())

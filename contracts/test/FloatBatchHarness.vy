@@ -31,6 +31,11 @@ OP_SUB: constant(uint256) = 1
 OP_MUL: constant(uint256) = 2
 OP_MAX: constant(uint256) = 3
 OP_GT: constant(uint256) = 4
+OP_DIV: constant(uint256) = 5
+OP_SQRT: constant(uint256) = 6
+OP_EXP: constant(uint256) = 7
+OP_LOG: constant(uint256) = 8
+OP_TANH: constant(uint256) = 9
 
 
 # ------------------------------------------------------------------
@@ -45,13 +50,14 @@ def batch(
 ) -> DynArray[uint32, MAX_BATCH]:
     """
     @dev Apply one primitive elementwise: out[i] = op(a[i], b[i]).
-    @param op 0 add, 1 sub, 2 mul, 3 max, 4 gt (1 when a[i] > b[i], else 0).
+    @param op 0 add, 1 sub, 2 mul, 3 max, 4 gt (1 when a[i] > b[i], else 0),
+           5 div; unary (b[i] ignored): 6 sqrt, 7 exp, 8 log, 9 tanh.
     @param a The first operands.
     @param b The second operands, as many as `a`.
     @return The results, one per pair.
     """
     assert len(a) == len(b), "FloatBatchHarness: length mismatch"
-    assert op <= OP_GT, "FloatBatchHarness: unknown op"
+    assert op <= OP_TANH, "FloatBatchHarness: unknown op"
     out: DynArray[uint32, MAX_BATCH] = []
     for i: uint256 in range(len(a), bound=MAX_BATCH):
         if op == OP_ADD:
@@ -62,6 +68,16 @@ def batch(
             out.append(softfloat32.mul(a[i], b[i]))
         elif op == OP_MAX:
             out.append(softfloat32.fmax(a[i], b[i]))
+        elif op == OP_DIV:
+            out.append(softfloat32.div(a[i], b[i]))
+        elif op == OP_SQRT:
+            out.append(softfloat32.sqrt(a[i]))
+        elif op == OP_EXP:
+            out.append(softfloat32.exp(a[i]))
+        elif op == OP_LOG:
+            out.append(softfloat32.ln(a[i]))
+        elif op == OP_TANH:
+            out.append(softfloat32.tanh(a[i]))
         elif softfloat32.gt(a[i], b[i]):
             out.append(1)
         else:
@@ -205,5 +221,76 @@ def gas_from_int(x: int256) -> (uint256, uint32):
     """
     g0: uint256 = msg.gas
     r: uint32 = softfloat32.from_int(x)
+    g1: uint256 = msg.gas
+    return g0 - g1, r
+
+
+@external
+@view
+def gas_div(a: uint32, b: uint32) -> (uint256, uint32):
+    """
+    @dev Gas of one internal `div` call (plus the measuring cost).
+    @param a The dividend.
+    @param b The divisor.
+    @return The gas used and the result.
+    """
+    g0: uint256 = msg.gas
+    r: uint32 = softfloat32.div(a, b)
+    g1: uint256 = msg.gas
+    return g0 - g1, r
+
+
+@external
+@view
+def gas_sqrt(a: uint32) -> (uint256, uint32):
+    """
+    @dev Gas of one internal `sqrt` call (plus the measuring cost).
+    @param a The operand.
+    @return The gas used and the result.
+    """
+    g0: uint256 = msg.gas
+    r: uint32 = softfloat32.sqrt(a)
+    g1: uint256 = msg.gas
+    return g0 - g1, r
+
+
+@external
+@view
+def gas_exp(a: uint32) -> (uint256, uint32):
+    """
+    @dev Gas of one internal `exp` call (plus the measuring cost).
+    @param a The operand.
+    @return The gas used and the result.
+    """
+    g0: uint256 = msg.gas
+    r: uint32 = softfloat32.exp(a)
+    g1: uint256 = msg.gas
+    return g0 - g1, r
+
+
+@external
+@view
+def gas_log(a: uint32) -> (uint256, uint32):
+    """
+    @dev Gas of one internal `log` call (plus the measuring cost).
+    @param a The operand.
+    @return The gas used and the result.
+    """
+    g0: uint256 = msg.gas
+    r: uint32 = softfloat32.ln(a)
+    g1: uint256 = msg.gas
+    return g0 - g1, r
+
+
+@external
+@view
+def gas_tanh(a: uint32) -> (uint256, uint32):
+    """
+    @dev Gas of one internal `tanh` call (plus the measuring cost).
+    @param a The operand.
+    @return The gas used and the result.
+    """
+    g0: uint256 = msg.gas
+    r: uint32 = softfloat32.tanh(a)
     g1: uint256 = msg.gas
     return g0 - g1, r

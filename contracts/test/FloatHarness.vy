@@ -69,6 +69,29 @@ def f32_max(a: uint32, b: uint32) -> uint32:
 
 @external
 @pure
+def f32_div(a: uint32, b: uint32) -> uint32:
+    """
+    @dev binary32 a / b (op set v2).
+    @param a The dividend's bit pattern.
+    @param b The divisor's bit pattern.
+    @return The bit pattern of the quotient.
+    """
+    return softfloat32.div(a, b)
+
+
+@external
+@pure
+def f32_sqrt(a: uint32) -> uint32:
+    """
+    @dev binary32 square root (op set v2).
+    @param a The operand's bit pattern.
+    @return The bit pattern of the root.
+    """
+    return softfloat32.sqrt(a)
+
+
+@external
+@pure
 def f32_from_int(x: int256) -> uint32:
     """
     @dev int32 to binary32, round-to-nearest-even.

@@ -63,26 +63,34 @@ class DemoResult:
                 + location_text(self.by, self.t, self.j, self.e, self.m))
 
 
-def default_program(steps: int, hidden: int = 8, batch: int = 4, lr: float = 0.5, seed: int = 7):
-    """The demo's task: digits, an MLP 64-hidden-10, SGD."""
+def default_program(steps: int, hidden: int = 8, batch: int = 4, lr: float | None = None, seed: int = 7,
+                    loss: str = "mse", optimizer: str = "sgd"):
+    """The demo's task: digits, an MLP 64-hidden-10; MSE + SGD (lr 0.5) unless told
+    otherwise (op set v2: loss "xent", optimizer "adam", lr 0.01)."""
     data = dataset.load("digits")
-    cfg = MLPConfig((data.n_features, hidden, data.n_classes), batch, lr, seed)
+    if lr is None:
+        lr = 0.01 if optimizer == "adam" else 0.5
+    cfg = MLPConfig((data.n_features, hidden, data.n_classes), batch, lr, seed, loss, optimizer)
     return compile_mlp(cfg, data.rows, data.cols), data
 
 
 def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, stall: str | None = None,
              hidden: int = 8, batch: int = 4, backend: str = "reference",
              echo: Callable[[str], None] = print, restart_after: int | None = None,
-             runs: tuple[PartyRun, PartyRun] | None = None) -> DemoResult:
+             runs: tuple[PartyRun, PartyRun] | None = None, loss: str = "mse", optimizer: str = "sgd",
+             program=None) -> DemoResult:
     """Play one dispute on a fresh Anvil and return its outcome.
 
     `restart_after` rebuilds both drivers (from their SQLite state) after
     that many transactions, as a daemon restart would. `runs` reuses
-    already computed (solver, challenger) runs.
+    already computed (solver, challenger) runs. `loss` / `optimizer` pick
+    the MLP's (op set v2: "xent", "adam"); `program` = (Program, Dataset)
+    replaces the default task altogether.
     """
     if stall not in (None, "solver", "challenger"):
         raise ValueError(f"dispute: --stall must be solver or challenger, not {stall!r}")
-    program, data = default_program(steps, hidden, batch)
+    program, data = program if program is not None else default_program(
+        steps, hidden, batch, loss=loss, optimizer=optimizer)
     if runs is not None:
         solver_run, challenger_run = runs
     else:

@@ -1,6 +1,9 @@
 """Compiler from a model spec to a program: an MLP with relu, and a small CNN via IM2COL.
 
-Both train with MSE on one-hot targets and plain SGD; the backward pass is
+Both train with MSE on one-hot targets and plain SGD (op set v1); the MLP
+also with softmax cross-entropy (`loss="xent"`: ROW_MAX, MUL, SOFTMAX_XENT,
+SOFTMAX_XENT_GRAD) and/or AdamW (`optimizer="adam"`: ADAM_M, ADAM_V, ADAM;
+the moment slots come first, then the parameters). The backward pass is
 written out as nodes. Each model has one dataclass config (nanoGPT style).
 The step program is forward, loss gradient, backward, then one SGD node per
 state slot in slot order (the last n_state nodes are the new state,
@@ -59,47 +62,93 @@ def _dense_backward(b: _Builder, x: tuple[Ref, int], g: tuple[Ref, int], batch: 
 # --- MLP ----------------------------------------------------------------------
 
 
+LOSSES = ("mse", "xent")
+OPTIMIZERS = ("sgd", "adam")
+#: default learning rates per optimizer (the MLP's; the CNN keeps its own)
+DEFAULT_LR = {"sgd": 1.0, "adam": 0.001}
+
+
 @dataclass(frozen=True)
 class MLPConfig:
     widths: tuple[int, ...] = (64, 128, 10)  # input, hidden..., classes
     batch: int = 32  # B, dataset rows sampled per step
-    lr: float = 1.0  # SGD learning rate
+    lr: float = 1.0  # learning rate (SGD or Adam)
     seed: int = 1  # task seed: batches and initial values
+    loss: str = "mse"  # "mse" (v1) or "xent" (softmax cross-entropy, op set v2)
+    optimizer: str = "sgd"  # "sgd" (v1) or "adam" (AdamW, op set v2)
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay
 
 
 def compile_mlp(cfg: MLPConfig, data_rows: int, data_cols: int) -> Program:
-    """MLP: x -> [matmul, bias, relu]* -> matmul, bias -> MSE(one-hot) -> SGD."""
+    """MLP: x -> [matmul, bias, relu]* -> matmul, bias -> loss -> optimizer.
+
+    loss "mse": MSE_GRAD on one-hot targets (mean over B x classes); "xent":
+    mean softmax cross-entropy over the batch (the per-row loss SOFTMAX_XENT
+    and perplexity EXP(loss) are metric nodes next to the gradient). optimizer "sgd": one SGD
+    per slot; "adam": slots [m_0.., v_0.., W_0, b_0, ...] and per parameter
+    ADAM_M, ADAM_V, ADAM (AdamW, weight decay `weight_decay`)."""
     w = cfg.widths
     if len(w) < 2 or min(w) < 1:
         raise ValueError("compiler: an MLP needs at least input and output widths >= 1")
     if data_cols != w[0] + w[-1]:
         raise ValueError(f"compiler: dataset has {data_cols} columns, the MLP needs {w[0] + w[-1]}")
+    if cfg.loss not in LOSSES:
+        raise ValueError(f"compiler: unknown loss {cfg.loss!r} (choose from {', '.join(LOSSES)})")
+    if cfg.optimizer not in OPTIMIZERS:
+        raise ValueError(f"compiler: unknown optimizer {cfg.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
     B, L = cfg.batch, len(w) - 1
-    init: list[Node] = []
-    for i in range(L):  # slot 2i = W_i (w[i], w[i+1]), slot 2i+1 = b_i (1, w[i+1])
-        init += [_init(w[i], w[i + 1], w[i]), _init(1, w[i + 1], w[i])]
+    params: list[Node] = []
+    for i in range(L):  # param 2i = W_i (w[i], w[i+1]), param 2i+1 = b_i (1, w[i+1])
+        params += [_init(w[i], w[i + 1], w[i]), _init(1, w[i + 1], w[i])]
+    adam = cfg.optimizer == "adam"
+    P = len(params)
+    off = 2 * P if adam else 0  # slot of param 0; Adam's m_p is slot p, v_p slot P + p
+    zeros = [Node(Op.INIT_UNIFORM, (), n.rows, n.cols, 0, 0) for n in params]  # bound 0: signed zeros
+    init: list[Node] = (zeros + zeros + params) if adam else params
     b = _Builder()
     x = b.add(Op.GATHER, ((Ref.DATA, 0),), B, w[0], c0=0)  # (B, F)
     y = b.add(Op.GATHER, ((Ref.DATA, 0),), B, w[-1], c0=w[0])  # (B, classes) one-hot
     acts, pre = [x], []
     for i in range(L):
-        z = b.add(Op.MATMUL, (acts[-1], _state(2 * i)), B, w[i + 1], k=w[i])  # (B, w_i) @ (w_i, w_i+1)
-        h = b.add(Op.BIAS_ADD, (z, _state(2 * i + 1)), B, w[i + 1])
+        z = b.add(Op.MATMUL, (acts[-1], _state(off + 2 * i)), B, w[i + 1], k=w[i])  # (B, w_i) @ (w_i, w_i+1)
+        h = b.add(Op.BIAS_ADD, (z, _state(off + 2 * i + 1)), B, w[i + 1])
         pre.append(h)
         if i < L - 1:
             acts.append(b.add(Op.RELU, (h,), B, w[i + 1]))
-    g = b.add(Op.MSE_GRAD, (pre[-1], y), B, w[-1], c0=f32_bits(2.0 / (B * w[-1])))  # dL/dpred, mean
+    NC = w[-1]
+    if cfg.loss == "mse":
+        g = b.add(Op.MSE_GRAD, (pre[-1], y), B, NC, c0=f32_bits(2.0 / (B * NC)))  # dL/dpred, mean
+    else:
+        mx = b.add(Op.ROW_MAX, (pre[-1],), B, 1, k=NC)  # row max of the logits
+        yz = b.add(Op.MUL, (y, pre[-1]), B, NC)  # y * z
+        loss = b.add(Op.SOFTMAX_XENT, (pre[-1], yz, mx), B, 1, k=NC)  # per-row loss (a metric node)
+        b.add(Op.EXP, (loss,), B, 1)  # per-row perplexity exp(loss) (a metric node)
+        g = b.add(Op.SOFTMAX_XENT_GRAD, (pre[-1], y, mx), B, NC, k=NC, c0=f32_bits(1.0 / B))  # mean over B
     grads: dict[int, tuple[Ref, int]] = {}
     for i in reversed(range(L)):
         grads[2 * i], grads[2 * i + 1] = _dense_backward(b, acts[i], g, B, w[i], w[i + 1])
         if i > 0:
-            da = b.add(Op.MATMUL, (g, _state(2 * i)), B, w[i], k=w[i + 1], c0=2)  # (B, w_i+1) @ W^T
+            da = b.add(Op.MATMUL, (g, _state(off + 2 * i)), B, w[i], k=w[i + 1], c0=2)  # (B, w_i+1) @ W^T
             g = b.add(Op.RELU_BWD, (pre[i - 1], da), B, w[i])
     lr = f32_bits(cfg.lr)
-    for s, node in enumerate(init):
-        b.add(Op.SGD, (_state(s), grads[s]), node.rows, node.cols, c0=lr)
+    if adam:
+        first = len(b.nodes)
+        for p, node in enumerate(params):  # new m_p: node first + p
+            b.add(Op.ADAM_M, (_state(p), grads[p]), node.rows, node.cols)
+        for p, node in enumerate(params):  # new v_p: node first + P + p
+            b.add(Op.ADAM_V, (_state(P + p), grads[p]), node.rows, node.cols)
+        wd = f32_bits(cfg.weight_decay)
+        for p, node in enumerate(params):
+            mv = ((Ref.NODE, first + p), (Ref.NODE, first + P + p))
+            b.add(Op.ADAM, (_state(off + p), *mv), node.rows, node.cols, c0=lr, c1=wd)
+    else:
+        for s, node in enumerate(init):
+            b.add(Op.SGD, (_state(s), grads[s]), node.rows, node.cols, c0=lr)
     header = Header(len(init), len(b.nodes), data_rows, data_cols, B, cfg.seed)
-    prog = Program(header, tuple(init), tuple(b.nodes), {"model": "mlp", "widths": list(w)})
+    meta: dict = {"model": "mlp", "widths": list(w)}
+    if cfg.loss != "mse" or adam:  # v1 programs keep v1 metadata
+        meta.update(loss=cfg.loss, optimizer=cfg.optimizer, param_offset=off)
+    prog = Program(header, tuple(init), tuple(b.nodes), meta)
     validate(prog)
     return prog
 
@@ -172,14 +221,20 @@ class TrainSpec:
     lr: float | None = None  # None: the model's default
     seed: int = 1
     hidden: tuple[int, ...] = field(default=(128,))
+    loss: str = "mse"
+    optimizer: str = "sgd"
+    weight_decay: float = 0.0
 
 
 def compile_model(spec: TrainSpec, data: Dataset) -> Program:
     """Compile `spec.model` for `data`."""
     if spec.model == "mlp":
-        cfg = MLPConfig((data.n_features, *spec.hidden, data.n_classes), spec.batch,
-                        MLPConfig.lr if spec.lr is None else spec.lr, spec.seed)
+        lr = DEFAULT_LR.get(spec.optimizer, MLPConfig.lr) if spec.lr is None else spec.lr
+        cfg = MLPConfig((data.n_features, *spec.hidden, data.n_classes), spec.batch, lr, spec.seed,
+                        spec.loss, spec.optimizer, spec.weight_decay)
         return compile_mlp(cfg, data.rows, data.cols)
+    if (spec.loss, spec.optimizer, spec.weight_decay) != ("mse", "sgd", 0.0):
+        raise ValueError(f"compiler: --loss/--optimizer/--weight-decay are for the MLP; {spec.model} uses mse + sgd")
     if spec.model == "cnn":
         if data.image is None:
             raise ValueError(f"compiler: dataset {data.name} has no image shape for a CNN")
@@ -199,6 +254,7 @@ def predict(program: Program, state: list[np.ndarray], x: np.ndarray) -> np.ndar
     meta = program.meta
     if meta.get("model") == "mlp":
         h = x
+        p = p[int(meta.get("param_offset", 0)):]  # Adam: the moment slots come first
         n_layers = len(p) // 2
         for i in range(n_layers):
             h = h @ p[2 * i] + p[2 * i + 1]

@@ -43,10 +43,27 @@ _ARITY: dict[Op, int] = {
     Op.SUM: 1,
     Op.MSE_GRAD: 2,
     Op.SGD: 2,
+    # op set v2
+    Op.DIV: 2,
+    Op.SQRT: 1,
+    Op.RSQRT: 1,
+    Op.EXP: 1,
+    Op.LOG: 1,
+    Op.ROW_MAX: 1,
+    Op.SOFTMAX_XENT: 3,
+    Op.SOFTMAX_XENT_GRAD: 3,
+    Op.ADAM_M: 2,
+    Op.ADAM_V: 2,
+    Op.ADAM: 3,
+    Op.SOFTMAX: 2,
+    Op.SOFTMAX_BWD: 2,
+    Op.GELU: 1,
+    Op.GELU_BWD: 2,
 }
-_USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD}
-_USES_C1 = {Op.IM2COL}
-_USES_K = {Op.MATMUL, Op.SUM}
+_USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
+            Op.SOFTMAX_XENT_GRAD, Op.ADAM}
+_USES_C1 = {Op.IM2COL, Op.ADAM}
+_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
 
 
 # --- backend registry ---------------------------------------------------------
@@ -184,6 +201,23 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.BIAS_ADD:
         if sizes[0] != R * C or sizes[1] != C:
             _fail(t, j, f"BIAS_ADD needs input {R * C} and bias {C} elements, got {sizes}")
+    elif op == Op.ROW_MAX:
+        if C != 1 or sizes[0] != R * K:
+            _fail(t, j, "ROW_MAX needs output (R, 1) and input R*k")
+    elif op == Op.SOFTMAX_XENT:
+        if C != 1 or sizes != [R * K, R * K, R]:
+            _fail(t, j, f"SOFTMAX_XENT needs output (R, 1) and inputs z, y*z (R*k) and the row max (R), got {sizes}")
+    elif op == Op.SOFTMAX_XENT_GRAD:
+        if K != C or sizes != [R * C, R * C, R]:
+            _fail(t, j, f"SOFTMAX_XENT_GRAD needs k = cols and inputs z, y (R*C) and the row max (R), got {sizes}")
+    elif op == Op.SOFTMAX:
+        if K != C or sizes != [R * C, R]:
+            _fail(t, j, f"SOFTMAX needs k = cols and inputs z (R*C) and the row max (R), got {sizes}")
+    elif op == Op.SOFTMAX_BWD:
+        if K != C or sizes != [R * C, R * C]:
+            _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
+    elif op == Op.ADAM and t == 0:
+        _fail(t, j, "ADAM only in the step program")
     elif op != Op.INIT_UNIFORM:
         if any(s != R * C for s in sizes):
             _fail(t, j, f"{op.name} input sizes {sizes} differ from output size {R * C}")
@@ -194,10 +228,9 @@ def _check_operand_counts(program: Program, t: int, j: int, node: Node) -> None:
     record) must be the true size of the tensor it reads: the one-step verifier
     fixes each operand proof's height from it, so a program where the two differ
     could let a party prove an inner node as a leaf, or keep an honest party from
-    proving its operand. micro-steps 1 and K cover every operand position of
-    op set v1 (only SGD and MSE_GRAD change operands with m, after m = 1)."""
-    k = micro.num_micro_steps(node)
-    for m in sorted({1, k}) if k >= 1 else []:
+    proving its operand. micro.phase_steps lists micro-steps that show every
+    operand position and input of the opcode."""
+    for m in micro.phase_steps(node):
         for i, (kind, index, _flat) in enumerate(micro.operand_refs(program.header, node, t, 0, m)):
             want = _ref_size(program, t, j, kind, index)
             got = micro.input_count(program.header, node, i, kind)

@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import jitcache
 from ..commit import keccak_numba
+from . import fast_v2
 from .alloc import reuse_freed_memory
 from .opcodes import CANONICAL_NAN, Op, Ref
 from .program import Node, Program
@@ -376,6 +377,8 @@ def _exec_node(node: Node, j: int, ins: list[np.ndarray], ctx: _Ctx) -> np.ndarr
     op = node.op
     out = np.empty(n, dtype=np.uint32)
     of = out.view(np.float32)
+    if op >= Op.DIV:  # op set v2: offchain/runtime/fast_v2.py
+        return fast_v2.exec_v2(node, j, ins, ctx.t)
     arity = {Op.INIT_UNIFORM: 0, Op.GATHER: 1, Op.IM2COL: 1, Op.SCALE: 1, Op.RELU: 1, Op.SUM: 1}.get(op, 2)
     if len(ins) != arity:
         raise ValueError(f"fast: node {j} ({op.name}) takes {arity} inputs, got {len(ins)}")

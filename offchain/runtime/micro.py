@@ -1,4 +1,4 @@
-"""Per-element micro-programs of op set v1 (docs/reproducible-ops.md section 5).
+"""Per-element micro-programs of op sets v1 and v2 (docs/reproducible-ops.md section 5).
 
 This module owns the meaning of one micro-step: for an output element e of
 a node and a micro-step m (1 <= m <= K), which input elements are its
@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import f32
-from .opcodes import FIXED_MICRO_STEPS, Op, Ref
+from . import opcodes as oc
+from .opcodes import FIXED_MICRO_STEPS, XENT_GRAD_EXTRA_STEPS, Op, Ref
 from .program import Header, Node
 from .randomness import _h3, batch_row
 
@@ -44,9 +45,31 @@ def _header(header: Header | int) -> Header:
 def num_micro_steps(node: Node | int) -> int:
     """K, the number of micro-steps of every output element of `node`."""
     n = _node(node)
-    if n.op in (Op.MATMUL, Op.SUM):
+    if n.op in (Op.MATMUL, Op.SUM, Op.ROW_MAX):
         return n.k
+    if n.op == Op.SOFTMAX_XENT:
+        return 2 * n.k
+    if n.op == Op.SOFTMAX_XENT_GRAD:
+        return n.k + XENT_GRAD_EXTRA_STEPS
+    if n.op == Op.SOFTMAX:
+        return n.k + 1
+    if n.op == Op.SOFTMAX_BWD:
+        return n.k + 2
     return FIXED_MICRO_STEPS[n.op]
+
+
+def phase_steps(node: Node | int) -> list[int]:
+    """Micro-steps that together show every operand position and input of the node
+    (for checks that depend only on which tensors are read, e.g. operand counts)."""
+    n = _node(node)
+    k = num_micro_steps(n)
+    if k < 1:
+        return []
+    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD):
+        return sorted({1, n.k + 1, min(n.k + 2, k), k})
+    if n.op == Op.ADAM:
+        return [3, 6, 8, 10]
+    return sorted({1, k})
 
 
 def _input(n: Node, i: int) -> tuple[Ref, int]:
@@ -125,7 +148,73 @@ def operand_refs(
         return [(a[0], a[1], e), (b[0], b[1], e)] if m == 1 else []
     if op == Op.SGD:
         return [(b[0], b[1], e)] if m == 1 else [(a[0], a[1], e)]
+    # --- op set v2 ---
+    i2 = _input(n, 2)
+    if op == Op.DIV:
+        return [(a[0], a[1], e), (b[0], b[1], e)]
+    if op in (Op.SQRT, Op.EXP, Op.LOG):
+        return [(a[0], a[1], e)]
+    if op == Op.RSQRT:
+        return [(a[0], a[1], e)] if m == 1 else []
+    if op == Op.ROW_MAX:
+        return [(a[0], a[1], r * n.k + (m - 1))]
+    if op == Op.SOFTMAX_XENT:  # z = in0, yz = in1 (R, k); row max = in2 (R, 1)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (i2[0], i2[1], r)]
+        if m == n.k + 1:
+            return [(b[0], b[1], r * n.k), (i2[0], i2[1], r)]
+        return [(b[0], b[1], r * n.k + (m - n.k - 1))]
+    if op == Op.SOFTMAX_XENT_GRAD:  # z = in0, y = in1 (R, C = k); row max = in2 (R, 1)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (i2[0], i2[1], r)]
+        if m == n.k + 1:
+            return [(a[0], a[1], e), (i2[0], i2[1], r)]
+        if m == n.k + 2:
+            return [(b[0], b[1], e)]
+        return []
+    if op in (Op.ADAM_M, Op.ADAM_V):  # moment = in0, gradient = in1
+        return [(a[0], a[1], e)] if m == 1 else [(b[0], b[1], e)]
+    if op == Op.ADAM:  # w = in0, m' = in1, v' = in2
+        if m == 3:
+            return [(i2[0], i2[1], e)]
+        if m == 6:
+            return [(b[0], b[1], e)]
+        if m in (8, 10):
+            return [(a[0], a[1], e)]
+        return []
+    if op == Op.SOFTMAX:  # z = in0 (R, C = k), row max = in1 (R, 1)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r)]
+        return [(a[0], a[1], e), (b[0], b[1], r)]
+    if op == Op.SOFTMAX_BWD:  # g = in0, p = in1 (R, C = k)
+        if m <= n.k:
+            return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r * n.k + (m - 1))]
+        return [(a[0], a[1], e)] if m == n.k + 1 else [(b[0], b[1], e)]
+    if op == Op.GELU:  # x = in0
+        return [(a[0], a[1], e)] if m in (1, 4) else []
+    if op == Op.GELU_BWD:  # x = in0, g = in1
+        if m in (1, 3):
+            return [(a[0], a[1], e)]
+        return [(b[0], b[1], e)] if m == 4 else []
     raise ValueError(f"micro: unknown opcode {op}")
+
+
+def gelu_inner(x: int) -> int:
+    """u = sqrt(2/pi) * (x + 0.044715 x^3): mul(add(x, mul(C, mul(mul(x, x), x))), S2PI)."""
+    return f32.mul(f32.add(x, f32.mul(oc.GELU_C, f32.mul(f32.mul(x, x), x))), oc.GELU_SQRT_2_OVER_PI)
+
+
+def gelu_slope(t: int, x: int) -> int:
+    """GELU'(x) from t = tanh(u): 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3C x^2), in this order."""
+    left = f32.mul(f32.HALF, f32.add(f32.ONE, t))
+    right = f32.mul(f32.mul(f32.mul(f32.HALF, x), f32.sub(f32.ONE, f32.mul(t, t))),
+                    f32.mul(oc.GELU_SQRT_2_OVER_PI, f32.add(f32.ONE, f32.mul(oc.GELU_3C, f32.mul(x, x)))))
+    return f32.add(left, right)
+
+
+def adam_power(t: int, ln_beta: int) -> int:
+    """beta^t as the spec defines it: exp(mul(from_int(min(t, 2^20)), ln beta))."""
+    return f32.exp(f32.mul(f32.from_int(min(t, oc.ADAM_T_CAP)), ln_beta))
 
 
 def next_state(
@@ -180,6 +269,78 @@ def next_state(
         return f32.sub(x[0], x[1]) if m == 1 else f32.mul(prev, n.c0)
     if op == Op.SGD:
         return f32.mul(x[0], n.c0) if m == 1 else f32.sub(x[0], prev)
+    return _next_state_v2(n, t, m, prev, x)
+
+
+def _next_state_v2(n: Node, t: int, m: int, prev: int, x: list[int]) -> int:
+    """s_m of the op set v2 opcodes (docs/reproducible-ops.md section 5.1)."""
+    op = n.op
+    if op == Op.DIV:
+        return f32.div(x[0], x[1])
+    if op == Op.SQRT:
+        return f32.sqrt(x[0])
+    if op == Op.RSQRT:
+        return f32.sqrt(x[0]) if m == 1 else f32.div(f32.ONE, prev)
+    if op == Op.EXP:
+        return f32.exp(x[0])
+    if op == Op.LOG:
+        return f32.log(x[0])
+    if op == Op.ROW_MAX:
+        return f32.max_(x[0], x[0]) if m == 1 else f32.max_(prev, x[0])
+    if op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD) and m <= n.k:
+        return f32.add(prev, f32.exp(f32.sub(x[0], x[1])))
+    if op == Op.SOFTMAX_XENT:
+        if m == n.k + 1:
+            return f32.sub(f32.add(f32.log(prev), x[1]), x[0])
+        return f32.sub(prev, x[0])
+    if op == Op.SOFTMAX_XENT_GRAD:
+        if m == n.k + 1:
+            return f32.div(f32.exp(f32.sub(x[0], x[1])), prev)
+        if m == n.k + 2:
+            return f32.sub(prev, x[0])
+        return f32.mul(prev, n.c0)
+    if op == Op.ADAM_M:
+        return f32.mul(x[0], oc.ADAM_B1) if m == 1 else f32.add(prev, f32.mul(x[0], oc.ADAM_ONE_MINUS_B1))
+    if op == Op.ADAM_V:
+        if m == 1:
+            return f32.mul(x[0], oc.ADAM_B2)
+        return f32.add(prev, f32.mul(f32.mul(x[0], x[0]), oc.ADAM_ONE_MINUS_B2))
+    if op == Op.ADAM:
+        if m == 1:
+            return adam_power(t, oc.ADAM_LN_B2)
+        if m == 2:
+            return f32.sub(f32.ONE, prev)
+        if m == 3:
+            return f32.div(x[0], prev)
+        if m == 4:
+            return f32.sqrt(prev)
+        if m == 5:
+            return f32.add(prev, oc.ADAM_EPS)
+        if m == 6:
+            return f32.div(x[0], prev)
+        if m == 7:
+            return f32.div(prev, f32.sub(f32.ONE, adam_power(t, oc.ADAM_LN_B1)))
+        if m == 8:
+            return f32.add(prev, f32.mul(x[0], n.c1))
+        if m == 9:
+            return f32.mul(prev, n.c0)
+        return f32.sub(x[0], prev)
+    if op == Op.SOFTMAX:
+        if m <= n.k:
+            return f32.add(prev, f32.exp(f32.sub(x[0], x[1])))
+        return f32.div(f32.exp(f32.sub(x[0], x[1])), prev)
+    if op == Op.SOFTMAX_BWD:
+        if m <= n.k:
+            return f32.add(prev, f32.mul(x[0], x[1]))
+        return f32.sub(x[0], prev) if m == n.k + 1 else f32.mul(prev, x[0])
+    if op in (Op.GELU, Op.GELU_BWD):
+        if m == 1:
+            return gelu_inner(x[0])
+        if m == 2:
+            return f32.tanh(prev)
+        if op == Op.GELU:
+            return f32.add(f32.ONE, prev) if m == 3 else f32.mul(f32.mul(f32.HALF, x[0]), prev)
+        return gelu_slope(prev, x[0]) if m == 3 else f32.mul(prev, x[0])
     raise ValueError(f"micro: unknown opcode {op}")
 
 
@@ -210,7 +371,9 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
 
     Derived from the node's own record as the one-step verifier does
     (onestep._input_count): MATMUL A rows * k, B k * cols (either layout);
-    SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; every other
+    SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; ROW_MAX
+    rows * k; SOFTMAX_XENT(_GRAD), SOFTMAX position 0 rows * k, position 1 rows (the
+    row max; every micro-step keeps these positions); every other
     operand rows * cols; the dataset data_rows * data_cols. It fixes the
     height of the operand's exact proof on chain; executor.validate refuses
     a program in which it is not the producer's true size.
@@ -224,6 +387,10 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.k * n.cols if n.c0 == 0 else n.rows * n.k
     if n.op == Op.BIAS_ADD and i == 1:
         return n.cols
+    if n.op == Op.ROW_MAX:
+        return n.rows * n.k
+    if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
+        return n.rows * n.k if i == 0 else n.rows  # z / yz / y, then the row max
     return n.rows * n.cols
 
 

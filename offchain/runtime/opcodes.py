@@ -34,6 +34,22 @@ class Op(IntEnum):
     SUM = 12  # axis 0: out[0, c] = sum_r a[r, c]; axis 1: out[r, 0] = sum_c a[r, c]
     MSE_GRAD = 13  # out = (pred - y) * c0
     SGD = 14  # out = w - (g * c0)
+    # op set v2 (docs/reproducible-ops.md section 5.1)
+    DIV = 15  # out = a / b
+    SQRT = 16  # out = sqrt(a)
+    RSQRT = 17  # out = 1 / sqrt(a) (two roundings)
+    EXP = 18  # out = exp(a) (the defined exp of section 2.1)
+    LOG = 19  # out = log(a)
+    ROW_MAX = 20  # out[r, 0] = max_i a[r, i] over k columns
+    SOFTMAX_XENT = 21  # out[r, 0] = log(sum_i exp(z - m)) + m - sum_i yz[r, i]  (z, yz = y*z, m = row max)
+    SOFTMAX_XENT_GRAD = 22  # out = (exp(z - m) / sum_i exp(z_i - m) - y) * c0
+    ADAM_M = 23  # out = m * B1 + g * (1 - B1)
+    ADAM_V = 24  # out = v * B2 + (g * g) * (1 - B2)
+    ADAM = 25  # out = w - lr * (mhat / (sqrt(vhat) + EPS) + wd * w), AdamW with bias correction
+    SOFTMAX = 26  # out = exp(z - m) / sum_i exp(z_i - m), row-wise (m = row max)
+    SOFTMAX_BWD = 27  # out = (g - sum_i g_i p_i) * p, row-wise (p = the softmax output)
+    GELU = 28  # out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    GELU_BWD = 29  # out = g * d/dx GELU(x)
 
 
 class Ref(IntEnum):
@@ -60,7 +76,36 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.RELU_BWD: 1,
     Op.MSE_GRAD: 2,
     Op.SGD: 2,
+    Op.DIV: 1,
+    Op.SQRT: 1,
+    Op.RSQRT: 2,
+    Op.EXP: 1,
+    Op.LOG: 1,
+    Op.ADAM_M: 2,
+    Op.ADAM_V: 2,
+    Op.ADAM: 10,
+    Op.GELU: 4,
+    Op.GELU_BWD: 4,
 }
+
+#: micro-step counts of the reductions that depend on the node's k field:
+#: ROW_MAX k, SOFTMAX_XENT 2k, SOFTMAX_XENT_GRAD k + 3 (k = classes = cols)
+XENT_GRAD_EXTRA_STEPS = 3
+
+#: Adam(W) constants of op set v2 (float32 bits, docs/reproducible-ops.md 5.1)
+ADAM_B1 = 0x3F666666  # 0.9
+ADAM_ONE_MINUS_B1 = 0x3DCCCCCD  # 0.1
+ADAM_B2 = 0x3F7FBE77  # 0.999
+ADAM_ONE_MINUS_B2 = 0x3A83126F  # 0.001
+ADAM_LN_B1 = 0xBDD7C741  # float32(ln 0.9)
+ADAM_LN_B2 = 0xBA832338  # float32(ln 0.999)
+ADAM_EPS = 0x322BCC77  # 1e-8
+#: GELU (tanh form) constants (float32 bits)
+GELU_C = 0x3D372713  # 0.044715
+GELU_3C = 0x3E095D4F  # 3 * 0.044715
+GELU_SQRT_2_OVER_PI = 0x3F4C422A  # sqrt(2 / pi)
+#: the step index used for bias correction is min(t, ADAM_T_CAP): from_int stays exact
+ADAM_T_CAP = 1 << 20
 
 # --- node record: one 256-bit word, fields from the most significant bit ----
 # (name, width in bits); the lowest RESERVED bits are zero.

@@ -1,4 +1,4 @@
-"""Reference executor: op set v1 with plain torch tensor operations on any device.
+"""Reference executor: op sets v1 and v2 with plain torch tensor operations on any device.
 
 It follows docs/reproducible-ops.md section 5 literally and vectorises only
 across independent output elements: reductions (MATMUL, SUM) are sequential
@@ -6,7 +6,10 @@ loops over k of `acc = acc + a_col * b_row` (two separately rounded torch
 ops; never torch.matmul, sum, addcmul or any fused kernel), selects (RELU,
 RELU_BWD) work on bit patterns, and every NaN result is replaced by the
 canonical quiet NaN. It is the executor that every other backend must match
-bit for bit; speed is secondary.
+bit for bit; speed is secondary. Op set v2 (section 5.1) runs the defined
+exp/log and the exact div/sqrt through `f32vec.Torch` (torch's own float32
+sqrt is not correctly rounded on CPU, so sqrt goes through binary64); the
+row reductions of ROW_MAX and SOFTMAX_XENT(_GRAD) are sequential over k.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import randomness
+from . import f32vec, micro, randomness
+from . import opcodes as oc
 from .executor import im2col_geometry
 from .opcodes import CANONICAL_NAN, Op, Ref
 from .program import Node, Program
@@ -139,6 +143,8 @@ def _eval(program: Program, t: int, j: int, node: Node, outs: list[torch.Tensor]
         return _matmul(ins[0], ins[1], node)
     if op == Op.SUM:
         return _sum(ins[0], node)
+    if op >= Op.DIV:
+        return _eval_v2(t, node, ins, device)
     a = ins[0].reshape(R, C)
     if op == Op.ADD:
         return _canon(a + ins[1].reshape(R, C))
@@ -162,6 +168,91 @@ def _eval(program: Program, t: int, j: int, node: Node, outs: list[torch.Tensor]
     if op == Op.SGD:
         s1 = _canon(ins[1].reshape(R, C) * _const(node.c0, device))
         return _canon(a - s1)
+    raise ValueError(f"reference: unknown opcode {op}")
+
+
+_T = f32vec.Torch()
+
+
+def _fmax(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """max(a, b) of section 2: canonical NaN if either is NaN; equal values a & b."""
+    ab, bb = a.view(torch.int32), b.view(torch.int32)
+    out = torch.where(a > b, ab, torch.where(b > a, bb, ab & bb))
+    nan = torch.isnan(a) | torch.isnan(b)
+    return torch.where(nan, torch.full_like(out, CANONICAL_NAN), out).view(torch.float32)
+
+
+def _row_exp_sum(z: torch.Tensor, mx: torch.Tensor, k: int) -> torch.Tensor:
+    """(R, 1): acc = +0; acc = acc + exp(z[:, i] - mx) for i = 0..k-1, in order."""
+    acc = torch.zeros((z.shape[0], 1), dtype=torch.float32, device=z.device)
+    for i in range(k):
+        acc = acc + f32vec.exp(_T, z[:, i:i + 1] - mx)
+    return acc
+
+
+def _eval_v2(t: int, node: Node, ins: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+    op, R, C, K = node.op, node.rows, node.cols, node.k
+    if op == Op.ROW_MAX:
+        a = ins[0].reshape(R, K)
+        acc = _fmax(a[:, 0:1], a[:, 0:1])
+        for i in range(1, K):
+            acc = _fmax(acc, a[:, i:i + 1])
+        return acc
+    if op == Op.SOFTMAX_XENT:
+        z, yz, mx = ins[0].reshape(R, K), ins[1].reshape(R, K), ins[2].reshape(R, 1)
+        acc = (f32vec.log(_T, _row_exp_sum(z, mx, K)) + mx) - yz[:, 0:1]
+        for i in range(1, K):
+            acc = acc - yz[:, i:i + 1]
+        return _canon(acc)
+    if op == Op.SOFTMAX_XENT_GRAD:
+        z, y, mx = ins[0].reshape(R, C), ins[1].reshape(R, C), ins[2].reshape(R, 1)
+        s = _row_exp_sum(z, mx, K)
+        p = f32vec.exp(_T, z - mx) / s
+        return _canon((p - y) * _const(node.c0, device))
+    if op == Op.SOFTMAX:
+        z, mx = ins[0].reshape(R, C), ins[1].reshape(R, 1)
+        return _canon(f32vec.exp(_T, z - mx) / _row_exp_sum(z, mx, K))
+    if op == Op.SOFTMAX_BWD:
+        g, p = ins[0].reshape(R, C), ins[1].reshape(R, C)
+        acc = torch.zeros((R, 1), dtype=torch.float32, device=g.device)
+        for i in range(K):
+            acc = acc + g[:, i:i + 1] * p[:, i:i + 1]
+        return _canon((g - acc) * p)
+    if op in (Op.GELU, Op.GELU_BWD):
+        x = ins[0].reshape(R, C)
+        c, s2 = _const(oc.GELU_C, device), _const(oc.GELU_SQRT_2_OVER_PI, device)
+        one, half = _const(_ONE, device), _const(0x3F000000, device)
+        th = f32vec.tanh(_T, (x + c * ((x * x) * x)) * s2)
+        if op == Op.GELU:
+            return _canon((half * x) * (one + th))
+        slope = half * (one + th) + ((half * x) * (one - th * th)) * (
+            s2 * (one + _const(oc.GELU_3C, device) * (x * x)))
+        return _canon(slope * ins[1].reshape(R, C))
+    a = ins[0].reshape(R, C)
+    if op == Op.DIV:
+        return _canon(a / ins[1].reshape(R, C))
+    if op == Op.SQRT:
+        return _canon(_T.sqrt(a))
+    if op == Op.RSQRT:
+        return _canon(_const(_ONE, device) / _T.sqrt(a))
+    if op == Op.EXP:
+        return _canon(f32vec.exp(_T, a))
+    if op == Op.LOG:
+        return _canon(f32vec.log(_T, a))
+    b = ins[1].reshape(R, C)
+    if op == Op.ADAM_M:
+        return _canon(a * _const(oc.ADAM_B1, device) + b * _const(oc.ADAM_ONE_MINUS_B1, device))
+    if op == Op.ADAM_V:
+        return _canon(a * _const(oc.ADAM_B2, device) + (b * b) * _const(oc.ADAM_ONE_MINUS_B2, device))
+    if op == Op.ADAM:  # w = a, m' = b, v' = in2; the scalars are the spec's scalar definitions
+        v = ins[2].reshape(R, C)
+        c2 = _const(micro.adam_power(t, oc.ADAM_LN_B2), device)
+        c1 = _const(micro.adam_power(t, oc.ADAM_LN_B1), device)
+        one = _const(_ONE, device)
+        s = _T.sqrt(v / (one - c2)) + _const(oc.ADAM_EPS, device)
+        s = (b / s) / (one - c1)
+        s = (s + a * _const(node.c1, device)) * _const(node.c0, device)
+        return _canon(a - s)
     raise ValueError(f"reference: unknown opcode {op}")
 
 

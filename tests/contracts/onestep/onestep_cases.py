@@ -127,7 +127,25 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a, b) if op != Op.SCALE else (a,), r, c, c0=fbits)
     if op == Op.RELU:
         return Node(op, (a,), r, c)
-    return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD
+    # op set v2
+    ks = [1, 2, 3, 10, 17] if small else [1, 2, 3, 10, 784, (1 << 31) - 1]
+    if op in (Op.SQRT, Op.RSQRT, Op.EXP, Op.LOG):
+        return Node(op, (a,), r, c)
+    if op == Op.ROW_MAX:
+        return Node(op, (a,), r, 1, k=rng.choice(ks))
+    if op == Op.SOFTMAX_XENT:
+        return Node(op, (a, b, rand_ref(rng)), r, 1, k=rng.choice(ks))
+    if op == Op.SOFTMAX_XENT_GRAD:
+        k = rng.choice(ks[:-1])
+        return Node(op, (a, b, rand_ref(rng)), r, k, k=k, c0=fbits)
+    if op == Op.ADAM:
+        return Node(op, (a, b, rand_ref(rng)), r, c, c0=fbits, c1=rand_bits(rng))
+    if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):
+        k = rng.choice(ks[:-1])
+        return Node(op, (a, b), r, k, k=k)
+    if op == Op.GELU:
+        return Node(op, (a,), r, c)
+    return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V GELU_BWD
 
 
 @dataclass

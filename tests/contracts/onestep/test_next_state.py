@@ -104,7 +104,7 @@ ADD = Node(Op.ADD, ((Ref.NODE, 0), (Ref.NODE, 1)), 2, 3).encode()
             [0],
             "onestep: bad im2col shape",
         ),
-        (ADD & ~(0xFF << 248) | (15 << 248), 0, 1, [0, 0], "onestep: unknown opcode"),
+        (ADD & ~(0xFF << 248) | ((max(Op) + 1) << 248), 0, 1, [0, 0], "onestep: unknown opcode"),
         (ADD & ~(0xFF << 248), 0, 1, [0, 0], "onestep: unknown opcode"),
     ],
 )

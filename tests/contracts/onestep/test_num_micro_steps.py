@@ -10,7 +10,23 @@ from offchain.runtime import micro
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Node
 
-SPEC_K = {Op.INIT_UNIFORM: 4, Op.MSE_GRAD: 2, Op.SGD: 2}
+SPEC_K = {Op.INIT_UNIFORM: 4, Op.MSE_GRAD: 2, Op.SGD: 2, Op.RSQRT: 2, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 10,
+          Op.GELU: 4, Op.GELU_BWD: 4}
+
+
+def spec_k(node: Node) -> int:
+    """K from the spec tables (sections 5 and 5.1)."""
+    if node.op in (Op.MATMUL, Op.SUM, Op.ROW_MAX):
+        return node.k
+    if node.op == Op.SOFTMAX_XENT:
+        return 2 * node.k
+    if node.op == Op.SOFTMAX_XENT_GRAD:
+        return node.k + 3
+    if node.op == Op.SOFTMAX:
+        return node.k + 1
+    if node.op == Op.SOFTMAX_BWD:
+        return node.k + 2
+    return SPEC_K.get(node.op, 1)
 
 
 @pytest.mark.parametrize("op", list(Op), ids=lambda op: op.name)
@@ -18,11 +34,11 @@ def test_matches_micro_and_spec(verifier, op):
     node = random_node(op, random.Random(int(op)))
     k = verifier.num_micro_steps(node.encode())
     assert k == micro.num_micro_steps(node)
-    assert k == (node.k if op in (Op.MATMUL, Op.SUM) else SPEC_K.get(op, 1))
+    assert k == spec_k(node)
 
 
 def test_unknown_opcode_reverts(verifier):
-    for op in (0, 15, 255):
+    for op in (0, max(Op) + 1, 255):
         word = Node(Op.ADD, ((Ref.NODE, 0), (Ref.NODE, 1)), 1, 1).encode() & ~(0xFF << 248) | (
             op << 248
         )

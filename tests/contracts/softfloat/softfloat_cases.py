@@ -26,6 +26,8 @@ CANONICAL_NAN = 0x7FC00000
 
 #: FloatBatchHarness.batch opcodes
 OP_ADD, OP_SUB, OP_MUL, OP_MAX, OP_GT = 0, 1, 2, 3, 4
+#: op set v2: div, and the unary sqrt / exp / log / tanh (second operand ignored)
+OP_DIV, OP_SQRT, OP_EXP, OP_LOG, OP_TANH = 5, 6, 7, 8, 9
 #: the most pairs one eth_call carries (FloatBatchHarness.MAX_BATCH)
 MAX_BATCH = 4096
 
@@ -35,8 +37,14 @@ ORACLES: dict[int, Callable[[int, int], int]] = {
     OP_MUL: f32.mul,
     OP_MAX: f32.max_,
     OP_GT: lambda a, b: int(f32.gt(a, b)),
+    OP_DIV: f32.div,
+    OP_SQRT: lambda a, b: f32.sqrt(a),
+    OP_EXP: lambda a, b: f32.exp(a),
+    OP_LOG: lambda a, b: f32.log(a),
+    OP_TANH: lambda a, b: f32.tanh(a),
 }
-OP_NAMES = {OP_ADD: "add", OP_SUB: "sub", OP_MUL: "mul", OP_MAX: "max", OP_GT: "gt"}
+OP_NAMES = {OP_ADD: "add", OP_SUB: "sub", OP_MUL: "mul", OP_MAX: "max", OP_GT: "gt", OP_DIV: "div",
+            OP_SQRT: "sqrt", OP_EXP: "exp", OP_LOG: "log", OP_TANH: "tanh"}
 
 
 def bits_of(value: float) -> int:
@@ -201,6 +209,60 @@ add_pairs = st.one_of(
     independent_pairs, near_pairs(), cancel_pairs(), add_tie_pairs(), overflow_pairs()
 )
 mul_pairs = st.one_of(independent_pairs, near_pairs(), mul_tie_pairs(), mul_range_pairs())
+
+
+@st.composite
+def div_range_pairs(draw) -> tuple[int, int]:
+    """Quotients near overflow, near and inside the subnormal range (where
+    rounding ties exist), and near 1."""
+    diff = draw(st.sampled_from([127, 128, 126, -126, -127, -140, -149, -150, -151, 0, 1, -1]))
+    ea = draw(_exp_in(0, 254))
+    eb = min(254, max(0, ea - diff + draw(st.integers(-2, 2))))
+    return (
+        draw(signs) | (ea << 23) | draw(fracs),
+        draw(signs) | (eb << 23) | draw(fracs),
+    )
+
+
+@st.composite
+def exact_quotient_pairs(draw) -> tuple[int, int]:
+    """a = q * b exactly (small integers q, b scaled): exact quotients, and
+    subnormal ones that are ties."""
+    q = draw(st.integers(1, 1 << 12))
+    b = draw(st.integers(1, 1 << 11))
+    i = draw(st.integers(-149, 100))
+    j = draw(st.integers(-149, 100))
+    x, y = _scaled(q * b, i), _scaled(b, j)
+    if x is None or y is None:
+        x, y = _scaled(q * b, 0), _scaled(b, 0)
+    return draw(signs) | x, draw(signs) | y
+
+
+div_pairs = st.one_of(independent_pairs, near_pairs(), div_range_pairs(), exact_quotient_pairs())
+
+
+@st.composite
+def sqrt_operands(draw) -> tuple[int, int]:
+    """sqrt operands: edge classes, perfect squares at every scale, random
+    bits (the second operand is unused)."""
+    k = draw(st.integers(1, (1 << 24) - 1))
+    sq = _scaled(k * k, 2 * draw(st.integers(-100, 50))) if (k * k).bit_length() <= 24 else None
+    a = draw(st.one_of(f32_bits, st.integers(0, 0x7F800000), st.just(sq if sq is not None else 0)))
+    return a, 0
+
+
+@st.composite
+def transcendental_operands(draw) -> tuple[int, int]:
+    """exp/log/tanh operands: edge classes, any pattern, and values in
+    their useful ranges (the second operand is unused)."""
+    v = draw(st.one_of(
+        f32_bits,
+        st.floats(-110, 100, width=32),
+        st.floats(-12, 12, width=32),
+        st.floats(0.5, 2.0, width=32),
+        st.floats(2.0**-126, 2.0**127, width=32),
+    ))
+    return (v if isinstance(v, int) else f32.to_bits(np.float32(v))), 0
 
 
 @st.composite

@@ -1,0 +1,103 @@
+"""End to end: disputes over op set v2 nodes are pinpointed and won by the one-step check.
+
+`run_demo` (deploy, task, solver commit, dispute played by both drivers on
+a fresh Anvil) on the tiny digits MLP with softmax cross-entropy and AdamW
+(hidden 4, batch 2, 3 steps). Node indices of that program (step t >= 1):
+7 ROW_MAX, 8 MUL (y*z), 9 SOFTMAX_XENT, 10 EXP (perplexity), 11
+SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
+RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU and GELU_BWD, which the MLP does not
+use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`).
+"""
+
+import pytest
+
+from offchain.dispute.demo import default_program, run_demo
+from offchain.dispute.run import Fault
+from offchain.runtime import executor
+from offchain.runtime.opcodes import Op, Ref
+from offchain.runtime.program import Header, Node, Program
+
+STEPS = 3
+
+
+def _play(fault, program=None):
+    return run_demo(STEPS, fault=fault, hidden=4, batch=2, echo=lambda _s: None, loss="xent",
+                    optimizer="adam", program=program)
+
+
+def _check(res, fault):
+    assert (res.winner, res.by) == ("challenger", "onestep")
+    assert (res.t, res.j, res.e) == (fault.t, fault.j, fault.e)
+
+
+def test_program_layout():
+    prog, _ = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
+    ops = [n.op for n in prog.step]
+    assert ops[7:12] == [Op.ROW_MAX, Op.MUL, Op.SOFTMAX_XENT, Op.EXP, Op.SOFTMAX_XENT_GRAD]
+    assert ops[18:] == [Op.ADAM_M] * 4 + [Op.ADAM_V] * 4 + [Op.ADAM] * 4
+
+
+@pytest.mark.parametrize("fault", [
+    pytest.param(Fault(2, 9, 1), id="softmax_xent"),
+    pytest.param(Fault(STEPS, 26, 37), id="adam-last-step"),
+    pytest.param(Fault(1, 10, 0), id="exp"),
+])
+def test_v2_fault_pinpointed(fault):
+    _check(_play(fault), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", [
+    pytest.param(Fault(2, 7, 1), id="row_max"),
+    pytest.param(Fault(1, 11, 13), id="softmax_xent_grad"),
+    pytest.param(Fault(2, 18, 100), id="adam_m"),
+    pytest.param(Fault(1, 25, 3), id="adam_v"),
+    pytest.param(Fault(2, 28, 5), id="adam-mid-step"),
+])
+def test_v2_fault_pinpointed_more(fault):
+    _check(_play(fault), fault)
+
+
+def _with_extra_nodes(extra_ops: list[Op]) -> tuple[Program, object]:
+    """The xent/adam program with one metric node per op in extra_ops inserted after
+    node 10 (perplexity), each reading the loss (node 9) and perplexity (node 10)."""
+    prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
+    q, k = 11, len(extra_ops)
+    extra = []
+    for op in extra_ops:
+        if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):  # softmax of the logits (6) with their row max (7),
+            ins = ((Ref.NODE, 6), (Ref.NODE, 7)) if op == Op.SOFTMAX else ((Ref.NODE, 8), (Ref.NODE, q))
+            extra.append(Node(op, ins, 2, 10, k=10))  # its backward with upstream y*z (8)
+        elif op in (Op.GELU, Op.GELU_BWD):  # on the logits (6); backward with upstream y*z (8)
+            extra.append(Node(op, ((Ref.NODE, 6), (Ref.NODE, 8)) if op == Op.GELU_BWD else ((Ref.NODE, 6),), 2, 10))
+        else:
+            ins = ((Ref.NODE, 9), (Ref.NODE, 10)) if op == Op.DIV else ((Ref.NODE, 10),)
+            extra.append(Node(op, ins, 2, 1))
+    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
+                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
+    step = tuple(shifted[:q] + extra + shifted[q:])
+    h = prog.header
+    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
+                  prog.meta)
+    executor.validate(out)
+    return out, data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("op, j", [(Op.DIV, 11), (Op.SQRT, 12), (Op.RSQRT, 13), (Op.LOG, 14)],
+                         ids=["div", "sqrt", "rsqrt", "log"])
+def test_v2_elementwise_fault_pinpointed(op, j):
+    program = _with_extra_nodes([Op.DIV, Op.SQRT, Op.RSQRT, Op.LOG])
+    assert program[0].step[j].op == op
+    fault = Fault(2, j, 1)
+    _check(_play(fault, program), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("op, j", [(Op.SOFTMAX, 11), (Op.SOFTMAX_BWD, 12), (Op.GELU, 13), (Op.GELU_BWD, 14)],
+                         ids=["softmax", "softmax_bwd", "gelu", "gelu_bwd"])
+def test_v2_layer_fault_pinpointed(op, j):
+    program = _with_extra_nodes([Op.SOFTMAX, Op.SOFTMAX_BWD, Op.GELU, Op.GELU_BWD])
+    assert program[0].step[j].op == op
+    fault = Fault(2, j, 13)
+    _check(_play(fault, program), fault)
