@@ -31,7 +31,7 @@ from ..commit import merkle, roots
 from ..incentives import rules
 from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import availability
+from . import admission, availability
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
 from .task import Manifest, SpecError, load_task_inputs
@@ -82,6 +82,13 @@ def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
         manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactProblem("manifest step roots do not hash to the committed run root")
+        try:  # a checkpoint at every multiple of k and at T, the sampled ones well formed
+            _spec, _train, program = load_task_inputs(d.store, task)
+            admission.check_manifest(d.store, manifest, program, task.num_steps, task.checkpoint_interval, steps)
+        except SpecError:
+            raise
+        except ValueError as exc:
+            raise ArtifactProblem(str(exc)) from None
         # a verifier set to check at least T steps (settings.samples) replays the whole run
         last = task.num_steps if d.settings.samples >= task.num_steps else None
         return (manifest, *replay_values(d.store, task, manifest, steps, d.backend, last))
