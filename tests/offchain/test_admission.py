@@ -5,6 +5,8 @@ the agent refusing it before it spends (stake, memory, time) or treating it as a
 import dataclasses
 import gc
 import logging
+import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -16,7 +18,7 @@ from offchain.config import Settings, check_admission_settings, load_settings
 from offchain.dispute.run import PartyRun
 from offchain.dispute.states import DiskStates, StoreStates
 from offchain.roles import admission
-from offchain.roles.registry import COMMITTED
+from offchain.roles.registry import CLAIMED, COMMITTED
 from offchain.roles.solve import Solver
 from offchain.roles.submit import build_spec
 from offchain.roles.task import Checkpoint, Manifest, data_root, decode_arrays, load_task_inputs
@@ -414,3 +416,32 @@ def test_solver_defends_from_checkpoints_fetched_when_needed(tmp_path):
     assert run._states is states and fetched == []  # nothing loaded up front
     run.outputs(6)  # recomputed from checkpoint 4 only
     assert fetched == [addrs[4]]
+
+
+# --- the solver keeps serving while it trains, and stops cleanly --------------------------------
+
+
+def test_stopped_solver_leaves_no_training_thread_behind(tmp_path):
+    # a daemon that stops (SIGTERM, `until`, timeout) used to return with its training thread
+    # still running (writing checkpoints after the stop; at interpreter exit, inside the
+    # backend, it could abort the process): now the thread stops after its step and is joined
+    store, task, chain = _publish(tmp_path, steps=100_000, interval=50, hidden=(4,), batch=4,
+                                  status=CLAIMED, solver=FakeChain.address)
+    chain.wait_connected = lambda: None
+    solver = _solver(tmp_path, chain)
+    solver.db.set_task(1, "claimed")
+
+    def started() -> bool:
+        return bool((solver.db.get("train:1") or {}).get("checkpoints", {}).get("50"))
+
+    try:
+        solver.run(until=started, timeout=120)
+        assert started()
+        assert not [t for t in threading.enumerate() if t.name == "train-1" and t.is_alive()]
+        progress = solver.db.get("train:1")
+        time.sleep(0.5)
+        assert solver.db.get("train:1") == progress  # nothing written after the stop
+    finally:
+        solver._stop = True
+        for job in list(solver._jobs.values()):
+            job.join()
