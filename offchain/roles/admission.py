@@ -36,6 +36,7 @@ import logging
 import os
 import shutil
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -197,6 +198,20 @@ def measure_throughput(backend: str, reps: int = 3) -> Throughput:
 
 
 _MEASURED: dict[str, Throughput] = {}  # backend -> throughput, for this process
+_MEASURING: dict[str, threading.Thread] = {}  # backend -> the thread measuring it
+
+
+def _measure_in_background(backend: str) -> None:
+    started = time.time()
+    try:
+        _MEASURED[backend] = measure_throughput(backend)
+    except Exception as exc:  # noqa: BLE001 - logged; the next call measures again
+        log.error("admission: measuring backend %s failed: %s", backend, exc)
+        return
+    finally:
+        _MEASURING.pop(backend, None)
+    log.info("admission: backend %s measured in %.1fs: %s", backend, time.time() - started,
+             _MEASURED[backend].text())
 
 
 # --- verdicts (pure) ---------------------------------------------------------------------
@@ -209,6 +224,10 @@ class Verdict:
     code: str  # a short name of the rule
     reason: str  # one line for the log and the task record
     later: bool = False
+
+
+#: the deferral while this machine's throughput is being measured (once per backend)
+MEASURING = Verdict("measuring", "measuring this machine's throughput first", later=True)
 
 
 def _tokens(units: int) -> str:
@@ -265,10 +284,13 @@ def resources(cost: Cost, rate: Throughput, s: Settings, memory_limit: int, disk
         return Verdict("step", f"one step would take ~{_duration(step)} on this machine "
                                f"(max_step_seconds={s.max_step_seconds:g}; {rate.text()})")
     alone = rate.run_seconds(cost) * s.time_margin
+    if seconds <= 0:
+        return Verdict("time", f"the {what} is over")
     if alone > seconds:
+        left = "is" if what == "solve period" else "has left"
         return Verdict("time", f"{cost.steps} steps would take ~{_duration(alone / s.time_margin)} on this "
-                               f"machine (x{s.time_margin:g} time_margin: {_duration(alone)}) but the {what} is "
-                               f"{_duration(max(seconds, 0))} ({rate.text()})")
+                               f"machine (x{s.time_margin:g} time_margin: {_duration(alone)}) but the {what} "
+                               f"{left} {_duration(seconds)} ({rate.text()})")
     if alone * sharers > seconds:
         return Verdict("time-busy", f"with {sharers - 1} other tasks training, {cost.steps} steps would take "
                                     f"~{_duration(alone * sharers)} (the {what} is {_duration(seconds)})", later=True)
@@ -301,21 +323,23 @@ class Budget:
             path = path.parent
         return shutil.disk_usage(path).free // 2
 
-    def rate(self) -> Throughput:
+    def rate(self) -> Throughput | None:
         """This machine's throughput: the `throughput` setting, else measured once per backend
-        (cached in this daemon's state and in the process)."""
+        (cached in this daemon's state and in the process); None while it is being measured,
+        in a thread of its own so the poll loop keeps serving (tasks wait for it)."""
         if self.settings.throughput > 0:
             return Throughput(self.settings.throughput, self.settings.throughput, 0.0)
         key = f"admission:throughput:{self.backend}"
         if self.backend not in _MEASURED:
             rec = self.db.get(key)
-            if rec is not None:
-                _MEASURED[self.backend] = Throughput(rec["init_rate"], rec["step_rate"], rec["overhead"])
-            else:
-                started = time.time()
-                _MEASURED[self.backend] = measure_throughput(self.backend)
-                log.info("admission: backend %s measured in %.1fs: %s", self.backend, time.time() - started,
-                         _MEASURED[self.backend].text())
+            if rec is None:
+                if self.backend not in _MEASURING:
+                    _MEASURING[self.backend] = threading.Thread(
+                        target=_measure_in_background, args=(self.backend,), name=f"measure-{self.backend}",
+                        daemon=True)
+                    _MEASURING[self.backend].start()
+                return None
+            _MEASURED[self.backend] = Throughput(rec["init_rate"], rec["step_rate"], rec["overhead"])
         got = _MEASURED[self.backend]
         if self.db.get(key) is None:
             self.db.put(key, {"init_rate": got.init_rate, "step_rate": got.step_rate, "overhead": got.overhead,
@@ -352,8 +376,10 @@ def solver_admits(d, tid: int, task, program: Program | None = None, train: np.n
 
         return _verdict_recorded(d, tid, solver_terms(task, [get_task(d.chain, t) for t, _ in held], training,
                                                       d.settings))
-    budget = d.budget
-    why = resources(budget.cost(task, program, train), budget.rate(), d.settings, budget.memory_limit(),
+    budget, rate = d.budget, d.budget.rate()
+    if rate is None:
+        return _verdict_recorded(d, tid, MEASURING)
+    why = resources(budget.cost(task, program, train), rate, d.settings, budget.memory_limit(),
                     budget.disk_limit(), task.solve_period, "solve period", "solve", sharers=1 + training)
     return _verdict_recorded(d, tid, why)
 
@@ -365,12 +391,13 @@ def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray) -> b
     from . import attest
     from .registry import now
 
-    deadline = task.challenge_deadline
+    budget, rate = d.budget, d.budget.rate()
+    if rate is None:
+        return _verdict_recorded(d, tid, MEASURING)
+    deadline, what = task.challenge_deadline, "challenge window"
     if attest.enabled(d.chain):
-        deadline = attest.incentive(d.chain, tid)["attest_deadline"]
-    budget = d.budget
-    what = "verification window left" if attest.enabled(d.chain) else "challenge window left"
-    why = resources(budget.cost(task, program, train), budget.rate(), d.settings, budget.memory_limit(),
+        deadline, what = attest.incentive(d.chain, tid)["attest_deadline"], "verification window"
+    why = resources(budget.cost(task, program, train), rate, d.settings, budget.memory_limit(),
                     budget.disk_limit(), deadline - now(d.chain), what, "verify")
     return _verdict_recorded(d, tid, why)
 
@@ -382,8 +409,10 @@ def check_manifest(store, manifest, program: Program, steps: int, interval: int,
     """ValueError naming the fault unless the manifest lists a checkpoint at exactly every
     multiple of `interval` in 0..T and at T, names checkpoint T as its final model, and the
     checkpoints at the bases of the sampled steps (the last multiple of k at or before each)
-    hold that step's state in the program's shapes, matching its step root. A checkpoint
-    that cannot be fetched raises the store's error (retried, not a fault)."""
+    hold that step's state in the program's shapes (`Checkpoint.check_shape`). Whether their
+    values match the step roots is the replay's question (a forced-error manifest carries
+    true checkpoints under deliberately wrong roots: the replay's mismatch flags it). A
+    checkpoint that cannot be fetched raises the store's error (retried, not a fault)."""
     from .task import Checkpoint
 
     keys = manifest.checkpoints
@@ -407,6 +436,6 @@ def check_manifest(store, manifest, program: Program, steps: int, interval: int,
             ck = Checkpoint.from_bytes(store.get(keys[base]))
             if ck.step != base:
                 raise ValueError(f"it holds step {ck.step}")
-            ck.check(program, manifest.step_roots[base])
-        except (ValueError, IndexError, KeyError, TypeError) as exc:
+            ck.check_shape(program)
+        except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"the checkpoint of step {base} is malformed: {str(exc).removeprefix('task: ')}") from None

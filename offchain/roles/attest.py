@@ -148,7 +148,8 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
                   landed=lambda: attestation(chain, tid, me)["commitment"] != bytes(32))
         mismatch = next(({"k": k, "leaf": manifest.step_roots[t].hex(),
                           "proof": [p.hex() for p in merkle.proof(merkle.levels(manifest.step_roots), t)]}
-                         for k, t in enumerate(steps) if manifest.step_roots[t] != values[k]), None)
+                         for k, t in enumerate(steps) if manifest.step_roots[t] != values[k]),
+                        None) if manifest is not None else None  # no usable manifest: own replay only
         if bad:
             send_once(chain, db, f"attest-flag:{tid}", "VerifierPool", "flag", tid,
                       landed=lambda: attestation(chain, tid, me)["flagged"])

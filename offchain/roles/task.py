@@ -225,10 +225,19 @@ class Checkpoint:
         return cls(int(meta["step"]), arrays, [bytes.fromhex(r) for r in meta["node_roots"]])
 
     def check(self, program: Program, step_root: bytes) -> None:
-        """Raise ValueError unless the checkpoint has the program's shape at its step (a node
-        root per node, a slot per state slot, each slot shaped as its node: an empty or
-        flattened state is refused here, before any hashing), the node roots give `step_root`
-        and the state matches them."""
+        """Raise ValueError unless the checkpoint has the program's shape at its step
+        (`check_shape`), the node roots give `step_root` and the state matches them."""
+        self.check_shape(program)
+        if merkle.root(self.node_roots) != step_root:
+            raise ValueError(f"task: checkpoint of step {self.step} does not match its step root")
+        for s, arr in enumerate(self.state):
+            if tensor_root(arr) != self.node_roots[program.state_node(self.step, s)]:
+                raise ValueError(f"task: checkpoint of step {self.step}: state slot {s} does not match")
+
+    def check_shape(self, program: Program) -> None:
+        """Raise ValueError unless the checkpoint has a node root per node of its step, a slot
+        per state slot, each slot shaped as its node (an empty or flattened state is refused
+        here, before any hashing)."""
         nodes = program.nodes(self.step)
         if len(self.node_roots) != len(nodes):
             raise ValueError(f"task: checkpoint of step {self.step} has {len(self.node_roots)} node roots, "
@@ -241,11 +250,6 @@ class Checkpoint:
             if tuple(np.shape(arr)) != (node.rows, node.cols):
                 raise ValueError(f"task: checkpoint of step {self.step}: state slot {s} has shape "
                                  f"{tuple(np.shape(arr))}, not ({node.rows}, {node.cols})")
-        if merkle.root(self.node_roots) != step_root:
-            raise ValueError(f"task: checkpoint of step {self.step} does not match its step root")
-        for s, arr in enumerate(self.state):
-            if tensor_root(arr) != self.node_roots[program.state_node(self.step, s)]:
-                raise ValueError(f"task: checkpoint of step {self.step}: state slot {s} does not match")
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,10 @@ def test_throughput_is_measured_once_and_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(admission, "_MEASURED", {})
     store, task, chain = _publish(tmp_path, steps=1_000_000, interval=1000)
     solver = Solver(settings(tmp_path), chain=chain)  # throughput 0: measure
+    assert solver.budget.rate() is None  # being measured in its own thread: the poll loop goes on
+    thread = admission._MEASURING.get("reference")
+    if thread is not None:
+        thread.join(timeout=30)
     assert solver.budget.rate() == fake and solver.budget.rate() == fake and calls == ["reference"]
     monkeypatch.setattr(admission, "_MEASURED", {})  # a new process: read from the state DB
     again = Solver(settings(tmp_path), chain=chain)
@@ -277,7 +281,7 @@ def test_verifier_refuses_a_task_beyond_its_budget_before_spending(tmp_path, cap
         for _ in range(3):
             v.poll_once()
     phase, data = v.db.task(1)
-    assert phase == "refused" and "challenge window left is 5 s" in data["reason"]
+    assert phase == "refused" and "but the challenge window has left 5 s" in data["reason"]
     assert _lines(caplog) == [f"verify: refuse task=1: {data['reason']}"]
     assert chain.uris[1] not in manifest_reads and chain.calls == []  # no replay, no join, no bond
 
@@ -363,6 +367,23 @@ def test_malformed_sampled_checkpoint_is_a_fault(tmp_path):
     v.poll_once()
     phase, data = v.db.task(1)
     assert phase == "challenged" and "is malformed: " in data["unavailable"] and "0 state slots" in data["unavailable"]
+
+
+def test_forced_error_manifest_is_flagged_by_the_replay_not_as_an_artifact_problem(tmp_path):
+    # a forced-error task publishes its true checkpoints under deliberately wrong step roots:
+    # its checkpoints are complete and well formed, so the attestation keeps the manifest and
+    # flags the replay's mismatch (a proof of it is what catches the forced error)
+    from offchain.incentives import rules
+    from offchain.roles import attest
+
+    v, chain, program, train, step_roots, honest = _verifier(tmp_path)
+    wrong = rules.wrong_step_roots(step_roots, b"\x01" * 32)
+    addrs = {t: v.store.put(c.to_bytes()) for t, c in honest.items()}
+    chain.uris[1] = v.store.put(Manifest(1, wrong, addrs, addrs[T]).to_bytes())
+    chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=roots.run_root(wrong))
+    manifest, values, bad = attest._manifest_values(v, 1, chain.tasks[1], {"attest_deadline": 10**9}, [1, 9])
+    assert manifest is not None and manifest.step_roots == wrong and bad[0] == 0
+    assert v.db.evidence(1) == []
 
 
 def test_attestation_flags_nothing_but_records_a_missing_checkpoint(tmp_path):
