@@ -152,14 +152,14 @@ def test_throughput_is_measured_once_and_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(admission, "measure_throughput", lambda b: calls.append(b) or fake)
     monkeypatch.setattr(admission, "_MEASURED", {})
     store, task, chain = _publish(tmp_path, steps=1_000_000, interval=1000)
-    solver = Solver(settings(tmp_path), chain=chain)  # throughput 0: measure
+    solver = Solver(settings(tmp_path, throughput=0.0), chain=chain)  # 0: measure
     assert solver.budget.rate() is None  # being measured in its own thread: the poll loop goes on
     thread = admission._MEASURING.get("reference")
     if thread is not None:
         thread.join(timeout=30)
     assert solver.budget.rate() == fake and solver.budget.rate() == fake and calls == ["reference"]
     monkeypatch.setattr(admission, "_MEASURED", {})  # a new process: read from the state DB
-    again = Solver(settings(tmp_path), chain=chain)
+    again = Solver(settings(tmp_path, throughput=0.0), chain=chain)
     again._cursor = NoEvents()
     assert again.budget.rate() == fake and calls == ["reference"]
     again.db.set_task(1, "seen")
