@@ -61,6 +61,18 @@ class Settings:
     fee_bump_pct: int = 25  # fee increase per replacement (at least 10, what nodes require)
     chain_check_interval: float = 60.0  # seconds between checks of the RPC's chain id against the record
 
+    # --- admission: the budget a solver / verifier checks before it spends anything ----------
+    # (offchain/roles/admission.py; docs/security.md "Agents: threat model and operator
+    # settings"; ranges in ADMISSION_RANGES below, checked when a daemon starts)
+    max_memory_mib: int = 0  # per task: state + node outputs + checkpoint copy (0: half this machine's RAM)
+    max_disk_mib: int = 0  # per task: its checkpoints / spilled replay states (0: half the free disk)
+    max_step_seconds: float = 30.0  # refuse a task one step of which would take longer (SIGTERM waits a step)
+    time_margin: float = 2.0  # estimated wall time x this must fit the solve period / challenge window
+    throughput: float = 0.0  # micro-ops per second of this machine (0: measured once per backend, cached)
+    min_pay_per_stake: float = 0.01  # solver: (payment - fee) / solver_stake at least this
+    max_stake_at_risk: float = 10_000.0  # solver: whole tokens (10**18 units) bonded on open tasks (0: no cap)
+    max_concurrent_tasks: int = 2  # solver: tasks claimed and not yet committed (training) at once
+
     def with_(self, **changes) -> Settings:
         """A copy with some fields changed (None values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -131,6 +143,28 @@ def validate_settings(s: Settings) -> None:
     if s.store_url and not re.fullmatch(r"https?://[^\s/]+.*", s.store_url.strip()):
         raise ValueError(f"config: store_url = {s.store_url!r} is not an http(s):// URL")
     check_private_key(s.private_key)
+    check_admission_settings(s)
+
+
+#: (lowest, highest) accepted value of each admission setting
+ADMISSION_RANGES: dict[str, tuple[float, float]] = {
+    "max_memory_mib": (0, 1 << 30),
+    "max_disk_mib": (0, 1 << 40),
+    "max_step_seconds": (0.001, 86_400.0),
+    "time_margin": (1.0, 1000.0),
+    "throughput": (0.0, 1e18),
+    "min_pay_per_stake": (0.0, 1e9),
+    "max_stake_at_risk": (0.0, 1e18),
+    "max_concurrent_tasks": (1, 1024),
+}
+
+
+def check_admission_settings(s: Settings) -> None:
+    """ValueError naming the first admission setting outside its range (or not finite)."""
+    for name, (lo, hi) in ADMISSION_RANGES.items():
+        v = getattr(s, name)
+        if not (isinstance(v, int | float) and lo <= v <= hi):  # NaN fails both comparisons
+            raise ValueError(f"config: {name}={v!r} outside [{lo:g}, {hi:g}]")
 
 
 def _coerce(name: str, typ: type, raw) -> object:

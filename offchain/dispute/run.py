@@ -13,13 +13,18 @@ solver defends exactly the run it committed.
 `PartyRun` holds the step roots of steps 0..T and the states after some
 steps (every step by default, every k-th for a long run, or the solver's
 published checkpoints); any other step's outputs are recomputed on demand
-from the nearest kept state, and checked against the step root.
+from the nearest kept state, and checked against the step root. With
+`spill` the kept states live on disk (`states.DiskStates`), and
+`from_states` takes a lazy mapping (`states.StoreStates`) as it is, so a
+long run never holds T/k states in memory.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from eth_hash.auto import keccak
@@ -30,6 +35,7 @@ from ..commit.tensor import tensor_levels
 from ..commit.trace import StepView, micro_trace
 from ..runtime.executor import run_step, state_after
 from ..runtime.program import Program
+from .states import DiskStates
 
 #: steps whose outputs a PartyRun keeps recomputed (the Player reads t and t-1)
 OUTPUT_CACHE = 3
@@ -133,16 +139,17 @@ class PartyRun:
 
     def __init__(self, program: Program, data: np.ndarray, steps: int, backend: str = "reference",
                  fault: Fault | None = None, base: PartyRun | None = None, skip: Skip | None = None,
-                 keep_every: int = 1, _trained: bool = True):
+                 keep_every: int = 1, _trained: bool = True, spill: str | Path | None = None):
         """Train steps 0..T keeping the state after every `keep_every`-th step (or reuse
-        `base`, the same run without fault or skip, up to the fault's step)."""
+        `base`, the same run without fault or skip, up to the fault's step); with `spill`,
+        the kept states are files in a private directory under it, not arrays in memory."""
         if keep_every < 1:
             raise ValueError("dispute: keep_every must be at least 1")
         self.program, self.data, self.steps, self.backend = program, data, steps, backend
         self.fault, self.skip, self.keep_every = fault, skip, keep_every
         if fault is not None:
             fault.check(program, steps)
-        self._states: dict[int, list[np.ndarray]] = {}
+        self._states: Mapping = DiskStates(spill) if spill is not None else {}
         self._cache: dict[int, list[np.ndarray]] = {}
         self.step_roots: list[bytes] = []
         if not _trained:
@@ -151,7 +158,9 @@ class PartyRun:
         if base is not None and fault is not None and skip is None and fault.t > 0:
             start = fault.t
             state = base.state(start - 1)
-            self._states = {k: v for k, v in base._states.items() if k < start and k % keep_every == 0}
+            for k in list(base._states):
+                if k < start and k % keep_every == 0:
+                    self._states[k] = base._states[k]
             self._states[start - 1] = state
             self.step_roots = list(base.step_roots[:start])
         for t in range(start, steps + 1):
@@ -167,12 +176,16 @@ class PartyRun:
                     states: dict[int, list[np.ndarray]], backend: str = "reference",
                     fault: Fault | None = None, skip: Skip | None = None) -> PartyRun:
         """A run already computed (a solver's, from its checkpoints): its committed step roots
-        S_0..S_T and the states after some steps; nothing is trained now."""
+        S_0..S_T and the states after some steps (a dict, or a lazy mapping used as it is,
+        e.g. `states.StoreStates`); nothing is trained now."""
         if not step_roots:
             raise ValueError("dispute: a run has at least step 0")
         run = cls(program, data, len(step_roots) - 1, backend, fault, skip=skip, _trained=False)
         run.step_roots = list(step_roots)
-        run._states = {int(k): [np.asarray(a, dtype=np.uint32) for a in v] for k, v in states.items()}
+        if isinstance(states, dict):
+            run._states = {int(k): [np.asarray(a, dtype=np.uint32) for a in v] for k, v in states.items()}
+        else:
+            run._states = states
         run.run_root = run_root(run.step_roots)
         return run
 

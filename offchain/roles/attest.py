@@ -31,7 +31,7 @@ from ..commit import merkle, roots
 from ..incentives import rules
 from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import availability, funds
+from . import admission, availability, funds
 from .forced import incentive, incentives_on
 from .registry import COMMITTED, FINALIZED, artifact_uri, get_task, now
 from .task import Manifest, SpecError, load_task_inputs
@@ -82,6 +82,13 @@ def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
         manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactProblem("manifest step roots do not hash to the committed run root")
+        try:  # a checkpoint at every multiple of k and at T, the sampled ones well formed
+            _spec, _train, program = load_task_inputs(d.store, task)
+            admission.check_manifest(d.store, manifest, program, task.num_steps, task.checkpoint_interval, steps)
+        except SpecError:
+            raise
+        except ValueError as exc:
+            raise ArtifactProblem(str(exc)) from None
         # a verifier set to check at least T steps (settings.samples) replays the whole run
         last = task.num_steps if d.settings.samples >= task.num_steps else None
         return (manifest, *replay_values(d.store, task, manifest, steps, d.backend, last))
@@ -144,7 +151,8 @@ def advance(d, tid: int, phase: str, data: dict) -> None:
                   landed=lambda: attestation(chain, tid, me)["commitment"] != bytes(32))
         mismatch = next(({"k": k, "leaf": manifest.step_roots[t].hex(),
                           "proof": [p.hex() for p in merkle.proof(merkle.levels(manifest.step_roots), t)]}
-                         for k, t in enumerate(steps) if manifest.step_roots[t] != values[k]), None)
+                         for k, t in enumerate(steps) if manifest.step_roots[t] != values[k]),
+                        None) if manifest is not None else None  # no usable manifest: own replay only
         if bad:
             send_once(chain, db, f"attest-flag:{tid}", "VerifierPool", "flag", tid,
                       landed=lambda: attestation(chain, tid, me)["flagged"])

@@ -27,9 +27,10 @@ from ..chain import send_once
 from ..commit import merkle, roots
 from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
+from ..dispute.states import StoreStates
 from ..runtime import executor
 from ..store import StoreError
-from . import availability, forced, funds
+from . import admission, availability, forced, funds
 from .daemon import Daemon
 from .disputes import DisputeDesk
 from .registry import CLAIMED, COMMITTED, EXPIRED, FINALIZED, OPEN, REJECTED, get_task, now
@@ -86,7 +87,7 @@ class Solver(Daemon):
     watch_disputes = True
 
     def __init__(self, settings, chain=None, fault: Fault | None = None, skip_steps: float = 0.0,
-                 skip_seed: int = 0, backend: str = "reference", max_tasks: int = 0, cheat: str = ""):
+                 skip_seed: int = 0, backend: str = "reference", cheat: str = ""):
         super().__init__(settings, chain)
         if cheat not in CHEATS:
             raise ValueError(f"solve: --cheat must be one of {', '.join(CHEATS)}, got {cheat!r}")
@@ -98,7 +99,7 @@ class Solver(Daemon):
             raise ValueError(f"solve: --skip-steps must be in [0, 1], got {skip_steps}")
         self.fault, self.skip, self.skip_seed = fault, skip_steps, skip_seed
         self.backend = backend
-        self.max_tasks = max_tasks  # 0: no limit
+        self.budget = admission.Budget(settings, self.db, backend)  # what a task may cost (admission.py)
         self.desk = DisputeDesk(self.chain, self.db, SOLVER, self._own_run)
         self._jobs: dict[int, TrainJob] = {}  # task id -> its training thread
 
@@ -138,8 +139,14 @@ class Solver(Daemon):
             return
         if not availability.due(self.db, tid):
             return  # backing off after a failed fetch
+        if now(self.chain) > task.claim_deadline:
+            self.db.set_task(tid, "lost", reason="claim deadline passed")
+            return
+        if not admission.solver_admits(self, tid, task):  # pay per stake, stake at risk, task count
+            return
         try:
-            load_task_inputs(self.store, task, header=lambda: self.chain.call("TaskRegistry", "task_header", tid))
+            _spec, train, program = load_task_inputs(
+                self.store, task, header=lambda: self.chain.call("TaskRegistry", "task_header", tid))
         except SpecError as exc:  # malformed, impossible or not the task's: refused once, never claimed
             self._refuse(tid, str(exc))
             return
@@ -147,11 +154,10 @@ class Solver(Daemon):
             if availability.failed(self.db, tid, self.settings, str(exc)):
                 self._refuse(tid, f"spec or data unavailable: {exc}")
             return
-        if self.max_tasks and len([t for t in self.db.tasks() if t[1] not in ("seen", "refused", "lost")]) >= self.max_tasks:
-            self.db.set_task(tid, "lost", reason="busy")
-        else:
-            self.db.set_task(tid, "accepted")
-            self._claim(tid, task)
+        if not admission.solver_admits(self, tid, task, program, train):  # memory, disk, time on this machine
+            return
+        self.db.set_task(tid, "accepted")
+        self._claim(tid, task)
 
     def _refuse(self, tid: int, reason: str) -> None:
         reason = reason.removeprefix("task: ")
@@ -303,6 +309,19 @@ class Solver(Daemon):
         log.info("solve: task=%d manifest rebuilt from the training record after a restart", tid)
         return uri
 
+    def run(self, until=None, timeout: float | None = None) -> None:
+        """The daemon loop; on leaving it (SIGTERM, `until`, timeout) every training thread
+        stops after its current step (admission bounds a step's time: max_step_seconds) and
+        is joined, so the process exits cleanly (a thread left inside the backend aborted the
+        interpreter at exit) and a restart resumes from the last checkpoint."""
+        try:
+            super().run(until, timeout)
+        finally:
+            self._stop = True
+            for tid, job in list(self._jobs.items()):
+                job.join()
+                log.info("solve: task=%d training stopped; it resumes from its last checkpoint", tid)
+
     # --- disputes ------------------------------------------------------------------
     def _own_run(self, tid: int) -> PartyRun:
         """This solver's committed run, rebuilt from its checkpoints (nothing retrained now)."""
@@ -311,7 +330,7 @@ class Solver(Daemon):
             raise ValueError(f"solve: task={tid}: no training record to defend a dispute with")
         spec = TaskSpec.from_bytes(self.store.get(get_task(self.chain, tid).spec_hash))
         train = self._train_matrix(spec)
-        states = {int(c): Checkpoint.from_bytes(self.store.get(a)).state for c, a in prog["checkpoints"].items()}
+        states = StoreStates(self.store, prog["checkpoints"])  # fetched when needed, never all in memory
         fault, skip = self._deviation(tid, prog)
         return PartyRun.from_states(spec.compile(train), train, [bytes.fromhex(r) for r in prog["roots"]],
                                     states, self.backend, fault, skip)

@@ -271,12 +271,31 @@ class Checkpoint:
         return cls(step, arrays, [bytes.fromhex(r) for r in roots])
 
     def check(self, program: Program, step_root: bytes) -> None:
-        """Raise ValueError unless the node roots give `step_root` and the state matches them."""
+        """Raise ValueError unless the checkpoint has the program's shape at its step
+        (`check_shape`), the node roots give `step_root` and the state matches them."""
+        self.check_shape(program)
         if merkle.root(self.node_roots) != step_root:
             raise ValueError(f"task: checkpoint of step {self.step} does not match its step root")
         for s, arr in enumerate(self.state):
             if tensor_root(arr) != self.node_roots[program.state_node(self.step, s)]:
                 raise ValueError(f"task: checkpoint of step {self.step}: state slot {s} does not match")
+
+    def check_shape(self, program: Program) -> None:
+        """Raise ValueError unless the checkpoint has a node root per node of its step, a slot
+        per state slot, each slot shaped as its node (an empty or flattened state is refused
+        here, before any hashing)."""
+        nodes = program.nodes(self.step)
+        if len(self.node_roots) != len(nodes):
+            raise ValueError(f"task: checkpoint of step {self.step} has {len(self.node_roots)} node roots, "
+                             f"the program {len(nodes)}")
+        if len(self.state) != program.header.n_state:
+            raise ValueError(f"task: checkpoint of step {self.step} has {len(self.state)} state slots, "
+                             f"the program {program.header.n_state}")
+        for s, arr in enumerate(self.state):
+            node = nodes[program.state_node(self.step, s)]
+            if tuple(np.shape(arr)) != (node.rows, node.cols):
+                raise ValueError(f"task: checkpoint of step {self.step}: state slot {s} has shape "
+                                 f"{tuple(np.shape(arr))}, not ({node.rows}, {node.cols})")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 from web3.logs import DISCARD
@@ -34,7 +35,7 @@ from ..dispute.run import PartyRun
 from ..runtime.program import Program
 from ..runtime.replay import replay_from_start
 from ..store import StoreError
-from . import attest, availability, funds
+from . import admission, attest, availability, funds
 from .daemon import Daemon
 from .disputes import DisputeDesk, has_dispute_game
 from .registry import COMMITTED, artifact_uri, get_task, now
@@ -61,6 +62,7 @@ class Verifier(Daemon):
     def __init__(self, settings, chain=None, backend: str = "reference"):
         super().__init__(settings, chain)
         self.backend = backend
+        self.budget = admission.Budget(settings, self.db, backend)  # what a task may cost (admission.py)
         self.desk = DisputeDesk(self.chain, self.db, CHALLENGER, self._honest_run)
 
     def on_event(self, ev) -> None:
@@ -126,13 +128,15 @@ class Verifier(Daemon):
         if not availability.due(self.db, f"inputs:{tid}"):
             return False
         try:
-            self._inputs(task)
+            _spec, train, program = self._inputs(task)
         except SpecError as exc:
             self._refuse(tid, str(exc))
             return False
         except StoreError as exc:
             if availability.failed(self.db, f"inputs:{tid}", self.settings, str(exc)):
                 self._refuse(tid, f"spec or data unavailable: {exc}")
+            return False
+        if not admission.verifier_admits(self, tid, task, program, train):  # before joining or replaying
             return False
         phase = self.db.task(tid)[0]
         self.db.set_task(tid, phase, inputs_ok=True)
@@ -173,6 +177,10 @@ class Verifier(Daemon):
             final.check(program, manifest.step_roots[task.num_steps])
         except ValueError as exc:
             raise ArtifactFault(f"the final model does not match S_T: {exc}") from None
+        try:  # a checkpoint at every multiple of k and at T, the sampled ones well formed
+            admission.check_manifest(self.store, manifest, program, task.num_steps, task.checkpoint_interval, steps)
+        except ValueError as exc:
+            raise ArtifactFault(str(exc)) from None
         tree = merkle.levels(manifest.step_roots)
         last = max(steps)
         mine, bad, _ = replay_from_start(program, train, last, self.backend, manifest.step_roots,
@@ -204,7 +212,8 @@ class Verifier(Daemon):
         task = get_task(self.chain, tid)
         spec, train, program = self._inputs(task)
         started = time.time()
-        run = PartyRun(program, train, task.num_steps, self.backend, keep_every=spec.checkpoint_interval)
+        run = PartyRun(program, train, task.num_steps, self.backend, keep_every=spec.checkpoint_interval,
+                       spill=Path(self.settings.state_dir) / "replay")  # kept states on disk
         log.info("verify: task=%d own run of %d steps computed in %.1fs: run root 0x%s", tid,
                  task.num_steps, time.time() - started, run.run_root.hex())
         return run

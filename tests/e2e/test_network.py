@@ -118,7 +118,9 @@ def test_missing_or_corrupt_artifacts_are_reported(net):
     server = LocalStore(net.workdir / "store")
     uri = chain.call("TaskRegistry", "artifact_uri", tid)
     good = server.get(uri)
-    v = Verifier(net.settings("verifier-2", "verifier").with_(artifact_timeout=3600.0))
+    # a fixed throughput: a fresh verifier would otherwise defer its first poll while it
+    # measures this machine (offchain/roles/admission.py), which this test is not about
+    v = Verifier(net.settings("verifier-2", "verifier").with_(artifact_timeout=3600.0, throughput=1e9))
 
     def due_now():
         rec = availability.record(v.db, f"artifacts:{tid}")

@@ -66,6 +66,9 @@ def task_view(task_id: int = 1, **fields) -> TaskView:
 
 
 def settings(tmp_path, **kw) -> Settings:
+    # a fixed throughput (micro-ops/s) unless a test sets one: a daemon would otherwise defer
+    # its first task while it measures this machine (offchain/roles/admission.py)
+    kw.setdefault("throughput", 1e9)
     return Settings(store_dir=str(tmp_path / "store"), state_dir=str(tmp_path / "state"),
                     poll_interval=0.01, **kw)
 

@@ -76,6 +76,10 @@ CASES = [
 ]
 
 
+#: terms the solver's admission accepts (pay per stake, solve period): only the spec is wrong
+ECONOMIC_TERMS = dict(payment=10 * 10**18, solver_stake=100 * 10**18, solve_period=3600)
+
+
 def _publish(tmp_path, spec_bytes: bytes, artifacts: dict, good_spec: dict):
     store = LocalStore(tmp_path / "store")
     for blob in artifacts.values():
@@ -84,7 +88,8 @@ def _publish(tmp_path, spec_bytes: bytes, artifacts: dict, good_spec: dict):
     _, (train,) = decode_arrays(artifacts[good_spec["data"]])
     good = TaskSpec.from_bytes(json.dumps(good_spec).encode())
     return task_view(1, spec_hash=bytes.fromhex(addr[2:]), data_root=data_root(train),
-                     program_root=good.compile(train).root(), num_steps=10, checkpoint_interval=5)
+                     program_root=good.compile(train).root(), num_steps=10, checkpoint_interval=5,
+                     **ECONOMIC_TERMS)
 
 
 def _solver(tmp_path, task, **kw):
@@ -178,7 +183,7 @@ def test_data_of_another_task_is_refused_by_root(tmp_path):
 def test_unavailable_spec_backs_off_then_is_refused(tmp_path, caplog, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(availability, "_now", lambda: clock[0])
-    task = task_view(1, spec_hash=b"\x42" * 32, num_steps=10, checkpoint_interval=5)
+    task = task_view(1, spec_hash=b"\x42" * 32, num_steps=10, checkpoint_interval=5, **ECONOMIC_TERMS)
     store_gets = []
     solver, chain = _solver(tmp_path, task, artifact_timeout=10.0)
     real_get = solver.store.get
