@@ -70,7 +70,7 @@ class Settings:
     time_margin: float = 2.0  # estimated wall time x this must fit the solve period / challenge window
     throughput: float = 0.0  # micro-ops per second of this machine (0: measured once per backend, cached)
     min_pay_per_stake: float = 0.01  # solver: (payment - fee) / solver_stake at least this
-    max_stake_at_risk: float = 10_000.0  # solver: whole tokens (10**18 units) bonded on open tasks (0: no cap)
+    max_stake_at_risk: float = 10_000.0  # solver: whole tokens (10**decimals units) bonded on open tasks (0: no cap)
     max_concurrent_tasks: int = 2  # solver: tasks claimed and not yet committed (training) at once
 
     def with_(self, **changes) -> Settings:

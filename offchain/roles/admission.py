@@ -52,7 +52,7 @@ from ..runtime.program import Node, Program
 
 log = logging.getLogger("offchain.admission")
 
-TOKEN = 10**18  # base units of one whole token (18 decimals)
+TOKEN = 10**18  # base units of one whole token when the token does not say (18 decimals)
 MIB = 1 << 20
 #: the backends' working copies (float views, torch tensors) on top of the uint32 arrays
 WORKING_COPIES = 2
@@ -230,8 +230,8 @@ class Verdict:
 MEASURING = Verdict("measuring", "measuring this machine's throughput first", later=True)
 
 
-def _tokens(units: int) -> str:
-    return f"{units / TOKEN:.6g} tokens"
+def _tokens(units: int, unit: int = TOKEN) -> str:
+    return f"{units / unit:.6g} tokens"
 
 
 def _size(n: int) -> str:
@@ -247,20 +247,21 @@ def _duration(s: float) -> str:
     return f"{s / 60:.3g} min" if s >= 60 else f"{s:.3g} s"
 
 
-def solver_terms(task, held: list, training: int, s: Settings) -> Verdict | None:
+def solver_terms(task, held: list, training: int, s: Settings, unit: int = TOKEN) -> Verdict | None:
     """The money and capacity terms of an open task for a solver holding `held` tasks (their
-    TaskViews), `training` of them not yet committed; None when they are acceptable."""
+    TaskViews), `training` of them not yet committed; None when they are acceptable. `unit`:
+    base units of one whole token (10**decimals of the deployment's token)."""
     pay, stake = task.payment - task.fee, task.solver_stake
     if s.min_pay_per_stake > 0 and (pay <= 0 or Fraction(pay) < Fraction(s.min_pay_per_stake) * stake):
         per = f"{pay / stake:.3g}" if stake else "-"
-        return Verdict("pay", f"uneconomic: pays {_tokens(pay)} for a stake of {_tokens(stake)} "
+        return Verdict("pay", f"uneconomic: pays {_tokens(pay, unit)} for a stake of {_tokens(stake, unit)} "
                               f"({per} per stake; min_pay_per_stake={s.min_pay_per_stake:g})")
-    cap = int(Fraction(s.max_stake_at_risk) * TOKEN)
+    cap = int(Fraction(s.max_stake_at_risk) * unit)
     if cap > 0 and stake > cap:
-        return Verdict("stake", f"its stake {_tokens(stake)} exceeds max_stake_at_risk={s.max_stake_at_risk:g} tokens")
+        return Verdict("stake", f"its stake {_tokens(stake, unit)} exceeds max_stake_at_risk={s.max_stake_at_risk:g} tokens")
     at_risk = sum(t.solver_stake for t in held)
     if cap > 0 and at_risk + stake > cap:
-        return Verdict("stake-busy", f"stake at risk would be {_tokens(at_risk + stake)} "
+        return Verdict("stake-busy", f"stake at risk would be {_tokens(at_risk + stake, unit)} "
                                      f"(max_stake_at_risk={s.max_stake_at_risk:g} tokens)", later=True)
     if training >= s.max_concurrent_tasks:
         return Verdict("busy", f"{training} tasks training (max_concurrent_tasks={s.max_concurrent_tasks})",
@@ -372,10 +373,11 @@ def solver_admits(d, tid: int, task, program: Program | None = None, train: np.n
     held = [(t, p) for t, p, _ in d.db.tasks() if p in HOLDS_STAKE and t != tid]
     training = sum(1 for _, p in held if p in TRAINING)
     if program is None:
+        from .funds import token_unit
         from .registry import get_task
 
         return _verdict_recorded(d, tid, solver_terms(task, [get_task(d.chain, t) for t, _ in held], training,
-                                                      d.settings))
+                                                      d.settings, token_unit(d.chain)))
     budget, rate = d.budget, d.budget.rate()
     if rate is None:
         return _verdict_recorded(d, tid, MEASURING)

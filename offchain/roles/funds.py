@@ -26,6 +26,16 @@ def _token_meta(chain) -> tuple[str, int]:
     return ("".join(c for c in symbol if c.isalnum()) or "tokens"), (decimals if 0 <= decimals <= 36 else 18)
 
 
+def token_unit(chain) -> int:
+    """Base units of one whole token: 10**decimals of the deployment's token (18 when the
+    token does not say)."""
+    try:
+        decimals = int(chain.call(TOKEN, "decimals"))
+    except Exception:  # noqa: BLE001 - an ERC-20 without the optional metadata
+        return 10**18
+    return 10 ** (decimals if 0 <= decimals <= 36 else 18)
+
+
 def amount_text(chain, amount: int) -> str:
     """`400 GTK`: an amount in whole tokens (the token's decimals and symbol)."""
     symbol, decimals = _token_meta(chain)

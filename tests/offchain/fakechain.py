@@ -24,7 +24,8 @@ class FakeChain:
         self.calls: list[tuple[str, str]] = []
         self.deployment: dict[str, str] = {}
         self.uris: dict[int, str] = {}
-        self.views: dict[tuple[str, str], object] = {}  # (contract, function) -> value
+        # (contract, function) -> value; the token's decimals as a TestToken's
+        self.views: dict[tuple[str, str], object] = {("Token", "decimals"): 18}
 
     def call(self, name: str, fn: str, *args, **_kw):
         if (name, fn) == ("TaskRegistry", "get_task"):

@@ -466,3 +466,18 @@ def test_stopped_solver_leaves_no_training_thread_behind(tmp_path):
         solver._stop = True
         for job in list(solver._jobs.values()):
             job.join()
+
+
+def test_stake_cap_counts_in_the_deployment_tokens_decimals(tmp_path):
+    # a 6-decimal token (USDC-like): 400 whole tokens are 400 * 10**6 units. Counted in 18
+    # decimals that stake would look like 4e-10 tokens and pass any cap.
+    s = settings(tmp_path, max_stake_at_risk=100.0, min_pay_per_stake=0.0)
+    task = task_view(payment=10 * 10**6, fee=0, solver_stake=400 * 10**6)
+    verdict = admission.solver_terms(task, [], 0, s, unit=10**6)
+    assert verdict is not None and verdict.code == "stake" and "400 tokens" in verdict.reason
+    assert admission.solver_terms(task, [], 0, s) is None  # the 18-decimal reading lets it through
+    chain = FakeChain()
+    chain.views[("Token", "decimals")] = 6
+    from offchain.roles.funds import token_unit
+
+    assert token_unit(chain) == 10**6
