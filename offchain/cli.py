@@ -259,7 +259,9 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat) -> N
               help="That party stops answering after two moves.")
 @click.option("--hidden", type=click.IntRange(min=1), default=8, show_default=True, help="MLP hidden width.")
 @click.option("--batch", type=click.IntRange(min=1), default=4, show_default=True, help="Batch size B.")
-def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
+@click.option("--checkpoint-interval", "interval", type=click.IntRange(min=1), default=None,
+              help="The task's checkpoint interval c (default min(10, steps)); the run tree holds steps 0, c, 2c, ..., T.")
+def dispute_demo(steps, fault, liar, stall, hidden, batch, interval) -> None:
     """Play one dispute to its end on a fresh Anvil and print its outcome."""
     from .dispute.demo import run_demo
     from .dispute.run import Fault
@@ -268,7 +270,8 @@ def dispute_demo(steps, fault, liar, stall, hidden, batch) -> None:
         f = Fault.parse(fault) if fault else None
         if f is not None and liar:
             raise ValueError("dispute: --fault and --liar exclude each other")
-        res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True))
+        res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True),
+                       interval=interval)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(res.line())
