@@ -114,7 +114,7 @@ def test_reveal_needs_commit_and_window(pool, chain, registry, honest_task, veri
 
 
 def test_samples_are_boundary_indices_of_the_run_tree(pool, chain, registry, parameters, governance, submitter,
-                                                      solver, staked):
+                                                      solver, bonded, staked):
     """Issue 12: T = 7, checkpoint interval 3: the run tree holds S_0, S_3, S_6, S_7 (n_b = 4), so
     every sample is a boundary index in 1..3 (the rule mirrors it with the interval), and the
     final model is its last leaf."""
@@ -132,7 +132,7 @@ def test_samples_are_boundary_indices_of_the_run_tree(pool, chain, registry, par
     assert registry.final_model_depth(tid) == 2
     v = staked[0]
     tx = pool.join(tid, {"from": v})
-    chain.mine()
+    chain.mine(2)
     seed = chain[tx.block_number + 1].hash
     samples = list(pool.sample_steps(tid, v))
     assert samples == rules.sample_steps(bytes(seed), v.address, tid, 7, SAMPLES, interval=3)
