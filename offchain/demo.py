@@ -476,7 +476,7 @@ def _print_summary(console: Console, s: dict) -> None:
     table.add_row("final status", s["status"])
     table.add_row("held-out accuracy", "-" if s["accuracy"] is None else f"{s['accuracy']:.3f}")
     table.add_row("run root", s["run_root"])
-    table.add_row("verifier", f"{s['verifier']}: checked steps {s['steps_checked']}, "
+    table.add_row("verifier", f"{s['verifier']}: checked boundaries {s['steps_checked']}, "
                               f"replayed {s['steps_replayed']}")
     for ev in s["challenge"]:
         if "theirs" not in ev:  # artifacts the verifier could not obtain or check

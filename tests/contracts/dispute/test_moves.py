@@ -68,6 +68,8 @@ def test_bad_moves_revert(system, opened, players, solver, challenger, stranger)
         game.reveal(*bad, {"from": solver})
     with brownie.reverts("dispute_game: not committing traces"):
         game.commit_trace(opened, ZERO, ZERO, [], ZERO, [], {"from": solver})
+    with brownie.reverts("dispute_game: not committing segments"):
+        game.commit_segment(opened, ZERO, ZERO, [], [], ZERO, [], {"from": solver})
     with brownie.reverts("dispute_game: not at one step"):
         game.one_step(opened, ZERO, [], ZERO, [], [], {"from": solver})
     with brownie.reverts("dispute_game: deadline not passed"):
