@@ -1,4 +1,6 @@
-"""Gas and rounds of the dispute game on the digits MLP (64-32-10, batch 32) with 1,000 steps.
+"""Gas and rounds of the dispute game on the digits MLP (64-32-10, batch 32) with 1,000 steps
+and checkpoint interval 100 (the run tree holds S_0, S_100, ..., S_1000; a fault between two
+boundaries is found through the SEGMENT commitment and the L1b descent).
 
 Trains the honest run once, then for a fault at each level of the program
 (initialisation at step 0, the data gather, a matmul, an elementwise node,
@@ -7,7 +9,7 @@ the dispute on a fresh Anvil. Prints, per fault, rounds, gas per party, the
 one-step transaction's gas and the total, then the worst case:
 `dispute worst case: rounds=R gas=G`.
 
-    python bench/dispute_cost.py [--steps 1000] [--hidden 32] [--batch 32]
+    python bench/dispute_cost.py [--steps 1000] [--interval 100] [--hidden 32] [--batch 32]
 """
 
 from __future__ import annotations
@@ -28,23 +30,26 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--interval", type=int, default=100, help="the task's checkpoint interval c")
     a = ap.parse_args()
     program, data = default_program(a.steps, a.hidden, a.batch)
     T = a.steps
     faults = {  # node indices of the compiled MLP's step program
         "init (step 0)": Fault(0, 0, 517),
-        "gather": Fault(T - 1, 0, 1_000),
+        # at step T - 1, inside the last segment: flips that reach the boundary T (the lowest-bit
+        # flips at gather element 1000 or relu element 40 die out before it: nothing to dispute)
+        "gather": Fault(T - 1, 0, 1_001),
         "matmul K=64": Fault(T - 1, 2, 77),
-        "relu": Fault(T - 1, 4, 40),
+        "relu": Fault(T - 1, 4, 40, bit=20),
         "sgd last step": Fault(T, 14, 2_000),
     }
     t0 = time.time()
-    honest = PartyRun(program, data.train, T)
-    print(f"honest run: {T} steps in {time.time() - t0:.0f}s", flush=True)
+    honest = PartyRun(program, data.train, T, interval=a.interval)
+    print(f"honest run: {T} steps (checkpoint interval {a.interval}) in {time.time() - t0:.0f}s", flush=True)
     print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'total':>11}  where")
     worst_rounds = worst_gas = 0
     for name, f in faults.items():
-        faulty = PartyRun(program, data.train, T, fault=f, base=honest)
+        faulty = PartyRun(program, data.train, T, fault=f, base=honest, interval=a.interval)
         r = run_demo(T, hidden=a.hidden, batch=a.batch, echo=lambda _s: None, runs=(faulty, honest))
         assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
         print(f"{name:<16}{r.rounds:>7}{r.gas_solver:>12}{r.gas_challenger + r.gas_open:>12}"

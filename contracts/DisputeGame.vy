@@ -5,11 +5,16 @@
 @license MIT
 @notice The pinpoint game of design.md section 6. A challenger who holds
         a different run root than the solver opens a dispute during the
-        task's challenge window and posts a bond. Four descents follow,
+        task's challenge window and posts a bond. Five descents follow,
         one tree level per move, each party revealing the children of its
         current node in turn:
 
-            L1 run root R        (T+1 leaves S_0..S_T)       -> step t
+            L1 run root R        (n_b leaves S_b(0)..S_b(n_b-1),
+                                  b(i) = min(i*c, T))         -> boundary i
+                 i = 0: t = 0, on to L2
+            SEGMENT (i >= 1) both commit the root over S_b(i-1)..S_b(i),
+                  proving leaf 0 = run leaf i-1 and leaf L = S_b(i)
+            L1b segment root     (L+1 leaves, L = b(i)-b(i-1)) -> t = b(i-1)+u
             L2 step root S_t     (n_state or n_step leaves)   -> node j
             L3 tensor root of j  (ceil(rows*cols/8) leaves)   -> element e
             TRACE both commit the micro-trace root of e, proving s_0 = +0.0
@@ -82,6 +87,8 @@ from .modules import disputes
 from .modules import ending
 from .modules import link
 from .modules import merkle
+from .modules import runtree
+from .modules import segment
 from .modules import trace
 
 initializes: ending
@@ -94,6 +101,7 @@ exports: (
     disputes.meta,
     disputes.game,
     disputes.node_record,
+    disputes.segment_root,
     disputes.step_root,
     disputes.trace_root,
 )
@@ -123,13 +131,16 @@ BY_ONESTEP: constant(uint256) = 1
 BY_TIMEOUT: constant(uint256) = 2
 
 # @dev The most move deadlines a dispute can span, from the field widths
-#      the registry and the records guarantee: 4 + h1 + h2 + h3 + h4 with
-#      h1 <= 32 (T + 1 <= 2**32 run leaves), h2 <= 16 (n_step < 2**16),
-#      h3 <= 61 (rows * cols < 2**64 elements, 8 per leaf), h4 <= 29
-#      (K + 1 <= 2**32 micro-states, 8 per leaf); the 4 are the first
-#      moves of L1 and L4, the TRACE commitments and the one step.
+#      the registry and the records guarantee: 6 + (h1 + h1b) + h2 + h3
+#      + h4 with h1 + h1b <= 36 (h1 = height(n_b), h1b = height(L + 1);
+#      height(a) + height(b) <= height(a * b) + 1 and n_b * (L + 1) <=
+#      (T / c + 2) * (c + 1) <= 2 * (3T - 1) < 2**35 for c <= T < 2**32),
+#      h2 <= 16 (n_step < 2**16), h3 <= 61 (rows * cols < 2**64
+#      elements, 8 per leaf), h4 <= 29 (K + 1 <= 2**32 micro-states, 8
+#      per leaf); the 6 are the first moves of L1, L1b and L4, the
+#      SEGMENT and TRACE commitments and the one step.
 #      Parameters.longest_dispute() uses it in place of a round limit.
-MAX_DISPUTE_PERIODS: public(constant(uint256)) = 4 + 32 + 16 + 61 + 29
+MAX_DISPUTE_PERIODS: public(constant(uint256)) = 6 + 36 + 16 + 61 + 29
 
 MAX_OPERANDS: constant(uint256) = 2
 MAX_DEPTH: constant(uint256) = merkle.MAX_DEPTH
@@ -192,6 +203,7 @@ def open_dispute(task_id: uint256, challenger_run_root: bytes32) -> uint256:
     bond: uint256 = staticcall PARAMETERS.challenger_bond()
     move_deadline: uint256 = staticcall PARAMETERS.dispute_move_deadline()
     num_steps: uint256 = convert(task.num_steps, uint256)
+    interval: uint256 = convert(task.checkpoint_interval, uint256)
     dispute_id: uint256 = disputes._open(
         disputes.Meta(
             task_id=task_id,
@@ -207,13 +219,14 @@ def open_dispute(task_id: uint256, challenger_run_root: bytes32) -> uint256:
             challenger_run_root=challenger_run_root,
             treasury=staticcall PARAMETERS.treasury(),
             treasury_bps=staticcall PARAMETERS.slash_treasury_bps(),
+            checkpoint_interval=interval,
         )
     )
     g: disputes.Game = empty(disputes.Game)
     g.phase = disputes.PHASE_L1
     g.mover = SOLVER
-    g.height = descent._depth(num_steps + 1)
-    g.count = num_steps + 1
+    g.count = runtree._leaves(num_steps, interval)
+    g.height = descent._depth(g.count)
     g.deadline = block.timestamp + move_deadline
     disputes.node_solver[dispute_id] = task.run_root
     disputes.node_challenger[dispute_id] = challenger_run_root
@@ -263,6 +276,7 @@ def reveal(
         or g.phase == disputes.PHASE_L2
         or g.phase == disputes.PHASE_L3
         or g.phase == disputes.PHASE_L4
+        or g.phase == disputes.PHASE_L1B
     ), "dispute_game: not in a descent"
     party: uint256 = disputes._party(dispute_id)
     assert party == g.mover, "dispute_game: not your turn"
@@ -305,6 +319,70 @@ def reveal(
     leaf_solver: bytes32 = s.mover_node if party == SOLVER else s.other_node
     leaf_challenger: bytes32 = s.other_node if party == SOLVER else s.mover_node
     ending._end_descent(REGISTRY, dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
+
+
+@external
+def commit_segment(
+    dispute_id: uint256,
+    root: bytes32,
+    first_leaf: bytes32,
+    first_proof: DynArray[bytes32, MAX_DEPTH],
+    first_run_proof: DynArray[bytes32, MAX_DEPTH],
+    last_leaf: bytes32,
+    last_proof: DynArray[bytes32, MAX_DEPTH],
+):
+    """
+    @dev After L1 ended at boundary i >= 1: commits the caller's segment
+         root, the Merkle root over its S_{b(i-1)}, ..., S_{b(i)} (L + 1
+         leaves, L = b(i) - b(i-1)), proving leaf 0 = leaf i - 1 of its run
+         root (agreed by both) and leaf L = the S_{b(i)} it revealed at L1
+         (modules/segment.vy; every proof exact). Each party once; after
+         both, the L1b descent over the segment trees starts, solver first.
+    @param dispute_id The dispute.
+    @param root The segment root.
+    @param first_leaf Leaf 0 of the segment: S_{b(i-1)}.
+    @param first_proof Its proof against `root`.
+    @param first_run_proof Its proof as leaf i - 1 of the caller's run root.
+    @param last_leaf Leaf L of the segment: S_{b(i)}.
+    @param last_proof Its proof against `root`.
+    """
+    g: disputes.Game = disputes._load(dispute_id)
+    assert g.phase == disputes.PHASE_SEGMENT, "dispute_game: not committing segments"
+    party: uint256 = disputes._party(dispute_id)
+    assert g.mover & party == 0, "dispute_game: segment already committed"
+    assert block.timestamp <= g.deadline, "dispute_game: move deadline passed"
+    num_steps: uint256 = disputes._num_steps(dispute_id)
+    interval: uint256 = disputes._interval(dispute_id)
+    # g.position = i, g.count = n_b (kept from L1), where = b(i)
+    length: uint256 = disputes.where[dispute_id] - runtree._boundary(g.position - 1, num_steps, interval)
+    segment._check_commit(
+        root,
+        length,
+        disputes.fixed[dispute_id].run_root if party == SOLVER else disputes.fixed[dispute_id].challenger_run_root,
+        g.position,
+        g.count,
+        disputes.step_root[dispute_id][party],
+        first_leaf,
+        first_proof,
+        first_run_proof,
+        last_leaf,
+        last_proof,
+    )
+    disputes._set_node(dispute_id, party, root)
+    disputes.segment_root[dispute_id][party] = root
+    g.mover |= party
+    g.moves += 1
+    if g.mover == SOLVER | CHALLENGER:
+        # both committed: the L1b descent over L + 1 step roots (L >= 1)
+        g.phase = disputes.PHASE_L1B
+        g.count = length + 1
+        g.height = descent._depth(length + 1)
+        g.position = 0
+        g.pending = False
+        g.mover = SOLVER
+        g.deadline = block.timestamp + disputes._move_deadline(dispute_id)
+    disputes._save(dispute_id, g)
+    log disputes.Moved(dispute_id=dispute_id, party=msg.sender, phase=g.phase, height=g.height, position=g.position, deadline=g.deadline)
 
 
 @external
@@ -383,7 +461,8 @@ def one_step(
     @param prev_leaf The trace leaf holding s_{m-1} in lane 7 (m % 8 == 0 only).
     @param prev_proof Its proof against the caller's trace root.
     @param prev_step_root S_{t-1} (state operands only).
-    @param prev_step_proof Its proof as leaf t-1 of the caller's run root.
+    @param prev_step_proof Its proof as leaf t-1-b(i-1) of the caller's
+           segment root (t >= 1 is always reached through a segment).
     @param operands Per operand: tensor root, leaf, its proof, the root's proof.
     """
     g: disputes.Game = disputes._load(dispute_id)
@@ -392,16 +471,26 @@ def one_step(
     assert block.timestamp <= g.deadline, "dispute_game: move deadline passed"
     w: uint256 = disputes.where[dispute_id]
     header: uint256 = disputes.fixed[dispute_id].header
+    t: uint256 = w & MASK64
+    prev_index: uint256 = 0
+    prev_count: uint256 = 0
+    if t > 0:
+        # segment i = ceil(t / c) holds S_{t-1} as its leaf t-1-b(i-1)
+        num_steps: uint256 = disputes._num_steps(dispute_id)
+        interval: uint256 = disputes._interval(dispute_id)
+        i: uint256 = runtree._segment_of(t, interval)
+        start: uint256 = runtree._boundary(i - 1, num_steps, interval)
+        prev_index = t - 1 - start
+        prev_count = runtree._boundary(i, num_steps, interval) - start + 1
     c: link.Context = link.Context(
         header=header,
         node=disputes.node_record[dispute_id],
         data_root=disputes.fixed[dispute_id].data_root,
-        run_root=(
-            disputes.fixed[dispute_id].run_root if party == SOLVER else disputes.fixed[dispute_id].challenger_run_root
-        ),
+        segment_root=disputes.segment_root[dispute_id][party],
+        prev_index=prev_index,
+        prev_count=prev_count,
         step_root=disputes.step_root[dispute_id][party],
-        num_steps=disputes._num_steps(dispute_id),
-        t=w & MASK64,
+        t=t,
         j=(w >> 64) & MASK16,
         e=(w >> 80) & MASK64,
         m=(w >> 144) & MASK64,
@@ -429,7 +518,7 @@ def one_step(
 def timeout(dispute_id: uint256):
     """
     @dev Ends a dispute whose party to move missed its deadline; that party
-         loses (at TRACE whoever has not committed, at ONESTEP the
+         loses (at SEGMENT and TRACE whoever has not committed, at ONESTEP the
          challenger). Anyone may call it.
     @param dispute_id The dispute.
     """
@@ -439,7 +528,7 @@ def timeout(dispute_id: uint256):
     assert block.timestamp > g.deadline, "dispute_game: deadline not passed"
     solver_lost: bool = False
     challenger_lost: bool = False
-    if g.phase == disputes.PHASE_TRACE:
+    if g.phase == disputes.PHASE_TRACE or g.phase == disputes.PHASE_SEGMENT:
         solver_lost = g.mover & SOLVER == 0
         challenger_lost = g.mover & CHALLENGER == 0
     elif g.phase == disputes.PHASE_ONESTEP:

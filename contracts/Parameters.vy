@@ -76,8 +76,8 @@ challenger_bond: public(uint256)
 # @dev Seconds between `request_unbond` and `withdraw`.
 unbonding_delay: public(uint256)
 # @dev Move deadlines one dispute can span at most (DisputeGame.MAX_DISPUTE_PERIODS,
-#      from the field widths: 4 + 32 + 16 + 61 + 29).
-MAX_DISPUTE_PERIODS: public(constant(uint256)) = 142
+#      from the field widths: 6 + 36 + 16 + 61 + 29).
+MAX_DISPUTE_PERIODS: public(constant(uint256)) = 148
 # @dev Seconds each party has for one dispute move.
 dispute_move_deadline: public(uint256)
 # @dev Bounds on the claim period a submitter may choose (seconds).

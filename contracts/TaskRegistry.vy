@@ -47,6 +47,7 @@
 from ethereum.ercs import IERC20
 
 from .modules import merkle
+from .modules import runtree
 from .modules import opcodes
 
 
@@ -447,7 +448,8 @@ def create_task(
     assert num_steps > 0, "task_registry: zero steps"
     assert checkpoint_interval > 0, "task_registry: zero checkpoint interval"
     assert checkpoint_interval <= num_steps, "task_registry: checkpoint interval above steps"
-    # the run tree (T + 1 leaves) must fit a proof of merkle.MAX_DEPTH
+    # the run tree (at most T + 1 leaves) and a segment (at most T + 1)
+    # must fit a proof of merkle.MAX_DEPTH
     assert convert(num_steps, uint256) < 2**32, "task_registry: too many steps"
     self._check_header(program_root, header, header_proof)
     assert payment > 0, "task_registry: zero payment"
@@ -588,16 +590,17 @@ def commit_result(
     """
     @dev Commits the training run; the challenge window starts now. Solver
          only. The delivered model is the trained one: `final_model_hash`
-         must be S_T, leaf T of `run_root`, proved with exactly
-         depth(T + 1) siblings. With a verifier pool, the verification
+         must be S_T, the last leaf (n_b - 1) of `run_root`, proved with
+         exactly depth(n_b) siblings (`final_model_depth`). With a verifier pool, the verification
          window starts now instead, and the challenge window only when the
          secret is revealed; the claim seed must be recorded (it is
          recorded here while the EVM still has it; after 256 blocks
          without it the task can no longer be committed and expires).
     @param task_id The task.
-    @param run_root Merkle root over the step roots S_0..S_T.
+    @param run_root Merkle root over the boundary step roots S_b(0)..S_b(n_b-1)
+           (b(i) = min(i * checkpoint_interval, T); modules/runtree.vy).
     @param final_model_hash S_T, the step root of the final model.
-    @param final_model_proof Siblings of leaf T of `run_root`, leaf upwards.
+    @param final_model_proof Siblings of leaf n_b - 1 of `run_root`, leaf upwards.
     @param artifact_uri Where checkpoints are served.
     """
     task: Task = self.tasks[task_id]
@@ -606,7 +609,7 @@ def commit_result(
     assert block.timestamp <= convert(task.solve_deadline, uint256), "task_registry: solve deadline passed"
     assert run_root != empty(bytes32), "task_registry: zero run root"
     assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
-    self._check_final_model(task.num_steps, run_root, final_model_hash, final_model_proof)
+    self._check_final_model(task.num_steps, task.checkpoint_interval, run_root, final_model_hash, final_model_proof)
     challenge_deadline: uint64 = convert(block.timestamp, uint64) + task.challenge_window
     if self.verifier_pool != empty(address):
         challenge_deadline = 0
@@ -686,7 +689,7 @@ def reveal_secret(
     if forced:
         assert run_root != empty(bytes32) and run_root != inc.first_root, "task_registry: forced root not replaced"
         assert final_model_hash != empty(bytes32), "task_registry: zero model hash"
-        self._check_final_model(task.num_steps, run_root, final_model_hash, final_model_proof)
+        self._check_final_model(task.num_steps, task.checkpoint_interval, run_root, final_model_hash, final_model_proof)
         self.tasks[task_id].run_root = run_root
         self.tasks[task_id].final_model_hash = final_model_hash
         self.artifact_uri[task_id] = artifact_uri
@@ -944,11 +947,15 @@ def task_terms(task_id: uint256) -> Terms:
 def final_model_depth(task_id: uint256) -> uint256:
     """
     @dev The exact number of siblings `commit_result` and `reveal_secret`
-         require in `final_model_proof`: depth(num_steps + 1).
+         require in `final_model_proof`: depth(n_b), n_b = ceil(T / c) + 1
+         boundary leaves (modules/runtree.vy).
     @param task_id The task.
     @return Levels above the leaves of the task's run tree.
     """
-    return merkle._height(convert(self.tasks[task_id].num_steps, uint256) + 1)
+    task: Task = self.tasks[task_id]
+    return merkle._height(
+        runtree._leaves(convert(task.num_steps, uint256), max(convert(task.checkpoint_interval, uint256), 1))
+    )
 
 
 @view
@@ -1071,16 +1078,21 @@ def _pay(task_id: uint256, to: address, amount: uint256):
 @pure
 @internal
 def _check_final_model(
-    num_steps: uint64, run_root: bytes32, final_model_hash: bytes32, proof: DynArray[bytes32, MAX_PROOF]
+    num_steps: uint64,
+    interval: uint64,
+    run_root: bytes32,
+    final_model_hash: bytes32,
+    proof: DynArray[bytes32, MAX_PROOF],
 ):
     """
-    @dev Reverts unless `final_model_hash` is leaf T = num_steps of the run
-         tree `run_root` (T + 1 leaves), proved with exactly depth(T + 1)
-         siblings: no inner node, root or value below a leaf passes.
+    @dev Reverts unless `final_model_hash` is the last leaf (n_b - 1, the
+         boundary step T) of the run tree `run_root` (n_b leaves), proved
+         with exactly depth(n_b) siblings: no inner node, root or value
+         below a leaf passes.
     """
-    t: uint256 = convert(num_steps, uint256)
-    assert len(proof) == merkle._height(t + 1), "task_registry: final model proof has wrong length"
-    assert merkle._verify_exact(run_root, final_model_hash, t, t + 1, proof), "task_registry: final model is not S_T"
+    n: uint256 = runtree._leaves(convert(num_steps, uint256), convert(interval, uint256))
+    assert len(proof) == merkle._height(n), "task_registry: final model proof has wrong length"
+    assert merkle._verify_exact(run_root, final_model_hash, n - 1, n, proof), "task_registry: final model is not S_T"
 
 
 @internal

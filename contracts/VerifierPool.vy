@@ -8,9 +8,10 @@
         committed task, during the verification window a bonded verifier
         `join`s (the task's verifier stake is locked: `stake_for`, scaled
         with the task's fee so that lazy verification loses money), gets
-        its sample steps from blockhash(join_block + 1) (`record_seed`,
-        `sample_steps`), commits keccak256(abi_encode(task_id, verifier,
-        values, salt)) of its step roots S_t (`commit_attestation`) and may
+        its samples (boundary indices of the run tree) from
+        blockhash(join_block + 1) (`record_seed`, `sample_steps`), commits
+        keccak256(abi_encode(task_id, verifier, values, salt)) of its
+        boundary step roots S_b(i) (`commit_attestation`) and may
         `flag` the result as wrong. After the window it `reveal`s.
 
         Every governance value the pool uses is fixed per task at its first
@@ -44,6 +45,7 @@
 
 from ethereum.ercs import IERC20
 from .modules import merkle
+from .modules import runtree
 
 
 # ------------------------------------------------------------ INTERFACES ----
@@ -379,7 +381,7 @@ def record_seed(task_id: uint256, verifier: address):
 def commit_attestation(task_id: uint256, commitment: bytes32):
     """
     @dev Commits keccak256(abi_encode(task_id, verifier, values, salt)), the
-         values being the verifier's S_t at its sample steps in order.
+         values being the verifier's S_b(i) at its sampled boundaries in order.
          During the verification window, once the seed exists.
     @param task_id The task.
     @param commitment The hash.
@@ -423,7 +425,7 @@ def reveal(task_id: uint256, values: DynArray[bytes32, MAX_SAMPLES], salt: bytes
     @dev Reveals the committed values, after the verification window and
          before the reveal deadline.
     @param task_id The task.
-    @param values S_t at each sample step, in `sample_steps` order.
+    @param values S_b(i) at each sampled boundary i, in `sample_steps` order.
     @param salt The salt of the commitment.
     """
     att: Attestation = self.attestations[task_id][msg.sender]
@@ -504,7 +506,7 @@ def prove(task_id: uint256, proofs: DynArray[DynArray[bytes32, MAX_DEPTH], MAX_S
     assert not att.settled, "verifier_pool: already settled"
     values: DynArray[bytes32, MAX_SAMPLES] = self.revealed_values[task_id][msg.sender]
     assert len(proofs) == len(values), "verifier_pool: wrong number of proofs"
-    n: uint256 = convert(task.num_steps, uint256)
+    n: uint256 = self._run_leaves(task)
     for k: uint256 in range(MAX_SAMPLES):
         if k == len(values):
             break
@@ -539,7 +541,7 @@ def prove_mismatch(task_id: uint256, k: uint256, wrong_leaf: bytes32, wrong_proo
     assert not att.settled, "verifier_pool: already settled"
     values: DynArray[bytes32, MAX_SAMPLES] = self.revealed_values[task_id][msg.sender]
     assert k < len(values), "verifier_pool: sample out of range"
-    n: uint256 = convert(task.num_steps, uint256)
+    n: uint256 = self._run_leaves(task)
     step: uint256 = self._sample(att.seed, msg.sender, task_id, k, n)
     assert self._proves(inc.first_root, n, wrong_leaf, step, wrong_proof), "verifier_pool: bad proof"
     assert values[k] != wrong_leaf, "verifier_pool: no mismatch"
@@ -579,7 +581,7 @@ def report(
     assert not att.settled, "verifier_pool: already settled"
     values: DynArray[bytes32, MAX_SAMPLES] = self.revealed_values[task_id][verifier]
     assert k < len(values), "verifier_pool: sample out of range"
-    n: uint256 = convert(task.num_steps, uint256)
+    n: uint256 = self._run_leaves(task)
     step: uint256 = self._sample(att.seed, verifier, task_id, k, n)
     assert self._proves(task.run_root, n, true_leaf, step, proof), "verifier_pool: bad proof"
     assert values[k] != true_leaf, "verifier_pool: attested value is right"
@@ -763,11 +765,14 @@ def terms_of(task_id: uint256) -> Terms:
 @external
 def sample_steps(task_id: uint256, verifier: address) -> DynArray[uint256, MAX_SAMPLES]:
     """
-    @dev The verifier's sample steps (in 1..T, in order, repeats allowed):
-         1 + keccak256(abi_encode(seed, verifier, task_id, i)) mod T.
+    @dev The verifier's samples: boundary indices i in 1..n_b - 1 of the
+         run tree (in order, repeats allowed), 1 + keccak256(abi_encode(seed,
+         verifier, task_id, i)) mod (n_b - 1); the verifier replays steps
+         b(i-1)+1..b(i) from the checkpoint at b(i-1) and attests S_b(i)
+         (b(i) = min(i * checkpoint_interval, T), modules/runtree.vy).
     @param task_id The task.
     @param verifier The verifier.
-    @return The steps.
+    @return The boundary indices.
     """
     att: Attestation = self.attestations[task_id][verifier]
     assert att.join_block != 0, "verifier_pool: not joined"
@@ -776,7 +781,7 @@ def sample_steps(task_id: uint256, verifier: address) -> DynArray[uint256, MAX_S
         assert block.number > att.join_block + 1, "verifier_pool: seed block not mined"
         assert block.number - att.join_block - 1 <= BLOCKHASH_WINDOW, "verifier_pool: seed block too old"
         seed = blockhash(att.join_block + 1)
-    n: uint256 = convert((staticcall REGISTRY.get_task(task_id)).num_steps, uint256)
+    n: uint256 = self._run_leaves(staticcall REGISTRY.get_task(task_id))
     out: DynArray[uint256, MAX_SAMPLES] = []
     for i: uint256 in range(MAX_SAMPLES):
         if i == self.terms[task_id].samples:
@@ -937,18 +942,33 @@ def _record_seed(task_id: uint256, verifier: address, join_block: uint256):
 
 @pure
 @internal
-def _sample(seed: bytes32, verifier: address, task_id: uint256, i: uint256, num_steps: uint256) -> uint256:
-    return 1 + convert(keccak256(abi_encode(seed, verifier, task_id, i)), uint256) % num_steps
+def _sample(seed: bytes32, verifier: address, task_id: uint256, i: uint256, leaves: uint256) -> uint256:
+    """
+    @dev Sample i: a boundary index in 1..n_b - 1 of a run tree of
+         `leaves` = n_b >= 2 leaves (the verifier replays segment b(i-1)..b(i)).
+    """
+    return 1 + convert(keccak256(abi_encode(seed, verifier, task_id, i)), uint256) % (leaves - 1)
 
 
 @pure
 @internal
-def _proves(root: bytes32, num_steps: uint256, leaf: bytes32, step: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
+def _run_leaves(task: Task) -> uint256:
     """
-    @dev `leaf` is S_step of the run tree `root` (T + 1 leaves), with a
-         proof of exactly the tree's height (no inner node passes as a leaf).
+    @dev n_b, the leaves of the task's run tree (modules/runtree.vy); at
+         least 2 for a registered task (1 <= c <= T).
     """
-    return merkle._verify_exact(root, leaf, step, num_steps + 1, proof)
+    return runtree._leaves(convert(task.num_steps, uint256), max(convert(task.checkpoint_interval, uint256), 1))
+
+
+@pure
+@internal
+def _proves(root: bytes32, leaves: uint256, leaf: bytes32, index: uint256, proof: DynArray[bytes32, MAX_DEPTH]) -> bool:
+    """
+    @dev `leaf` is leaf `index` (S_b(index)) of the run tree `root` (n_b =
+         `leaves` leaves), with a proof of exactly the tree's height (no
+         inner node passes as a leaf).
+    """
+    return merkle._verify_exact(root, leaf, index, leaves, proof)
 
 
 @internal

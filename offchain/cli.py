@@ -444,7 +444,9 @@ def demo(steps, samples, fault, skip_steps, incentives, forced_rate, cheat, time
               help="The task MLP's loss (xent: op set v2).")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True,
               help="The task MLP's optimizer (adam: op set v2).")
-def dispute_demo(steps, fault, liar, stall, hidden, batch, loss, optimizer) -> None:
+@click.option("--checkpoint-interval", "interval", type=click.IntRange(min=1), default=None,
+              help="The task's checkpoint interval c (default min(10, steps)); the run tree holds steps 0, c, 2c, ..., T.")
+def dispute_demo(steps, fault, liar, stall, hidden, batch, loss, optimizer, interval) -> None:
     """Play one dispute to its end on a fresh Anvil and print its outcome."""
     from .dispute.demo import run_demo
     from .dispute.run import Fault
@@ -455,7 +457,7 @@ def dispute_demo(steps, fault, liar, stall, hidden, batch, loss, optimizer) -> N
         if f is not None and liar:
             raise ValueError("dispute: --fault and --liar exclude each other")
         res = run_demo(steps, f, liar, stall, hidden, batch, echo=lambda s: click.echo(s, err=True),
-                       loss=loss, optimizer=optimizer)
+                       loss=loss, optimizer=optimizer, interval=interval)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(res.line())

@@ -734,7 +734,7 @@ def summary_rows(s: dict) -> list[tuple[str, str]]:
             ("held-out accuracy", "-" if s["accuracy"] is None else f"{s['accuracy']:.3f}"),
             ("run root", s["run_root"])]
     replayed = s["steps_replayed"]
-    rows.append(("verifier", f"{s['verifier']}: checked steps {steps_text(s['steps_checked'])}"
+    rows.append(("verifier", f"{s['verifier']}: checked boundaries {steps_text(s['steps_checked'])}"
                              + ("" if replayed is None else f", replayed {replayed}")))
     for ev in s["challenge"]:
         if "theirs" not in ev:  # artifacts the verifier could not obtain or check

@@ -110,6 +110,10 @@ PHASE_TRACE: constant(uint256) = 4
 PHASE_L4: constant(uint256) = 5
 PHASE_ONESTEP: constant(uint256) = 6
 PHASE_DONE: constant(uint256) = 7
+# @dev Appended (the numbers above are unchanged): both parties commit a
+#      segment root, then the L1b descent over the segment trees.
+PHASE_SEGMENT: constant(uint256) = 8
+PHASE_L1B: constant(uint256) = 9
 
 # @dev Task status COMMITTED in the registry.
 TASK_COMMITTED: constant(uint8) = 3
@@ -141,10 +145,12 @@ struct Meta:
     challenger_run_root: bytes32
     treasury: address
     treasury_bps: uint256
+    checkpoint_interval: uint256
 
 
 # @dev `Meta` as stored: an address and a small number share each of the
-#      first three words (address bits 0-159, number from bit 160).
+#      first three words (address bits 0-159, number from bit 160; the
+#      checkpoint interval from bit 224 of the first word).
 struct Fixed:
     solver_steps: uint256
     challenger_deadline: uint256
@@ -221,6 +227,8 @@ values: HashMap[uint256, uint256]
 node_record: public(HashMap[uint256, uint256])
 # @dev Per dispute and party: its S_t (the leaves left of j are agreed).
 step_root: public(HashMap[uint256, HashMap[uint256, bytes32]])
+# @dev Per dispute and party: its segment root (the leaves left of t's are agreed).
+segment_root: public(HashMap[uint256, HashMap[uint256, bytes32]])
 # @dev Per dispute and party: its micro-trace root (the leaves left of m's are agreed).
 trace_root: public(HashMap[uint256, HashMap[uint256, bytes32]])
 
@@ -257,7 +265,7 @@ def meta(dispute_id: uint256) -> Meta:
         challenger=convert(f.challenger_deadline & MASK160, address),
         bond=f.bond,
         move_deadline=f.challenger_deadline >> 160,
-        num_steps=f.solver_steps >> 160,
+        num_steps=(f.solver_steps >> 160) & MASK64,
         header=f.header,
         program_root=f.program_root,
         data_root=f.data_root,
@@ -265,6 +273,7 @@ def meta(dispute_id: uint256) -> Meta:
         challenger_run_root=f.challenger_run_root,
         treasury=convert(f.treasury_bps & MASK160, address),
         treasury_bps=f.treasury_bps >> 160,
+        checkpoint_interval=f.solver_steps >> 224,
     )
 
 
@@ -275,7 +284,9 @@ def game(dispute_id: uint256) -> GameView:
     @dev The whole state of a dispute, for players.
     @param dispute_id The dispute.
     @return phase, party to move (at TRACE: the mask of parties that
-            committed), current nodes, pending children, where (t, j, e, m),
+            committed, also at SEGMENT), current nodes, pending children,
+            where (t, j, e, m; at SEGMENT and L1b t is b(i), the end of the
+            segment),
             the revealed values and, once ended, winner and reason.
     """
     g: Game = self._load(dispute_id)
@@ -316,12 +327,13 @@ def _open(m: Meta) -> uint256:
          a number does not fit its packed field.
     """
     assert m.num_steps <= MASK64, "dispute_game: too many steps"
+    assert m.checkpoint_interval >= 1 and m.checkpoint_interval <= MASK32, "dispute_game: bad checkpoint interval"
     assert m.move_deadline <= MASK64 and block.timestamp + m.move_deadline <= MASK64, "dispute_game: move deadline too long"
     assert m.treasury_bps <= BPS, "dispute_game: bad treasury share"
     dispute_id: uint256 = self.dispute_count + 1
     self.dispute_count = dispute_id
     self.fixed[dispute_id] = Fixed(
-        solver_steps=convert(m.solver, uint256) | (m.num_steps << 160),
+        solver_steps=convert(m.solver, uint256) | (m.num_steps << 160) | (m.checkpoint_interval << 224),
         challenger_deadline=convert(m.challenger, uint256) | (m.move_deadline << 160),
         treasury_bps=convert(m.treasury, uint256) | (m.treasury_bps << 160),
         task_id=m.task_id,
@@ -390,7 +402,13 @@ def _challenger(dispute_id: uint256) -> address:
 @view
 @internal
 def _num_steps(dispute_id: uint256) -> uint256:
-    return self.fixed[dispute_id].solver_steps >> 160
+    return (self.fixed[dispute_id].solver_steps >> 160) & MASK64
+
+
+@view
+@internal
+def _interval(dispute_id: uint256) -> uint256:
+    return self.fixed[dispute_id].solver_steps >> 224
 
 
 @view

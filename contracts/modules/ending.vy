@@ -5,10 +5,12 @@
 @notice What happens when a descent of the dispute game reaches its
         first differing leaf: the padding and start rules
         (descent._end_rule), where the game stands (t, j, e, m), and the
-        start of the next level (L1 -> L2 -> L3 -> TRACE, L4 -> ONESTEP).
+        start of the next level (L1 -> L2 at boundary 0, L1 -> SEGMENT at
+        a boundary i >= 1, L1b -> L2 -> L3 -> TRACE, L4 -> ONESTEP).
 @dev `initializes: disputes` (so that it compiles on its own; DisputeGame
      initializes this module and `uses: disputes`). Heights come from
-     committed data only: num_steps, the header fixed at create_task,
+     committed data only: num_steps and the checkpoint interval, the
+     header fixed at create_task,
      node j's record (proved exactly against program_root when L2 ends)
      and its K.
 @custom:security Every index a descent can end at has an outcome or a
@@ -20,6 +22,7 @@ from . import disputes
 from . import merkle
 from . import onestep
 from . import opcodes
+from . import runtree
 
 initializes: disputes
 
@@ -81,23 +84,40 @@ def _end_descent(
     leaf_challenger: bytes32 = leaf_challenger_in
     w: uint256 = disputes.where[dispute_id]
     for i: uint256 in range(4):
-        if g.phase == disputes.PHASE_L1 or g.phase == disputes.PHASE_L2:
+        if g.phase == disputes.PHASE_L1 or g.phase == disputes.PHASE_L1B or g.phase == disputes.PHASE_L2:
             if g.position >= g.count:
                 disputes._settle(
                     registry, dispute_id, g, leaf_solver != empty(bytes32), leaf_challenger != empty(bytes32),
                     descent.BY_PADDING,
                 )
                 return
+            if g.phase == disputes.PHASE_L1 and g.position > 0:
+                # boundary i >= 1 found: both commit a segment root (S_{b(i-1)}..S_{b(i)})
+                w = runtree._boundary(
+                    g.position, disputes._num_steps(dispute_id), disputes._interval(dispute_id)
+                )
+                disputes.step_root[dispute_id][disputes.SOLVER] = leaf_solver
+                disputes.step_root[dispute_id][disputes.CHALLENGER] = leaf_challenger
+                g.phase = disputes.PHASE_SEGMENT
+                g.mover = 0
+                g.pending = False
+                g.height = 0
+                break
             header: uint256 = disputes.fixed[dispute_id].header
             n_state: uint256 = (header >> opcodes.HEADER_N_STATE_SHIFT) & MASK16
             n_step: uint256 = (header >> opcodes.HEADER_N_STEP_SHIFT) & MASK16
             n: uint256 = 0
-            if g.phase == disputes.PHASE_L1:
-                # step t found: L2 over S_t's node roots
-                w = g.position
+            if g.phase != disputes.PHASE_L2:
+                # step t found (L1 at boundary 0: t = 0; L1b at segment leaf
+                # u >= 1: t = b(i-1) + u, where w holds b(i) and g.count = L + 1)
+                if g.phase == disputes.PHASE_L1B:
+                    assert g.position > 0, "dispute_game: segments agree at their start"
+                    w = w + g.position + 1 - g.count
+                else:
+                    w = 0
                 disputes.step_root[dispute_id][disputes.SOLVER] = leaf_solver
                 disputes.step_root[dispute_id][disputes.CHALLENGER] = leaf_challenger
-                n = n_state if g.position == 0 else n_step
+                n = n_state if w == 0 else n_step
                 g.phase = disputes.PHASE_L2
             else:
                 # node j found: its record sizes L3

@@ -10,13 +10,16 @@
      with its proof, and, unless the input is the dataset, the tensor
      root's proof as leaf `index` of the caller's S_t (NODE, index < j) or
      as the slot's leaf of S_{t-1} (STATE; S_{t-1} itself proved once as
-     leaf t - 1 of the caller's run root). For DATA the root must be
+     leaf t - 1 - b(i-1) of the caller's segment root: step t >= 1 is
+     always found by the L1b descent inside segment i, left of whose
+     first difference S_{t-1} lies). For DATA the root must be
      data_root. The tensor's element count, which fixes the height of
      the operand proof, comes from node j's own record and the header
      (onestep._input_count: the opcode fixes every input's length).
      Every proof is exact (merkle._verify_exact, leaf counts from the
-     header, num_steps and node j's record). All these leaves lie left
-     of the first difference, so both parties agree on them.
+     header, num_steps, the checkpoint interval and node j's record). All
+     these leaves lie left of the first difference, so both parties
+     agree on them.
 @custom:security View; one static call (operand_refs) to the verifier.
 """
 
@@ -61,9 +64,10 @@ struct Context:
     header: uint256
     node: uint256
     data_root: bytes32
-    run_root: bytes32
+    segment_root: bytes32
+    prev_index: uint256
+    prev_count: uint256
     step_root: bytes32
-    num_steps: uint256
     t: uint256
     j: uint256
     e: uint256
@@ -137,7 +141,7 @@ def _values(
                 step = c.t - 1
                 if not prev_checked:
                     assert merkle._verify_exact(
-                        c.run_root, prev_step_root, step, c.num_steps + 1, prev_step_proof
+                        c.segment_root, prev_step_root, c.prev_index, c.prev_count, prev_step_proof
                     ), "dispute_game: bad previous step root proof"
                     prev_checked = True
                 container = prev_step_root

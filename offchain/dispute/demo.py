@@ -78,14 +78,17 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
              hidden: int = 8, batch: int = 4, backend: str = "reference",
              echo: Callable[[str], None] = print, restart_after: int | None = None,
              runs: tuple[PartyRun, PartyRun] | None = None, loss: str = "mse", optimizer: str = "sgd",
-             program=None) -> DemoResult:
+             program=None, interval: int | None = None) -> DemoResult:
     """Play one dispute on a fresh Anvil and return its outcome.
 
     `restart_after` rebuilds both drivers (from their SQLite state) after
     that many transactions, as a daemon restart would. `runs` reuses
-    already computed (solver, challenger) runs. `loss` / `optimizer` pick
-    the MLP's (op set v2: "xent", "adam"); `program` = (Program, Dataset)
-    replaces the default task altogether.
+    already computed (solver, challenger) runs (their interval is the
+    task's). `loss` / `optimizer` pick the MLP's (op set v2: "xent",
+    "adam"); `program` = (Program, Dataset) replaces the default task
+    altogether. `interval` is the task's checkpoint interval c (default
+    min(10, steps)): the run tree holds the boundary steps, and a fault
+    between two boundaries is found through the SEGMENT phase.
     """
     if stall not in (None, "solver", "challenger"):
         raise ValueError(f"dispute: --stall must be solver or challenger, not {stall!r}")
@@ -93,11 +96,15 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         steps, hidden, batch, loss=loss, optimizer=optimizer)
     if runs is not None:
         solver_run, challenger_run = runs
+        interval = solver_run.interval
     else:
-        honest = PartyRun(program, data.train, steps, backend)
+        interval = min(10, steps) if interval is None else interval
+        if not 1 <= interval <= steps:
+            raise ValueError(f"dispute: checkpoint interval must be in 1..{steps}, got {interval}")
+        honest = PartyRun(program, data.train, steps, backend, interval=interval)
         if fault is None:
             fault = Fault(steps // 2 + 1, len(program.step) // 2, 1)
-        faulty = PartyRun(program, data.train, steps, backend, fault=fault, base=honest)
+        faulty = PartyRun(program, data.train, steps, backend, fault=fault, base=honest, interval=interval)
         solver_run, challenger_run = (honest, faulty) if liar else (faulty, honest)
     echo(f"runs: solver 0x{solver_run.run_root.hex()} challenger 0x{challenger_run.run_root.hex()}")
 
@@ -118,14 +125,14 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         chain[submitter].transact("TestToken", "approve", reg, 10 * TOKEN)
         header, header_proof = proofs.header_proof(program)
         chain[submitter].transact("TaskRegistry", "create_task", b"\x01" * 32, program.root(), data.root(),
-                                  steps, steps, 10 * TOKEN, 100 * TOKEN, 600, 3600, header, header_proof)
+                                  steps, interval, 10 * TOKEN, 100 * TOKEN, 600, 3600, header, header_proof)
         task_id = chain[submitter].call("TaskRegistry", "task_count")
         chain[solver].transact("TestToken", "approve", sm, 100 * TOKEN)
         chain[solver].transact("StakeManager", "bond", 100 * TOKEN)
         chain[solver].transact("TaskRegistry", "claim_task", task_id)
         chain[solver].transact("TaskRegistry", "commit_result", task_id, solver_run.run_root,
                                *final_model(solver_run.step_roots), "local")
-        echo(f"task {task_id}: {steps} steps committed by the solver")
+        echo(f"task {task_id}: {steps} steps committed by the solver (checkpoint interval {interval})")
 
         bond = chain[challenger].call("Parameters", "challenger_bond")
         chain[challenger].transact("TestToken", "approve", game, bond)

@@ -4,8 +4,10 @@ No I/O here. `Player.move(view, now)` returns the contract call that the
 party should make now (`Move`), or None when it waits for the other side.
 It mirrors DisputeGame.vy: alternating descents (first mover reveals its
 root's children; every later move reveals its current children and then the
-children of its new node, also across levels), trace commitments at L3's
-end, the one-step operands with proofs, and timeout claims.
+children of its new node, also across levels), the segment commitment when
+the run-tree descent (L1) ends at a boundary i >= 1 (its step roots replayed
+from the state at b(i-1)) and the L1b descent over it, trace commitments at
+L3's end, the one-step operands with proofs, and timeout claims.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..commit import merkle
+from ..commit.roots import segment_of
 from ..commit.tensor import LANES, tensor_levels
 from ..commit.trace import prove_operands
 from ..runtime import micro
@@ -23,10 +26,12 @@ from .run import PartyRun
 
 SOLVER, CHALLENGER, NOBODY = 1, 2, 3
 PHASE_NONE, PHASE_L1, PHASE_L2, PHASE_L3, PHASE_TRACE, PHASE_L4, PHASE_ONESTEP, PHASE_DONE = range(8)
-DESCENTS = (PHASE_L1, PHASE_L2, PHASE_L3, PHASE_L4)
+PHASE_SEGMENT, PHASE_L1B = 8, 9  # appended on chain: the numbers above are unchanged
+DESCENTS = (PHASE_L1, PHASE_L1B, PHASE_L2, PHASE_L3, PHASE_L4)
+COMMITS = (PHASE_SEGMENT, PHASE_TRACE)
 BY_ONESTEP, BY_TIMEOUT, BY_PADDING, BY_START = 1, 2, 3, 4
 ZERO = merkle.ZERO32
-PHASE_NAMES = {PHASE_L1: "L1", PHASE_L2: "L2", PHASE_L3: "L3", PHASE_TRACE: "trace", PHASE_L4: "L4",
+PHASE_NAMES = {PHASE_L1: "L1", PHASE_SEGMENT: "segment", PHASE_L1B: "L1b", PHASE_L2: "L2", PHASE_L3: "L3", PHASE_TRACE: "trace", PHASE_L4: "L4",
                PHASE_ONESTEP: "onestep", PHASE_DONE: "done"}
 ROLE_NAMES = {SOLVER: "solver", CHALLENGER: "challenger", NOBODY: "nobody"}
 REASON_NAMES = {BY_ONESTEP: "onestep", BY_TIMEOUT: "timeout", BY_PADDING: "padding", BY_START: "start"}
@@ -97,6 +102,13 @@ class Player:
     def run_levels(self) -> list[list[bytes]]:
         return self._cached(("run",), lambda: merkle.levels(list(self.run.step_roots)))
 
+    def segment_levels(self, i: int) -> list[list[bytes]]:
+        return self._cached(("segment", i), lambda: merkle.levels(self.run.segment_roots(i)))
+
+    def segment_of(self, end: int) -> int:
+        """The segment i whose last step is `end` = b(i) (the game's t at SEGMENT and L1b)."""
+        return segment_of(end, self.run.interval)
+
     def step_levels(self, t: int) -> list[list[bytes]]:
         return self._cached(("step", t), lambda: merkle.levels(self.run.node_roots(t)))
 
@@ -119,6 +131,8 @@ class Player:
     def levels(self, g: GameView) -> list[list[bytes]]:
         if g.phase == PHASE_L1:
             return self.run_levels()
+        if g.phase == PHASE_L1B:
+            return self.segment_levels(self.segment_of(g.t))
         if g.phase == PHASE_L2:
             return self.step_levels(g.t)
         if g.phase == PHASE_L3:
@@ -142,9 +156,13 @@ class Player:
             if g.mover == self.role:
                 return None if late else self._reveal(dispute_id, g)
             return Move("timeout", (dispute_id,)) if late else None
-        if g.phase == PHASE_TRACE:
+        if g.phase in COMMITS:
             if not g.mover & self.role:
-                return None if late else self._commit_trace(dispute_id, g)
+                if late:
+                    return None
+                if g.phase == PHASE_SEGMENT:
+                    return self._commit_segment(dispute_id, g)
+                return self._commit_trace(dispute_id, g)
             return Move("timeout", (dispute_id,)) if late else None
         # one step: the party whose s_m the contract will reproduce submits; the
         # challenger always does (a timeout here would make it lose alone, while
@@ -165,17 +183,18 @@ class Player:
         if height > 0:
             nl, nr = _children(lv, height, pos)
             return Move("reveal", (dispute_id, left, right, nl, nr, 0, []))
-        nl, nr, record, proof = self._continuation(g.phase, pos, g.t)
+        nl, nr, record, proof = self._continuation(g.phase, pos, g.t, g.count)
         return Move("reveal", (dispute_id, left, right, nl, nr, record, proof))
 
-    def _continuation(self, phase: int, index: int, t: int) -> tuple[bytes, bytes, int, list[bytes]]:
-        """After a descent ends at leaf `index`: the next tree's root children and node j's record."""
+    def _continuation(self, phase: int, index: int, t: int, count: int) -> tuple[bytes, bytes, int, list[bytes]]:
+        """After a descent ends at leaf `index` (of `count` real leaves): the next tree's root
+        children and node j's record (none when the game goes to SEGMENT or ends)."""
         nl, nr, record, proof = ZERO, ZERO, 0, []
         while True:
-            if phase == PHASE_L1:
-                if index >= self.run.steps + 1:
-                    break
-                t = index
+            if phase in (PHASE_L1, PHASE_L1B):
+                if index >= count or (phase == PHASE_L1 and index > 0) or (phase == PHASE_L1B and index == 0):
+                    break  # padding, a segment to commit, or (L1b) no step to go on with
+                t = 0 if phase == PHASE_L1 else t - (count - 1) + index  # L1b: t = b(i-1) + u
                 lv = self.step_levels(t)
                 phase, height = PHASE_L2, len(lv) - 1
                 if height == 0:
@@ -196,6 +215,16 @@ class Player:
                     nl, nr = _children(lv, height, 0)
             break
         return nl, nr, record, proof
+
+    def _commit_segment(self, dispute_id: int, g: GameView) -> Move:
+        """commit_segment: this party's root over S_b(i-1)..S_b(i) (i = g.position), leaf 0
+        proved in the segment and as leaf i-1 of its run tree, leaf L (its L1 value)."""
+        i = g.position
+        lv = self.segment_levels(i)
+        n = len(self.run.segment(i))
+        return Move("commit_segment", (dispute_id, lv[-1][0], lv[0][0], merkle.proof(lv, 0),
+                                       merkle.proof(self.run_levels(), i - 1), lv[0][n - 1],
+                                       merkle.proof(lv, n - 1)))
 
     def _commit_trace(self, dispute_id: int, g: GameView) -> Move:
         tr = self.trace(g.t, g.j, g.e)
@@ -230,6 +259,9 @@ class Player:
             needs_prev |= op.kind == Ref.STATE
             operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof))
         prev_root, prev_root_proof = ZERO, []
-        if needs_prev:
-            prev_root, prev_root_proof = self.run.step_roots[g.t - 1], merkle.proof(self.run_levels(), g.t - 1)
+        if needs_prev:  # S_{t-1}: leaf t-1-b(i-1) of this party's segment i (t >= 1)
+            i = segment_of(g.t, self.run.interval)
+            start = self.run.segment(i)[0]
+            prev_root = self.run.step_root(g.t - 1)
+            prev_root_proof = merkle.proof(self.segment_levels(i), g.t - 1 - start)
         return Move("one_step", (dispute_id, prev_leaf, prev_proof, prev_root, prev_root_proof, operands))

@@ -10,13 +10,16 @@ faulty value (the later steps carry on from the resulting state). The
 solver daemon trains with it and `PartyRun` replays with it, so a faulty
 solver defends exactly the run it committed.
 
-`PartyRun` holds the step roots of steps 0..T and the states after some
-steps (every step by default, every k-th for a long run, or the solver's
-published checkpoints); any other step's outputs are recomputed on demand
-from the nearest kept state, and checked against the step root. With
-`spill` the kept states live on disk (`states.DiskStates`), and
-`from_states` takes a lazy mapping (`states.StoreStates`) as it is, so a
-long run never holds T/k states in memory.
+`PartyRun` holds the boundary step roots S_b(0)..S_b(n_b-1) of the run tree
+(b(i) = min(i * c, T), c the task's checkpoint interval) and the states after
+some steps (every boundary by default, or the solver's published
+checkpoints); any other step's outputs and root, and a segment's step roots
+(`segment_roots`, the leaves of the dispute's SEGMENT commitment), are
+recomputed on demand from the nearest kept state, and checked against the
+step roots this party already holds. With `spill` the kept states live on
+disk (`states.DiskStates`), and `from_states` takes a lazy mapping
+(`states.StoreStates`) as it is, so a long run never holds T/k states in
+memory.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 from eth_hash.auto import keccak
 
 from ..commit import merkle
-from ..commit.roots import node_roots, run_root
+from ..commit.roots import boundaries, is_boundary, node_roots, run_root
 from ..commit.tensor import tensor_levels
 from ..commit.trace import StepView, micro_trace
 from ..runtime.executor import run_step, state_after
@@ -135,53 +138,72 @@ def step_outputs(program: Program, t: int, state: list[np.ndarray], data: np.nda
 
 
 class PartyRun:
-    """All the commitments of one party's run of `program` for `steps` steps."""
+    """All the commitments of one party's run of `program` for `steps` steps with checkpoint
+    interval `interval` (the task's c): the boundary step roots S_b(0)..S_b(n_b-1) (the run
+    tree's leaves, `step_roots`) are computed while training; any other S_t, a segment's
+    step roots and every node output are recomputed on demand from the nearest kept state."""
 
     def __init__(self, program: Program, data: np.ndarray, steps: int, backend: str = "reference",
                  fault: Fault | None = None, base: PartyRun | None = None, skip: Skip | None = None,
-                 keep_every: int = 1, _trained: bool = True, spill: str | Path | None = None):
-        """Train steps 0..T keeping the state after every `keep_every`-th step (or reuse
-        `base`, the same run without fault or skip, up to the fault's step); with `spill`,
-        the kept states are files in a private directory under it, not arrays in memory."""
+                 keep_every: int | None = None, _trained: bool = True, interval: int = 1,
+                 spill: str | Path | None = None):
+        """Train steps 0..T keeping the state after every `keep_every`-th step (default: every
+        boundary) and after T, hashing only the boundary steps (or reuse `base`, the same run
+        without fault or skip, up to the fault's step); with `spill`, the kept states are files
+        in a private directory under it, not arrays in memory."""
+        keep_every = interval if keep_every is None else keep_every
         if keep_every < 1:
             raise ValueError("dispute: keep_every must be at least 1")
         self.program, self.data, self.steps, self.backend = program, data, steps, backend
         self.fault, self.skip, self.keep_every = fault, skip, keep_every
+        self.boundaries = boundaries(steps, interval)
+        self.interval = interval
         if fault is not None:
             fault.check(program, steps)
         self._states: Mapping = DiskStates(spill) if spill is not None else {}
         self._cache: dict[int, list[np.ndarray]] = {}
+        self._roots: dict[int, bytes] = {}  # S_t known to this party (boundaries, replayed segments)
         self.step_roots: list[bytes] = []
         if not _trained:
             return
         start, state = 0, []
-        if base is not None and fault is not None and skip is None and fault.t > 0:
+        if base is not None and fault is not None and skip is None and fault.t > 0 \
+                and base.interval == interval:
             start = fault.t
             state = base.state(start - 1)
             for k in list(base._states):
                 if k < start and k % keep_every == 0:
                     self._states[k] = base._states[k]
             self._states[start - 1] = state
-            self.step_roots = list(base.step_roots[:start])
+            self._roots = {b: r for b, r in base._roots.items() if b < start}
         for t in range(start, steps + 1):
             outs = step_outputs(program, t, state, data, backend, fault, skip)
             state = state_after(program, t, outs)
-            if t % keep_every == 0:
+            if t % keep_every == 0 or t == steps:
                 self._states[t] = state
-            self.step_roots.append(merkle.root(node_roots(outs)))
+            if is_boundary(t, steps, interval):
+                self._roots[t] = merkle.root(node_roots(outs))
+        self.step_roots = [self._roots[b] for b in self.boundaries]
         self.run_root = run_root(self.step_roots)
 
     @classmethod
     def from_states(cls, program: Program, data: np.ndarray, step_roots: list[bytes],
                     states: dict[int, list[np.ndarray]], backend: str = "reference",
-                    fault: Fault | None = None, skip: Skip | None = None) -> PartyRun:
-        """A run already computed (a solver's, from its checkpoints): its committed step roots
-        S_0..S_T and the states after some steps (a dict, or a lazy mapping used as it is,
-        e.g. `states.StoreStates`); nothing is trained now."""
+                    fault: Fault | None = None, skip: Skip | None = None,
+                    steps: int | None = None, interval: int = 1) -> PartyRun:
+        """A run already computed (a solver's, from its checkpoints): its committed boundary
+        step roots S_b(0)..S_b(n_b-1) and the states after some steps (a dict, or a lazy
+        mapping used as it is, e.g. `states.StoreStates`); nothing is trained now. `steps`
+        defaults to (n_b - 1) * interval."""
         if not step_roots:
             raise ValueError("dispute: a run has at least step 0")
-        run = cls(program, data, len(step_roots) - 1, backend, fault, skip=skip, _trained=False)
+        if steps is None:
+            steps = (len(step_roots) - 1) * interval
+        run = cls(program, data, steps, backend, fault, skip=skip, _trained=False, interval=interval)
+        if len(step_roots) != len(run.boundaries):
+            raise ValueError(f"dispute: {len(step_roots)} boundary roots for {len(run.boundaries)} boundaries")
         run.step_roots = list(step_roots)
+        run._roots = dict(zip(run.boundaries, run.step_roots, strict=True))
         if isinstance(states, dict):
             run._states = {int(k): [np.asarray(a, dtype=np.uint32) for a in v] for k, v in states.items()}
         else:
@@ -205,18 +227,43 @@ class PartyRun:
 
     def outputs(self, t: int, state: list[np.ndarray] | None = None) -> list[np.ndarray]:
         """uint32 outputs of every node of step t, as this party computes them (checked
-        against its step root S_t)."""
+        against its S_t when this party committed or computed one)."""
         if t in self._cache:
             return self._cache[t]
         if state is None:
             state = self.state(t - 1) if t > 0 else []
         outs = step_outputs(self.program, t, state, self.data, self.backend, self.fault, self.skip)
-        if t < len(self.step_roots) and merkle.root(node_roots(outs)) != self.step_roots[t]:
+        root = merkle.root(node_roots(outs))
+        if self._roots.get(t, root) != root:
             raise ValueError(f"dispute: step {t} recomputed does not match this party's step root")
+        self._roots[t] = root
         if len(self._cache) >= OUTPUT_CACHE:
             self._cache.pop(next(iter(self._cache)))
         self._cache[t] = outs
         return outs
+
+    def step_root(self, t: int) -> bytes:
+        """S_t of this party (stored at a boundary, else recomputed by replay)."""
+        if t not in self._roots:
+            self.outputs(t)
+        return self._roots[t]
+
+    def segment(self, i: int) -> list[int]:
+        """The steps b(i-1)..b(i) of segment i (1 <= i <= n_b - 1)."""
+        if not 1 <= i < len(self.boundaries):
+            raise ValueError(f"dispute: segment {i} outside 1..{len(self.boundaries) - 1}")
+        return list(range(self.boundaries[i - 1], self.boundaries[i] + 1))
+
+    def segment_roots(self, i: int) -> list[bytes]:
+        """S_b(i-1), ..., S_b(i): the leaves of segment i, replayed from the state at b(i-1)."""
+        steps = self.segment(i)
+        state = self.state(steps[0])
+        out = [self.step_root(steps[0])]
+        for t in steps[1:]:
+            outs = self.outputs(t, state)
+            state = state_after(self.program, t, outs)
+            out.append(self._roots[t])
+        return out
 
     def node_roots(self, t: int) -> list[bytes]:
         return node_roots(self.outputs(t))

@@ -15,6 +15,7 @@ from eth_abi import encode
 from eth_hash.auto import keccak
 
 from ..commit import merkle
+from ..commit.roots import boundaries
 
 PPM = 1_000_000
 BPS = 10_000
@@ -51,12 +52,18 @@ def is_forced(secret: bytes, seed: bytes, rate_ppm: int) -> bool:
     return int.from_bytes(keccak(secret + seed), "big") % PPM < rate_ppm
 
 
-def sample_steps(seed: bytes, verifier: str, task_id: int, num_steps: int, samples: int) -> list[int]:
-    """VerifierPool.sample_steps: `samples` steps in 1..T, in draw order, repeats allowed."""
+def sample_steps(seed: bytes, verifier: str, task_id: int, num_steps: int, samples: int,
+                 interval: int = 1) -> list[int]:
+    """VerifierPool.sample_steps: `samples` boundary indices i in 1..n_b - 1 of the run tree
+    (n_b = ceil(T / interval) + 1; i = the step t when the interval is 1), in draw order,
+    repeats allowed. The verifier attests S_b(i), b(i) = min(i * interval, T)."""
     if num_steps < 1:
         raise ValueError("incentives: a task has at least one step")
+    if interval < 1:
+        raise ValueError("incentives: the checkpoint interval is at least 1")
+    n = len(boundaries(num_steps, interval)) - 1
     return [1 + int.from_bytes(keccak(encode(["bytes32", "address", "uint256", "uint256"],
-                                             [seed, verifier, task_id, i])), "big") % num_steps
+                                             [seed, verifier, task_id, i])), "big") % n
             for i in range(samples)]
 
 
@@ -66,17 +73,18 @@ def commitment(task_id: int, verifier: str, values: list[bytes], salt: bytes) ->
 
 
 def wrong_step_roots(step_roots: list[bytes], secret: bytes) -> list[bytes]:
-    """The forced error: every S_t replaced by keccak256(S_t || secret)."""
+    """The forced error: every boundary step root S_b(i) replaced by keccak256(S_b(i) || secret)."""
     return [keccak(bytes(s) + secret) for s in step_roots]
 
 
 def run_tree(step_roots: list[bytes]) -> list[list[bytes]]:
-    """Merkle levels over S_0..S_T (the run root is the last level's only node)."""
+    """Merkle levels over the boundary step roots S_b(0)..S_b(n_b-1) (the run root is the
+    last level's only node)."""
     return merkle.levels(list(step_roots))
 
 
 def step_proofs(step_roots: list[bytes], steps: list[int]) -> list[list[bytes]]:
-    """Merkle proofs of S_t for each t in `steps` against the run root."""
+    """Merkle proofs of leaf i (S_b(i)) for each boundary index i in `steps` against the run root."""
     tree = run_tree(step_roots)
     return [merkle.proof(tree, t) for t in steps]
 

@@ -59,14 +59,14 @@ def round_of(chain, tid: int) -> dict:
 
 def replay_values(store, task, manifest: Manifest, steps: list[int], backend: str,
                   last: int | None = None) -> tuple[list[bytes], list[int]]:
-    """My S_t for each sample step (in order) and the steps where the solver's
-    manifest disagrees: any step replayed on the way to a sample (a fault whose
-    effect dies out before a sample is still caught), S_0 included. The replay
-    starts from this verifier's own initialisation (no checkpoint of the solver
-    is trusted for a start state)."""
+    """My S_b(i) for each sampled boundary index i (in order) and the boundary indices where
+    the solver's manifest disagrees: any boundary replayed on the way to a sample, S_0
+    included. The replay starts from this verifier's own initialisation (no checkpoint of
+    the solver is trusted for a start state)."""
     _spec, train, program = load_task_inputs(store, task)
     last = max(steps) if last is None else max(last, *steps)
-    mine, bad, _ = replay_from_start(program, train, last, backend, manifest.step_roots)
+    mine, bad, _ = replay_from_start(program, train, last, backend, manifest.step_roots,
+                                     interval=task.checkpoint_interval, num_steps=task.num_steps)
     return [mine[t] for t in steps], bad
 
 
@@ -82,15 +82,18 @@ def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
         manifest = Manifest.from_bytes(d.store.get(artifact_uri(d.chain, tid)))
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactProblem("manifest step roots do not hash to the committed run root")
-        try:  # a checkpoint at every multiple of k and at T, the sampled ones well formed
+        try:  # a checkpoint at every multiple of k and at T, the sampled boundaries' well formed
             _spec, _train, program = load_task_inputs(d.store, task)
-            admission.check_manifest(d.store, manifest, program, task.num_steps, task.checkpoint_interval, steps)
+            bounds = roots.boundaries(task.num_steps, task.checkpoint_interval)
+            admission.check_manifest(d.store, manifest, program, task.num_steps, task.checkpoint_interval,
+                                     [bounds[i] for i in steps if 0 <= i < len(bounds)])
         except SpecError:
             raise
         except ValueError as exc:
             raise ArtifactProblem(str(exc)) from None
-        # a verifier set to check at least T steps (settings.samples) replays the whole run
-        last = task.num_steps if d.settings.samples >= task.num_steps else None
+        # a verifier set to check at least every boundary (settings.samples) replays the whole run
+        n_b = len(bounds)
+        last = n_b - 1 if d.settings.samples >= n_b - 1 else None
         return (manifest, *replay_values(d.store, task, manifest, steps, d.backend, last))
     except (StoreError, ValueError) as exc:
         if isinstance(exc, SpecError):
@@ -100,7 +103,9 @@ def _manifest_values(d, tid: int, task, inc: dict, steps: list[int]):
         if not (isinstance(exc, ArtifactProblem) or availability.failed(d.db, key, d.settings, str(exc)) or late):
             return None
         _spec, train, program = load_task_inputs(d.store, task)
-        mine, _, _ = replay_from_start(program, train, task.num_steps, d.backend)
+        n_b = len(roots.boundaries(task.num_steps, task.checkpoint_interval))
+        mine, _, _ = replay_from_start(program, train, n_b - 1, d.backend, interval=task.checkpoint_interval,
+                                       num_steps=task.num_steps)
         wrong = roots.run_root(mine) != task.run_root
         d.db.add_evidence(tid, -1, "artifacts", {"problem": str(exc), "run_root": task.run_root.hex()})
         log.warning("attest: task=%d artifacts: %s: own full replay %s the committed run root", tid, exc,

@@ -90,7 +90,7 @@ def commit_plan(chain: ChainClient, db: StateDB, store, tid: int,
                 manifest: Manifest) -> tuple[bytes, bytes, list[bytes], str]:
     """(run_root, final_model_hash, final_model_proof, artifact uri) for commit_result:
     the wrong root of a forced task (every S_t replaced by keccak256(S_t || secret),
-    published as its own manifest) with its leaf T, else the true root with S_T."""
+    published as its own manifest) with its last leaf, else the true root with S_T."""
     true_uri = store.put(manifest.to_bytes())
     if not incentives_on(chain) or not is_forced(chain, db, tid):
         return roots.run_root(manifest.step_roots), *final_model(manifest.step_roots), true_uri

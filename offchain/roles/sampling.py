@@ -1,6 +1,8 @@
 """Which steps a verifier checks: drawn from block randomness that did not exist
 when the result was committed (the hash of the block after the commit), mixed
-with the verifier's address so verifiers check different steps."""
+with the verifier's address so verifiers check different steps. The verifier
+passes the number of segments n_b - 1 as `num_steps`: what it draws are the
+boundary indices i of the run tree (b(i) = min(i * c, T))."""
 
 from __future__ import annotations
 

@@ -24,11 +24,11 @@ import time
 import numpy as np
 
 from ..chain import send_once
-from ..commit import merkle, roots
+from ..commit import roots
 from ..dispute.player import SOLVER
 from ..dispute.run import Fault, PartyRun, Skip, step_outputs
 from ..dispute.states import StoreStates
-from ..runtime import executor
+from ..runtime.train import boundary_steps
 from ..store import StoreError
 from . import admission, availability, forced, funds
 from .daemon import Daemon
@@ -205,7 +205,7 @@ class Solver(Daemon):
         if manifest is None:
             return  # still training (in its own thread): the daemon keeps polling meanwhile
         true_uri = self.store.put(manifest.to_bytes())
-        # the final model hash is S_T (leaf T of the committed run root), never a file hash
+        # the final model hash is S_T (the last leaf of the committed run root), never a file hash
         run_root, final_hash, final_proof, uri = forced.commit_plan(self.chain, self.db, self.store, tid, manifest)
         run_root, final_hash, final_proof = self._cheat_commit(tid, manifest, run_root, final_hash, final_proof)
         r = send_once(self.chain, self.db, f"commit:{tid}", "TaskRegistry", "commit_result", tid, run_root,
@@ -233,7 +233,9 @@ class Solver(Daemon):
         return job.manifest
 
     def _train(self, tid: int, spec: TaskSpec, program, train: np.ndarray) -> Manifest:
-        """Run steps 0..T, resuming from the last checkpoint this solver published."""
+        """Run steps 0..T with the one training loop (`runtime.train.boundary_steps`: S_t hashed only
+        at the boundary steps, which are the checkpoints), resuming from the last checkpoint
+        this solver published."""
         key = f"train:{tid}"
         prog = self.db.get(key)
         if prog is None:
@@ -249,22 +251,24 @@ class Solver(Daemon):
         if fault:
             fault.check(program, T)
         started = time.time()
-        for t in range(t0, T + 1):
+
+        def stop(t: int) -> None:
             if self._stop:
                 raise TrainingStopped(f"solve: task={tid}: stopped at step {t}")
-            outputs = step_outputs(program, t, state, train, self.backend, fault, skip)
-            node_roots = roots.node_roots(outputs)
-            step_roots.append(merkle.root(node_roots))
-            state = executor.state_after(program, t, outputs)
-            if t % k == 0 or t == T:
-                addr = self.store.put(Checkpoint(t, state, node_roots).to_bytes())
-                ckpts[t] = addr
-                self.db.put(key, {"checkpoint": addr, "roots": [r.hex() for r in step_roots],
-                                  "checkpoints": {str(c): a for c, a in ckpts.items()},
-                                  "fault": fault and [fault.t, fault.j, fault.e],
-                                  "skip": skip and [skip.fraction, skip.seed]})
-                rate = (t - t0 + 1) / max(time.time() - started, 1e-9)
-                log.info("solve: task=%d step %d/%d (%.1f steps/s)", tid, t, T, rate)
+
+        def step(t: int, st: list[np.ndarray]) -> list[np.ndarray]:
+            return step_outputs(program, t, st, train, self.backend, fault, skip)
+
+        for b in boundary_steps(program, train, T, k, self.backend, start=t0, state=state, step_fn=step, on_step=stop):
+            step_roots.append(b.step_root)
+            addr = self.store.put(Checkpoint(b.t, b.state, b.node_roots).to_bytes())
+            ckpts[b.t] = addr
+            self.db.put(key, {"checkpoint": addr, "roots": [r.hex() for r in step_roots],
+                              "checkpoints": {str(c): a for c, a in ckpts.items()},
+                              "fault": fault and [fault.t, fault.j, fault.e],
+                              "skip": skip and [skip.fraction, skip.seed]})
+            rate = (b.t - t0 + 1) / max(time.time() - started, 1e-9)
+            log.info("solve: task=%d step %d/%d (%.1f steps/s)", tid, b.t, T, rate)
         return Manifest(tid, step_roots, ckpts, ckpts[T])
 
     def _deviation(self, tid: int, prog: dict | None) -> tuple[Fault | None, Skip | None]:
@@ -277,7 +281,7 @@ class Solver(Daemon):
     def _cheat_commit(self, tid: int, manifest: Manifest, run_root: bytes, final_hash: bytes,
                       final_proof: list[bytes]) -> tuple[bytes, bytes, list[bytes]]:
         """(run root, final model hash, its proof) this solver commits: the true ones unless
-        it cheats. `random-root`: the root of T + 1 random step roots (with leaf T and its
+        it cheats. `random-root`: the root of n_b random step roots (with its last leaf and its
         proof, so the registry takes it; the verifier finds no manifest that hashes to it
         and disputes). `wrong-model`: its step-0 state named as the final model (the
         registry refuses it: the final model hash must be S_T, proved against the root)."""
@@ -333,7 +337,8 @@ class Solver(Daemon):
         states = StoreStates(self.store, prog["checkpoints"])  # fetched when needed, never all in memory
         fault, skip = self._deviation(tid, prog)
         return PartyRun.from_states(spec.compile(train), train, [bytes.fromhex(r) for r in prog["roots"]],
-                                    states, self.backend, fault, skip)
+                                    states, self.backend, fault, skip, steps=spec.steps,
+                                    interval=spec.checkpoint_interval)
 
     def _defend(self, tid: int) -> None:
         for did, winner in self.desk.play(tid).items():

@@ -300,10 +300,11 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a solver publishes with its result: every S_t and where the checkpoints are."""
+    """What a solver publishes with its result: the boundary step roots (the run tree's leaves)
+    and where the checkpoints are."""
 
     task_id: int
-    step_roots: list[bytes]  # S_0..S_T
+    step_roots: list[bytes]  # S_b(0)..S_b(n_b-1), b(i) = min(i * checkpoint_interval, T): the run tree's leaves
     checkpoints: dict[int, str]  # step -> content address of its Checkpoint
     final_model: str  # content address of the final state (a Checkpoint of step T)
 

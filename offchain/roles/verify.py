@@ -1,6 +1,7 @@
-"""The verifier daemon: after a result is committed, derive the steps to check
-from the block after the commit, fetch the nearest checkpoints, replay, and
-compare each replayed S_t with the solver's (proved against the run root).
+"""The verifier daemon: after a result is committed, derive the boundaries to check
+(indices i of the run tree, b(i) = min(i * c, T)) from the block after the commit,
+replay, and compare each replayed boundary step root S_b(i) with the solver's
+(proved against the run root).
 
 A mismatch is a certain fault: the verifier keeps the evidence (step, both
 roots, the Merkle proof) in SQLite, logs `challenge: task=<id> step=<t> ...`,
@@ -94,8 +95,9 @@ class Verifier(Daemon):
         if block <= data["commit_block"]:
             return  # the randomness (the next block) does not exist yet
         seed_block = self.chain.block(data["commit_block"] + 1)
-        steps = sample_steps(bytes(seed_block["hash"]), self.chain.address, tid, task.num_steps,
-                             self.settings.samples)
+        # boundary indices 1..n_b - 1 of the run tree (b(i) = min(i * c, T))
+        n_b = len(roots.boundaries(task.num_steps, task.checkpoint_interval))
+        steps = sample_steps(bytes(seed_block["hash"]), self.chain.address, tid, n_b - 1, self.settings.samples)
         if not availability.due(self.db, f"artifacts:{tid}"):
             return  # backing off after a failed fetch
         try:
@@ -156,46 +158,53 @@ class Verifier(Daemon):
         return int(self.chain.call("TaskRegistry", "task_header", tid))
 
     def _verify(self, tid: int, task, steps: list[int]) -> None:
-        """Replay from S_0, computed here from the spec, through the last sampled step,
-        comparing every S_t with the solver's (proved against the run root). No checkpoint
-        of the solver is trusted: every start state is this verifier's own."""
+        """Replay from S_0, computed here from the spec, through the last sampled boundary
+        (`steps` are boundary indices of the run tree), comparing every boundary step root
+        with the solver's (proved against the run root). No checkpoint of the solver is
+        trusted: every start state is this verifier's own."""
         started = time.time()
         _spec, train, program = self._inputs(task)
         manifest = Manifest.from_bytes(self.store.get(artifact_uri(self.chain, tid)))
-        if len(manifest.step_roots) != task.num_steps + 1:
-            raise ArtifactFault(f"the manifest has {len(manifest.step_roots)} step roots, not {task.num_steps + 1}")
+        n_b = len(roots.boundaries(task.num_steps, task.checkpoint_interval))
+        if len(manifest.step_roots) != n_b:
+            raise ArtifactFault(f"the manifest has {len(manifest.step_roots)} step roots, not {n_b} boundaries")
         if roots.run_root(manifest.step_roots) != task.run_root:
             raise ArtifactFault("manifest step roots do not hash to the committed run root")
-        # the registry proved final_model_hash = S_T (leaf T of the run root); the served
-        # final checkpoint must be the state whose node roots make up that S_T
-        if manifest.step_roots[task.num_steps] != task.final_model_hash:
+        # the registry proved final_model_hash = S_T (the last leaf of the run root); the
+        # served final checkpoint must be the state whose node roots make up that S_T
+        if manifest.step_roots[-1] != task.final_model_hash:
             raise ArtifactFault("the final model hash on chain is not S_T of the manifest")
         final = Checkpoint.from_bytes(self.store.get(manifest.final_model))
         if final.step != task.num_steps:
             raise ArtifactFault(f"the final model holds step {final.step}, not {task.num_steps}")
         try:
-            final.check(program, manifest.step_roots[task.num_steps])
+            final.check(program, manifest.step_roots[-1])
         except ValueError as exc:
             raise ArtifactFault(f"the final model does not match S_T: {exc}") from None
         try:  # a checkpoint at every multiple of k and at T, the sampled ones well formed
-            admission.check_manifest(self.store, manifest, program, task.num_steps, task.checkpoint_interval, steps)
+            bounds = roots.boundaries(task.num_steps, task.checkpoint_interval)
+            admission.check_manifest(self.store, manifest, program, task.num_steps, task.checkpoint_interval,
+                                     [bounds[i] for i in steps if 0 <= i < len(bounds)])
         except ValueError as exc:
             raise ArtifactFault(str(exc)) from None
         tree = merkle.levels(manifest.step_roots)
         last = max(steps)
         mine, bad, _ = replay_from_start(program, train, last, self.backend, manifest.step_roots,
-                                         stop_at_mismatch=True)
+                                         stop_at_mismatch=True, interval=task.checkpoint_interval,
+                                         num_steps=task.num_steps)
+        bounds = roots.boundaries(task.num_steps, task.checkpoint_interval)
+        replayed = bounds[len(mine) - 1] + 1  # steps 0..b(last compared)
         if bad:
             u = bad[0]
             proof = merkle.proof(tree, u)
             if not merkle.verify(task.run_root, manifest.step_roots[u], u, proof):
                 raise ArtifactFault(f"step root {u} fails its proof against the run root")
-            self._challenge(tid, u, mine[u], manifest.step_roots[u], proof, steps, len(mine),
+            self._challenge(tid, bounds[u], mine[u], manifest.step_roots[u], proof, steps, replayed,
                             time.time() - started)
             return
         availability.clear(self.db, f"artifacts:{tid}")
-        self.db.set_task(tid, "verified", steps=steps, replayed=len(mine), seconds=time.time() - started)
-        log.info("verify: task=%d ok: steps %s match (%d steps replayed from S_0)", tid, steps, len(mine))
+        self.db.set_task(tid, "verified", steps=steps, replayed=replayed, seconds=time.time() - started)
+        log.info("verify: task=%d ok: boundaries %s match (%d steps replayed from S_0)", tid, steps, replayed)
 
     def _challenge(self, tid, step, mine, theirs, proof, steps, replayed, seconds) -> None:
         self.db.add_evidence(tid, step, "step_root", {
@@ -212,7 +221,7 @@ class Verifier(Daemon):
         task = get_task(self.chain, tid)
         spec, train, program = self._inputs(task)
         started = time.time()
-        run = PartyRun(program, train, task.num_steps, self.backend, keep_every=spec.checkpoint_interval,
+        run = PartyRun(program, train, task.num_steps, self.backend, interval=spec.checkpoint_interval,
                        spill=Path(self.settings.state_dir) / "replay")  # kept states on disk
         log.info("verify: task=%d own run of %d steps computed in %.1fs: run root 0x%s", tid,
                  task.num_steps, time.time() - started, run.run_root.hex())

@@ -108,7 +108,7 @@ class RunIndex:
     interval: int  # k
     backend: str
     checkpoints: dict[int, str]  # step -> file name
-    step_roots: list[str]  # S_0..S_T, 0x hex
+    step_roots: list[str]  # boundary step roots S_b(0)..S_b(n_b-1) (S_0..S_T when interval = 1), 0x hex
     run_root: str  # 0x hex
     accuracy: float | None = None
 

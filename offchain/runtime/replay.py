@@ -4,7 +4,7 @@
 outputs of step t from the checkpoint at or before t-1 (step 0 is the
 initialisation program itself), so `step_root(t)` recomputes S_t exactly.
 The query methods return the roots and proofs a verifier or a dispute needs
-(design section 6): S_t and its proof in R, node output roots and their
+(design section 6): S_t, a boundary step root and its proof in R, node output roots and their
 proofs in S_t, tensor elements, dataset elements, program records,
 micro-traces with their roots and proofs, and micro-step operands.
 """
@@ -89,15 +89,16 @@ class Run:
         return tensor_root(self.outputs(t)[j])
 
     def step_root(self, t: int) -> bytes:
-        """S_t recomputed by replay (compare with self.step_roots[t], the committed one)."""
+        """S_t recomputed by replay (at a boundary b(i), compare with self.step_roots[i])."""
         return roots.step_root_of(self.node_roots(t))
 
     # --- proofs ---------------------------------------------------------------
 
-    def prove_step_root(self, t: int) -> proofs.LeafProof:
-        """Committed S_t as leaf t of R."""
-        self._check_step(t)
-        return proofs.prove_leaves(self.step_roots, t)
+    def prove_step_root(self, i: int) -> proofs.LeafProof:
+        """Committed S_b(i) as leaf i of R (boundary index i; i = t when the interval is 1)."""
+        if not 0 <= i < len(self.step_roots):
+            raise ValueError(f"replay: boundary {i} outside 0..{len(self.step_roots) - 1}")
+        return proofs.prove_leaves(self.step_roots, i)
 
     def prove_node_root(self, t: int, j: int) -> proofs.LeafProof:
         """Output root of node j as leaf j of S_t."""
@@ -136,21 +137,28 @@ class Run:
 
 
 def replay_from_start(program: Program, data: np.ndarray, last: int, backend: str = "reference",
-                      theirs: list[bytes] | None = None,
-                      stop_at_mismatch: bool = False) -> tuple[list[bytes], list[int], list[np.ndarray]]:
-    """(my S_0..S_last, the steps t <= last where `theirs[t]` differs, my state after the last
-    step computed), all from the program's own initialisation: S_0 and every start state are
-    recomputed here, never taken from another party's checkpoint. With `stop_at_mismatch`
-    the replay ends at the first differing step."""
+                      theirs: list[bytes] | None = None, stop_at_mismatch: bool = False,
+                      interval: int = 1, num_steps: int | None = None,
+                      ) -> tuple[list[bytes], list[int], list[np.ndarray]]:
+    """(my boundary step roots S_b(0)..S_b(last), the boundary indices i <= last where
+    `theirs[i]` differs, my state after step b(last)), all from the program's own
+    initialisation: S_0 and every start state are recomputed here, never taken from another
+    party's checkpoint. b(i) = min(i * interval, num_steps) (num_steps defaults to
+    last * interval); only boundary steps are hashed. With `stop_at_mismatch` the replay
+    ends at the first differing boundary."""
+    from .train import boundary_steps
+
+    total = last * interval if num_steps is None else num_steps
+    end = min(last * interval, total)
     mine: list[bytes] = []
     bad: list[int] = []
     state: list[np.ndarray] = []
-    for t in range(last + 1):
-        outputs = run_step(program, t, state, data.astype(np.uint32, copy=False), backend)
-        mine.append(roots.step_root(outputs))
-        state = state_after(program, t, outputs)
-        if theirs is not None and (t >= len(theirs) or theirs[t] != mine[t]):
-            bad.append(t)
+    for b in boundary_steps(program, data.astype(np.uint32, copy=False), end, interval, backend):
+        i = len(mine)
+        mine.append(b.step_root)
+        state = b.state
+        if theirs is not None and (i >= len(theirs) or theirs[i] != b.step_root):
+            bad.append(i)
             if stop_at_mismatch:
                 break
     return mine, bad, state

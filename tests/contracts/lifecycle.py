@@ -10,6 +10,7 @@ checks both)."""
 from eth_hash.auto import keccak
 
 from offchain.commit import merkle
+from offchain.commit.roots import boundaries
 from offchain.dispute.tiny import tiny_task
 
 E18 = 10**18
@@ -28,14 +29,15 @@ ARTIFACT_URI = "http://127.0.0.1:8000/artifacts/"
 
 
 
-def run_with_model(num_steps, final_model_hash, salt=b"run"):
-    """(run_root, proof): a run tree of num_steps + 1 leaves whose leaf T is
-    `final_model_hash`, its other leaves made up from `salt`, and the
-    exact-depth proof of leaf T (what commit_result requires)."""
+def run_with_model(num_steps, final_model_hash, salt=b"run", interval=CHECKPOINT_INTERVAL):
+    """(run_root, proof): a run tree of n_b = ceil(T / interval) + 1 boundary leaves whose
+    last leaf (S_T) is `final_model_hash`, its other leaves made up from `salt`, and the
+    exact-depth proof of that last leaf (what commit_result requires)."""
     h = bytes.fromhex(final_model_hash[2:]) if isinstance(final_model_hash, str) else bytes(final_model_hash)
-    leaves = [keccak(salt + t.to_bytes(8, "big")) for t in range(num_steps)] + [h]
+    last = len(boundaries(num_steps, interval)) - 1
+    leaves = [keccak(salt + t.to_bytes(8, "big")) for t in range(last)] + [h]
     tree = merkle.levels(leaves)
-    return "0x" + tree[-1][0].hex(), ["0x" + p.hex() for p in merkle.proof(tree, num_steps)]
+    return "0x" + tree[-1][0].hex(), ["0x" + p.hex() for p in merkle.proof(tree, last)]
 
 
 RUN_ROOT, MODEL_PROOF = run_with_model(NUM_STEPS, MODEL_HASH)

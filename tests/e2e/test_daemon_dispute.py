@@ -23,12 +23,15 @@ from offchain.state import StateDB
 pytestmark = pytest.mark.e2e
 
 STEPS = 10
+INTERVAL = 4  # run tree over S_0, S_4, S_8, S_10: a fault at step 1 is found through the segment 0..4
 TERMS = TaskTerms()
-FAULT = Fault(1, 3, 5)  # step 1, the bias add of the hidden layer, element 5
+# step 1, the bias add of the hidden layer, element 6 (a lowest-bit flip that reaches S_4; element 5's
+# dies out before the boundary, so its run root is the honest one and there is nothing to dispute)
+FAULT = Fault(1, 3, 6)
 
 
 def spec_and_artifacts(seed):
-    return build_spec("digits", steps=STEPS, checkpoint_interval=STEPS, hidden=(4,), batch=4, seed=seed)
+    return build_spec("digits", steps=STEPS, checkpoint_interval=INTERVAL, hidden=(4,), batch=4, seed=seed)
 
 
 def submit(net, seed):
@@ -144,7 +147,7 @@ def test_honest_solver_beats_a_lying_challenger_then_is_paid(net, tmp_path):
         # the liar: a run with a flipped bit, driven in this process
         spec, artifacts = spec_and_artifacts(seed=13)
         _, (train,) = decode_arrays(artifacts[spec.data])
-        liar_run = PartyRun(spec.compile(train), train, STEPS, fault=Fault(2, 4, 1))
+        liar_run = PartyRun(spec.compile(train), train, STEPS, fault=Fault(2, 4, 1), interval=INTERVAL)
         liar = ChainClient(net.settings("challenger"))
         game = liar.contract("DisputeGame").address
         liar.transact("TestToken", "approve", game, bond)

@@ -1,7 +1,10 @@
 """End to end: the dispute demo on a fresh Anvil, faults at every level, a liar, stalls, a restart.
 
 Each case runs `run_demo` (deploy, task, solver commit, dispute played by
-the two drivers) on a tiny digits MLP (hidden 4, batch 2, 3 steps). Node
+the two drivers) on a tiny digits MLP (hidden 4, batch 2, 3 steps) with
+checkpoint interval 2 (run tree over S_0, S_2, S_3: T is not a multiple of
+c, so faults at steps 1-2 go through the segment 0..2 and at step 3 through
+the one-step segment 2..3), and once with c = 1. Node
 indices refer to that program: 0 GATHER x, 2 MATMUL (K=64), 4 RELU,
 14 SGD of W0; step 0 nodes are INIT_UNIFORM.
 """
@@ -12,12 +15,13 @@ from offchain.dispute.demo import TOKEN, run_demo
 from offchain.dispute.run import Fault
 
 STEPS = 3
+INTERVAL = 2
 MINTED = 1_000 * TOKEN
 PAYMENT, STAKE, BOND = 10 * TOKEN, 100 * TOKEN, 10 * TOKEN
 
 
 def _play(**kw):
-    return run_demo(STEPS, hidden=4, batch=2, echo=lambda _s: None, **kw)
+    return run_demo(STEPS, hidden=4, batch=2, echo=lambda _s: None, **{"interval": INTERVAL, **kw})
 
 
 def _assert_solver_slashed(res, challenger_bps=5_000):
@@ -35,7 +39,7 @@ def _assert_solver_slashed(res, challenger_bps=5_000):
         pytest.param(Fault(2, 2, 5), id="matmul"),
         pytest.param(Fault(STEPS, 14, 37), id="sgd-last-step"),
         pytest.param(Fault(0, 1, 3), id="init"),
-        pytest.param(Fault(1, 4, 6), id="relu"),
+        pytest.param(Fault(1, 4, 3), id="relu"),  # a flip that reaches S_2 (Fault(1, 4, 6) dies out)
         pytest.param(Fault(2, 0, 70), id="gather"),
     ],
 )
@@ -44,6 +48,13 @@ def test_fault_is_pinpointed_and_solver_slashed(fault):
     assert (res.winner, res.by) == ("challenger", "onestep")
     assert (res.t, res.j, res.e) == (fault.t, fault.j, fault.e)
     assert res.m >= 1
+    _assert_solver_slashed(res)
+
+
+def test_fault_is_pinpointed_with_interval_one():
+    """c = 1: every step is a boundary (the old run tree); the segment is the two steps t-1, t."""
+    res = _play(fault=Fault(2, 2, 5), interval=1)
+    assert (res.winner, res.by, res.t, res.j, res.e) == ("challenger", "onestep", 2, 2, 5)
     _assert_solver_slashed(res)
 
 

@@ -16,7 +16,7 @@ the verification, reveal, secret, challenge and report windows.
   forced task without checking them is reported by the verifier daemon's
   whistleblower hunt and loses its stake (the bounty to the reporter, the rest
   to the task's award);
-- a real fault (rate 0, a solver with one flipped bit at step 1, which every
+- a real fault (rate 0, a solver with one flipped bit at the last step, which every
   sample's replay covers): the verifier flags it, the solver's secret reveal
   shows it not forced, the verifier opens the dispute and wins it by one
   step; the solver is slashed, the submitter refunded, and the verifier
@@ -56,7 +56,9 @@ def net(tmp_path_factory):
     network.stop()
 
 
-FAULT = Fault(1, 3, 5)  # step 1, the bias add of the hidden layer, element 5
+# the last step's bias add of the hidden layer, element 5: in S_10, the run tree's last leaf (a
+# lowest-bit flip at step 1 can die out before the boundary, leaving the committed roots honest)
+FAULT = Fault(STEPS, 3, 5)
 
 
 def submit(net, seed, checkpoint_interval=5):
@@ -243,7 +245,7 @@ def test_real_fault_is_flagged_then_disputed_and_won(net):
     try:
         before = money(chain, net)
         reserved = int(chain.call("VerifierPool", "total_reserved"))
-        tid = submit(net, seed=24, checkpoint_interval=STEPS)  # one segment: every replay covers step 1
+        tid = submit(net, seed=24, checkpoint_interval=STEPS)  # one segment: every sample is S_10
         task = committed(net, tid)
         walk_incentives(net, tid)
         net.wait(lambda: (net.db("solver-fault").task(tid) or ("",))[0] == "rejected", 60, "the solver")

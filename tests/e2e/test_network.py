@@ -58,10 +58,11 @@ def test_honest_task_is_paid_exactly(net):
 
 
 def test_fault_at_sampled_step_is_challenged(net):
-    # 10 steps, one checkpoint segment: every sampled step is replayed from step 0 through step 1
+    # 10 steps, checkpoint interval 1: the run tree holds every step, so the flip at step 1 is
+    # seen at step 1 (with interval 10 a lowest-bit flip there can die out before step 10)
     net.spawn("solver-fault", "solve", "--fault", "step=1,node=3,element=5", role_key="solver")
     try:
-        _, tid = submit(net, seed=2)
+        _, tid = submit(net, interval=1, seed=2)
         net.wait(lambda: challenged(net, tid), 300, "the challenge")
     finally:
         net.kill("solver-fault")
@@ -77,7 +78,7 @@ def test_skipped_steps_are_detected(net):
     seed = next(s for s in range(100) if is_skipped(0.5, s, tid_next, 1))
     net.spawn("solver-skip", "solve", "--skip-steps", "0.5", "--skip-seed", str(seed), role_key="solver")
     try:
-        _, tid = submit(net, seed=3)
+        _, tid = submit(net, interval=1, seed=3)  # every step a boundary: the evidence is at step 1
         assert tid == tid_next
         net.wait(lambda: challenged(net, tid), 300, "the challenge")
     finally:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from offchain.commit.roots import boundaries, run_root, segment_of, segment_root
 from offchain.dispute.demo import default_program
 from offchain.dispute.player import CHALLENGER, SOLVER, Player
 from offchain.dispute.run import Fault, PartyRun, Skip, step_outputs
@@ -88,3 +89,35 @@ def test_checkpoint_run_refuses_outputs_that_miss_its_step_root(pair):
     wrong = PartyRun.from_states(program, honest.data, faulty.step_roots, {0: honest.state(0)})
     with pytest.raises(ValueError, match="step 1 recomputed does not match"):
         wrong.outputs(1)
+
+
+def test_boundaries_of_every_shape():
+    """b(i) = min(i * c, T) for i < ceil(T / c) + 1; T = 0 has the one boundary 0."""
+    assert boundaries(0, 5) == [0]
+    assert boundaries(7, 3) == [0, 3, 6, 7]  # T not a multiple of c: a short last segment
+    assert boundaries(6, 3) == [0, 3, 6]
+    assert boundaries(4, 1) == [0, 1, 2, 3, 4]  # c = 1: every step, the old run tree
+    assert boundaries(2, 9) == [0, 2]
+    with pytest.raises(ValueError, match="interval"):
+        boundaries(3, 0)
+    assert [segment_of(t, 3) for t in (1, 3, 4, 6, 7)] == [1, 1, 2, 2, 3]
+
+
+def test_boundary_run_commits_only_boundaries_and_replays_segments(pair):
+    """A run with interval 2 holds S_0 and S_2 only; the segment's S_1 comes from a replay
+    from the state at step 0 and equals the every-step run's."""
+    program, honest, faulty = pair
+    coarse = PartyRun(program, honest.data, 2, interval=2)
+    assert coarse.boundaries == [0, 2]
+    assert coarse.step_roots == [honest.step_roots[0], honest.step_roots[2]]
+    assert coarse.run_root == run_root(coarse.step_roots) != honest.run_root
+    assert set(coarse._roots) == {0, 2}  # nothing else hashed while training
+    assert coarse.segment_roots(1) == honest.step_roots
+    assert segment_root(coarse.segment_roots(1)) == run_root(honest.step_roots)
+    with pytest.raises(ValueError, match="segment 2 outside"):
+        coarse.segment(2)
+    rebuilt = PartyRun.from_states(program, honest.data, coarse.step_roots, {0: coarse.state(0)}, steps=2,
+                                   interval=2)
+    assert rebuilt.segment_roots(1) == honest.step_roots
+    with pytest.raises(ValueError, match="boundary roots"):
+        PartyRun.from_states(program, honest.data, honest.step_roots, {0: coarse.state(0)}, steps=2, interval=2)

@@ -45,12 +45,14 @@ def test_node_root_step_root_and_program_record(run):
     t = 4
     for j in range(run.program.header.n_step):
         p = run.prove_node_root(t, j)
-        assert proofs.verify_leaf_value(run.step_roots[t], j, run.node_root(t, j), p)
-        assert not proofs.verify_leaf_value(run.step_roots[t], j, _flip(run.node_root(t, j)), p)
-    for t in range(7):
-        p = run.prove_step_root(t)
-        assert proofs.verify_leaf_value(run.run_root, t, run.step_roots[t], p)
-        assert not proofs.verify_leaf_value(run.run_root, (t + 1) % 7, run.step_roots[t], p)
+        assert proofs.verify_leaf_value(run.step_root(t), j, run.node_root(t, j), p)
+        assert not proofs.verify_leaf_value(run.step_root(t), j, _flip(run.node_root(t, j)), p)
+    # the run tree's leaves: the boundary step roots S_0, S_4, S_6 (interval 4, T = 6)
+    assert run.step_roots == [run.step_root(t) for t in (0, 4, 6)]
+    for i in range(3):
+        p = run.prove_step_root(i)
+        assert proofs.verify_leaf_value(run.run_root, i, run.step_roots[i], p)
+        assert not proofs.verify_leaf_value(run.run_root, (i + 1) % 3, run.step_roots[i], p)
     proot = run.program.root()
     for t, j in ((0, 0), (0, 3), (1, 0), (1, run.program.header.n_step - 1)):
         p = run.prove_program_record(t, j)
@@ -82,7 +84,7 @@ def test_micro_trace(run, t, j):
 
 def test_operand_proofs_every_kind(run):
     t = 5
-    roots_kw = {"step_root_t": run.step_roots[t], "step_root_prev": run.step_roots[t - 1],
+    roots_kw = {"step_root_t": run.step_root(t), "step_root_prev": run.step_root(t - 1),
                 "data_root": run.data.root()}
     seen = set()
     for j, node in enumerate(run.program.step):
@@ -97,9 +99,9 @@ def test_operand_proofs_every_kind(run):
                 assert not trace.verify_operand(run.program, t, op, **{**roots_kw, "data_root": _flip(roots_kw["data_root"])})
             elif op.kind == Ref.NODE:
                 assert not trace.verify_operand(run.program, t, op, j=op.index, **roots_kw)  # not left of j
-                assert not trace.verify_operand(run.program, t, op, **{**roots_kw, "step_root_t": run.step_roots[t - 1]})
+                assert not trace.verify_operand(run.program, t, op, **{**roots_kw, "step_root_t": run.step_root(t - 1)})
             else:
-                assert not trace.verify_operand(run.program, t, op, **{**roots_kw, "step_root_prev": run.step_roots[t]})
+                assert not trace.verify_operand(run.program, t, op, **{**roots_kw, "step_root_prev": run.step_root(t)})
     assert seen == {Ref.NODE, Ref.STATE, Ref.DATA}
 
 

@@ -35,7 +35,9 @@ def test_run_root_reproducible_run_to_run(digits, tmp_path):
     assert a.run_root == b.run_root and a.step_roots == b.step_roots
     assert a.index.checkpoints == b.index.checkpoints  # same content addresses
     assert sorted(a.index.checkpoints) == [0, 5, 10, 12]
-    assert a.run_root == roots.run_root(a.step_roots) and len(a.step_roots) == 13
+    # the run tree's leaves are the boundary step roots S_0, S_5, S_10, S_12 (issue 12)
+    assert a.run_root == roots.run_root(a.step_roots) and len(a.step_roots) == 4
+    assert roots.boundaries(12, 5) == [0, 5, 10, 12]
     c = train(_small_mlp(digits, seed=4), digits, 12)
     assert c.run_root != a.run_root
 
@@ -98,9 +100,12 @@ def test_replay_random_steps_matches_run_root(digits, tmp_path):
     res = train(program, digits, 30, tmp_path, interval=7)
     run = Run.open(tmp_path, digits)
     rng = np.random.default_rng(0)
+    bounds = roots.boundaries(30, 7)
+    assert bounds == [0, 7, 14, 21, 28, 30]
     for t in sorted(set(rng.integers(0, 31, 6).tolist()) | {0, 7, 30}):
-        assert run.step_root(t) == res.step_roots[t], t
-    replayed = [run.step_root(t) for t in range(31)]
+        if t in bounds:
+            assert run.step_root(t) == res.step_roots[bounds.index(t)], t
+    replayed = [run.step_root(t) for t in bounds]
     assert roots.run_root(replayed) == res.run_root
     assert np.array_equal(np.stack([s.ravel()[:3] for s in run.state_after(30)]),
                           np.stack([s.ravel()[:3] for s in res.state]))

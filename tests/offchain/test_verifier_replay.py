@@ -34,17 +34,17 @@ def _task_inputs(store):
 
 
 def _run(program, train, tamper_init=False, fault_step=None):
-    """(step roots, checkpoints {t: bytes}) of a run; `tamper_init`: the solver picks its own
-    initial weights (one bit of W_0 flipped) and trains honestly from them."""
+    """(boundary step roots S_0, S_4, S_8, S_12, checkpoints {t: bytes}) of a run; `tamper_init`:
+    the solver picks its own initial weights (one bit of W_0 flipped) and trains honestly from them."""
     state, step_roots, ckpts = [], [], {}
     for t in range(T + 1):
         outs = [np.array(o, np.uint32) for o in executor.run_step(program, t, state, train)]
         if (t == 0 and tamper_init) or t == fault_step:
             outs[-1].reshape(-1)[0] ^= 1 << 20
         nr = roots.node_roots(outs)
-        step_roots.append(merkle.root(nr))
         state = executor.state_after(program, t, outs)
         if t % K == 0 or t == T:
+            step_roots.append(merkle.root(nr))
             ckpts[t] = Checkpoint(t, state, nr).to_bytes()
     return step_roots, ckpts
 
@@ -55,7 +55,7 @@ def _verifier(tmp_path, store, spec_addr, train, program, step_roots, ckpts, pub
     uri = store.put(manifest.to_bytes()) if publish else "0x" + "ab" * 32
     task = task_view(1, status=COMMITTED, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
                      program_root=program.root(), num_steps=T, checkpoint_interval=K,
-                     run_root=roots.run_root(step_roots), final_model_hash=step_roots[T],
+                     run_root=roots.run_root(step_roots), final_model_hash=step_roots[-1],
                      challenge_window=600,
                      challenge_deadline=10**9)
     chain = FakeChain({1: task}, headers={1: program.header.encode()})
@@ -75,11 +75,11 @@ def inputs(tmp_path):
 def test_replay_from_start_recomputes_s0(inputs):
     store, spec_addr, train, program = inputs
     honest, _ = _run(program, train)
-    mine, bad, _ = replay_from_start(program, train, T, theirs=honest)
+    mine, bad, _ = replay_from_start(program, train, 3, theirs=honest, interval=K, num_steps=T)
     assert mine == honest and bad == []
     forged, _ = _run(program, train, tamper_init=True)
-    _, bad, _ = replay_from_start(program, train, 3, theirs=forged)
-    assert bad == [0, 1, 2, 3]
+    _, bad, _ = replay_from_start(program, train, 2, theirs=forged, interval=K, num_steps=T)
+    assert bad == [0, 1, 2]  # boundary indices (steps 0, 4, 8)
 
 
 def test_honest_manifest_is_verified(tmp_path, inputs):
@@ -87,7 +87,8 @@ def test_honest_manifest_is_verified(tmp_path, inputs):
     v, chain = _verifier(tmp_path, store, spec_addr, train, program, *_run(program, train))
     v.poll_once()
     phase, data = v.db.task(1)
-    assert phase == "verified" and data["replayed"] == max(data["steps"]) + 1
+    # samples are boundary indices; the replay runs steps 0..b(last sample)
+    assert phase == "verified" and data["replayed"] == min(max(data["steps"]) * K, T) + 1
     assert chain.calls == []
 
 
@@ -216,7 +217,7 @@ def _attest_values(tmp_path, inputs, monkeypatch, publish, run_root=None):
         chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=run_root)
     chain.views[("Parameters", "verification_window")] = 600
     inc = {"attest_deadline": 10**9}
-    steps = [2, 7, 11]
+    steps = [1, 2, 3]  # boundary indices (steps 4, 8, 12)
     got = [attest._manifest_values(v, 1, chain.tasks[1], inc, steps)]
     while got[-1] is None and clock[0] < 7100:
         clock[0] += 5
@@ -244,8 +245,9 @@ def test_attestation_of_a_random_root_flags_at_once(tmp_path, inputs, monkeypatc
 
 
 def test_attestation_replays_the_whole_run_when_set_to_check_every_step(tmp_path, inputs):
-    # issue 11 item 6: a fault after the last sample (step 11 of 12, samples 2 and 5) is
-    # not seen by a sampling replay, and is flagged by a verifier set to check T steps
+    # issue 11 item 6: a fault after the last sample (step 11 of 12; samples: boundaries 1 and 2,
+    # steps 4 and 8) is not seen by a sampling replay, and is flagged by a verifier set to
+    # check every boundary (the fault shows at boundary 3, step 12)
     from offchain.roles import attest
 
     store, spec_addr, train, program = inputs
@@ -254,7 +256,7 @@ def test_attestation_replays_the_whole_run_when_set_to_check_every_step(tmp_path
     manifest = Manifest(1, step_roots, addrs, addrs[T])
     task = task_view(1, spec_hash=bytes.fromhex(spec_addr[2:]), data_root=data_root(train),
                      program_root=program.root(), num_steps=T, checkpoint_interval=K)
-    _, bad = attest.replay_values(store, task, manifest, [2, 5], "reference")
+    _, bad = attest.replay_values(store, task, manifest, [1, 2], "reference")
     assert bad == []
-    _, bad = attest.replay_values(store, task, manifest, [2, 5], "reference", last=T)
-    assert bad and bad[0] == 11
+    _, bad = attest.replay_values(store, task, manifest, [1, 2], "reference", last=3)
+    assert bad and bad[0] == 3

@@ -47,9 +47,11 @@ from offchain.dispute.player import (
     DESCENTS,
     PHASE_DONE,
     PHASE_L1,
+    PHASE_L1B,
     PHASE_L2,
     PHASE_L3,
     PHASE_ONESTEP,
+    PHASE_SEGMENT,
     PHASE_TRACE,
     ROLE_NAMES,
     SOLVER,
@@ -62,13 +64,16 @@ from offchain.dispute.run import Fault, PartyRun
 
 TOKEN = 10**18
 STEPS = 2
+INTERVAL = 2  # the task's checkpoint interval: L1 ends at boundary 0 or plays the segment 0..2
 HIDDEN, BATCH = 2, 1
 PAYMENT, STAKE = 10 * TOKEN, 100 * TOKEN
 BPS = 10_000
 # faults of the adversary's run (tiny digits MLP, hidden 2, batch 1): a matmul
 # with K=2 reading node 4 and state 2, a matmul with K=10 (a two-leaf trace), a bias add, an SGD update reading a
-# state slot of S_{t-1}, an initialisation at step 0, an MSE gradient.
-FAULTS = (Fault(1, 5, 3), Fault(1, 10, 1), Fault(1, 3, 1), Fault(1, 15, 1), Fault(0, 1, 1), Fault(2, 7, 3))
+# state slot of S_{t-1}, an initialisation at step 0, an MSE gradient. Every fault changes S_2, the
+# boundary the run tree commits (the matmul's flips mantissa bit 10: a lowest-bit flip there dies out
+# by step 2, so the run roots would agree and there would be nothing to dispute).
+FAULTS = (Fault(1, 5, 3, bit=10), Fault(1, 10, 1), Fault(1, 3, 1), Fault(1, 15, 1), Fault(0, 1, 1), Fault(2, 7, 3))
 # forged micro-traces the adversary may commit (besides its consistent one)
 FORGES = ("none", "s0", "sK", "mid", "leaf0", "header")
 ROLES = (SOLVER, CHALLENGER)
@@ -156,11 +161,17 @@ class ReshapedRun:
 
     def __init__(self, run: PartyRun, header: int):
         self._run, self.header = run, header
-        self.step_roots = [merkle.root(self.node_roots(t)) for t in range(run.steps + 1)]
+        self.step_roots = [self.step_root(b) for b in run.boundaries]
         self.run_root = run_root(self.step_roots)
 
     def __getattr__(self, name):
         return getattr(self._run, name)
+
+    def step_root(self, t: int) -> bytes:
+        return merkle.root(self.node_roots(t))
+
+    def segment_roots(self, i: int) -> list[bytes]:
+        return [self.step_root(t) for t in self._run.segment(i)]
 
     def node_roots(self, t: int) -> list[bytes]:
         n = (self.header >> (232 if t == 0 else 216)) & 0xFFFF
@@ -315,6 +326,11 @@ class Knowledge:
             r = id(pl)
             self.add((r, "program"), pl.program_levels)
             self.add((r, "run"), pl.run_levels)
+            if g.phase in (PHASE_SEGMENT, PHASE_L1B) or (g.phase > PHASE_L1 and g.t > 0):
+                i = g.position if g.phase == PHASE_SEGMENT else pl.segment_of(g.t)
+                self.add((r, "segment", i), lambda pl=pl, i=i: pl.segment_levels(i))
+            if g.phase in (PHASE_SEGMENT, PHASE_L1B):
+                continue
             if g.phase > PHASE_L1:
                 self.add((r, "step", g.t), lambda pl=pl: pl.step_levels(g.t))
                 if g.t > 0:
@@ -573,8 +589,9 @@ def default_runs():
     from offchain.dispute.demo import default_program
 
     program, data = default_program(STEPS, hidden=HIDDEN, batch=BATCH)
-    honest = PartyRun(program, data.train, STEPS)
-    faulty = {i: PartyRun(program, data.train, STEPS, fault=f, base=honest) for i, f in enumerate(FAULTS)}
+    honest = PartyRun(program, data.train, STEPS, interval=INTERVAL)
+    faulty = {i: PartyRun(program, data.train, STEPS, fault=f, base=honest, interval=INTERVAL)
+              for i, f in enumerate(FAULTS)}
     return program, data, honest, faulty
 
 
@@ -594,7 +611,7 @@ class Arena:
         self.tasks: dict = {}
         honest_run = self.honest
         for key, run in [("honest", honest_run)] + list(self.faulty.items()):
-            args = [b"\x01" * 32, self.program.root(), self.data.root(), STEPS, STEPS, PAYMENT, STAKE,
+            args = [b"\x01" * 32, self.program.root(), self.data.root(), STEPS, INTERVAL, PAYMENT, STAKE,
                     600, 3600]
             n = b.n_inputs("TaskRegistry", "create_task")
             if n > len(args):  # the header fixed at create_task: header and its proof
@@ -802,6 +819,8 @@ def _synthesized(pl: Player, did: int, g: GameView) -> Move | None:
             return pl._one_step(did, g)
         if g.phase == PHASE_TRACE:
             return pl._commit_trace(did, g)
+        if g.phase == PHASE_SEGMENT:
+            return pl._commit_segment(did, g)
         if g.phase in DESCENTS:
             return pl._reveal(did, g)
     except Exception:  # noqa: BLE001 - this party has no such move here
@@ -815,8 +834,8 @@ def _adversary_turn(b, adv, pl, honest_pl, did, g, now, turns, know, res) -> boo
         base = pl.move(did, g, now)
     except Exception:  # noqa: BLE001 - after an accepted forgery its own run may not fit
         base = None
-    mine = (g.phase in DESCENTS and g.mover == pl.role) or (g.phase == PHASE_TRACE and not g.mover & pl.role) \
-        or g.phase == PHASE_ONESTEP
+    mine = (g.phase in DESCENTS and g.mover == pl.role) \
+        or (g.phase in (PHASE_TRACE, PHASE_SEGMENT) and not g.mover & pl.role) or g.phase == PHASE_ONESTEP
     if base is None and (late or not mine):
         return False
     if base is not None and base.fn == "timeout":

@@ -31,8 +31,8 @@ def runs():
     from offchain.dispute.run import Fault, PartyRun
 
     program, data = default_program(STEPS, hidden=2, batch=1)
-    honest = PartyRun(program, data.train, STEPS)
-    faulty = PartyRun(program, data.train, STEPS, fault=Fault(1, 2, 1), base=honest)
+    honest = PartyRun(program, data.train, STEPS, interval=STEPS)
+    faulty = PartyRun(program, data.train, STEPS, fault=Fault(1, 2, 1), base=honest, interval=STEPS)
     return program, data, faulty, honest
 
 

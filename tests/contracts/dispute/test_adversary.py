@@ -131,9 +131,12 @@ def test_consistent_adversary_loses_each_fault(arena, honest, fault):
 
 
 def test_stalling_adversary_loses_by_timeout(arena):
+    # the adversary's second move is its segment commitment (L1 over S_0, S_2 has one level);
+    # both commit in parallel there, so one skipped turn is no stall: it skips every turn
     for honest in ROLES:
-        res = _assert_honest_wins(arena, Plan(honest, 0, "none", True, BASE, (BASE, Action(stall=True))))
+        res = _assert_honest_wins(arena, Plan(honest, 0, "none", True, BASE, (BASE,) + (Action(stall=True),) * 4))
         assert res.reason == 2  # by timeout
+        assert "honest commit_segment" in res.log and not any(m.startswith("adv commit_segment") for m in res.log)
 
 
 @pytest.mark.parametrize("forge", ["s0", "sK", "mid", "leaf0"])

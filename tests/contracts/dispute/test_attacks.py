@@ -119,7 +119,7 @@ def test_attack_operand_inner_node_as_leaf(system, opened, players, solver, chal
     # the inner node one level above the tensor root's leaf in the solver's S_t, remaining siblings
     right = leaf_index & 1
     inner = keccak(root_proof[0] + tensor_root) if right else keccak(tensor_root + root_proof[0])
-    assert merkle.verify(s.run.step_roots[g.t], inner, leaf_index >> 1, list(root_proof[1:]))  # old rule
+    assert merkle.verify(s.run.step_root(g.t), inner, leaf_index >> 1, list(root_proof[1:]))  # old rule
     assert merkle.verify(inner, inner, (0 >> 3), [])  # the node as its own "leaf 0" (old rule)
     args = list(own)
     args[5] = [tuple(op) for op in own[5]]
@@ -161,7 +161,7 @@ def test_both_wrong_both_lose(system, runs, solver, challenger):
     The challenger still runs one_step (a timeout would make it lose alone and pay the solver)."""
     program, data, faulty, honest = runs
     game = system["game"]
-    other = PartyRun(program, data.train, 2, fault=Fault(1, 2, 1, bit=1), base=honest)
+    other = PartyRun(program, data.train, 2, fault=Fault(1, 2, 1, bit=1), base=honest, interval=2)
     s, c = Player(SOLVER, faulty), Player(CHALLENGER, other)
     game.open_dispute(*c.open_args(1), {"from": challenger})
     did = game.dispute_count()

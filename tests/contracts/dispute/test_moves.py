@@ -39,6 +39,7 @@ def test_meta_unpacks_the_fixed_data(system, opened, players, solver, challenger
     assert m["program_root"] == task["program_root"] and m["data_root"] == task["data_root"]
     assert m["run_root"] == task["run_root"] and m["challenger_run_root"] == "0x" + c.open_args(1)[1].hex()
     assert m["treasury"] == params.treasury() and m["treasury_bps"] == params.slash_treasury_bps()
+    assert m["checkpoint_interval"] == task["checkpoint_interval"] == 2  # packed above num_steps
     none = game.meta(opened + 1)
     assert (none["task_id"], none["solver"], none["challenger"], none["treasury"]) == (0, ZERO_ADDRESS,
                                                                                        ZERO_ADDRESS, ZERO_ADDRESS)
@@ -67,6 +68,8 @@ def test_bad_moves_revert(system, opened, players, solver, challenger, stranger)
         game.reveal(*bad, {"from": solver})
     with brownie.reverts("dispute_game: not committing traces"):
         game.commit_trace(opened, ZERO, ZERO, [], ZERO, [], {"from": solver})
+    with brownie.reverts("dispute_game: not committing segments"):
+        game.commit_segment(opened, ZERO, ZERO, [], [], ZERO, [], {"from": solver})
     with brownie.reverts("dispute_game: not at one step"):
         game.one_step(opened, ZERO, [], ZERO, [], [], {"from": solver})
     with brownie.reverts("dispute_game: deadline not passed"):

@@ -111,3 +111,30 @@ def test_reveal_needs_commit_and_window(pool, chain, registry, honest_task, veri
     past_reveal(registry, chain, honest_task)
     with brownie.reverts("verifier_pool: reveal window closed"):
         pool.reveal(honest_task, values, SALT, {"from": b})
+
+
+def test_samples_are_boundary_indices_of_the_run_tree(pool, chain, registry, parameters, governance, submitter,
+                                                      solver, bonded, staked):
+    """Issue 12: T = 7, checkpoint interval 3: the run tree holds S_0, S_3, S_6, S_7 (n_b = 4), so
+    every sample is a boundary index in 1..3 (the rule mirrors it with the interval), and the
+    final model is its last leaf."""
+    from incentive_helpers import claim
+    from lifecycle import ARTIFACT_URI, create_args
+
+    from offchain.commit import merkle
+    from offchain.commit.roots import boundaries, final_model
+
+    assert boundaries(7, 3) == [0, 3, 6, 7]
+    tid = registry.create_task(*create_args(num_steps=7, checkpoint_interval=3), {"from": submitter}).return_value
+    claim(registry, parameters, governance, solver, tid, chain, forced=False)
+    leaves = STEP_ROOTS[:4]
+    registry.commit_result(tid, merkle.root(leaves), *final_model(leaves), ARTIFACT_URI, {"from": solver})
+    assert registry.final_model_depth(tid) == 2
+    v = staked[0]
+    tx = pool.join(tid, {"from": v})
+    chain.mine(2)
+    seed = chain[tx.block_number + 1].hash
+    samples = list(pool.sample_steps(tid, v))
+    assert samples == rules.sample_steps(bytes(seed), v.address, tid, 7, SAMPLES, interval=3)
+    assert all(1 <= i <= 3 for i in samples)
+    assert samples != rules.sample_steps(bytes(seed), v.address, tid, 7, SAMPLES)  # not steps of 1..7

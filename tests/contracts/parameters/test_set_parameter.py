@@ -37,7 +37,7 @@ def _make_room(parameters, governance, name):
         parameters.set_parameter("unbonding_delay", 365 * DAY, {"from": governance})
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
-    if name == "unbonding_delay":  # a one-day delay must exceed the longest dispute (142 periods)
+    if name == "unbonding_delay":  # a one-day delay must exceed the longest dispute (148 periods)
         parameters.set_parameter("challenge_window", 10 * MINUTE, {"from": governance})
         parameters.set_parameter("dispute_move_deadline", 5 * MINUTE, {"from": governance})
         parameters.set_parameter("verification_window", 10 * MINUTE, {"from": governance})

@@ -1,10 +1,12 @@
 """TaskRegistry.commit_result: the solver, before the solve deadline, with
-the final model proved as leaf T of the run root (exact depth)."""
+the final model proved as the last leaf (S_T) of the run root over the
+boundary steps (exact depth)."""
 
 import brownie
 from eth_hash.auto import keccak
 from lifecycle import (
     ARTIFACT_URI,
+    CHECKPOINT_INTERVAL,
     COMMITTED,
     MODEL_HASH,
     MODEL_PROOF,
@@ -15,6 +17,7 @@ from lifecycle import (
 )
 
 from offchain.commit import merkle
+from offchain.commit.roots import boundaries
 
 ZERO32 = "0x" + "00" * 32
 
@@ -74,9 +77,13 @@ def test_commit_while_paused(registry, parameters, governance, claimed_task, sol
     assert registry.task_status(claimed_task) == COMMITTED
 
 
-def _run(num_steps):
-    """A run of num_steps + 1 distinct step roots: (leaves, levels)."""
-    leaves = [keccak(b"step" + t.to_bytes(8, "big")) for t in range(num_steps + 1)]
+#: the last leaf of the default task's run tree: boundaries 0, 100, ..., 1000 (n_b = 11)
+LAST = len(boundaries(NUM_STEPS, CHECKPOINT_INTERVAL)) - 1
+
+
+def _run(n):
+    """A run tree of n distinct boundary step roots: (leaves, levels)."""
+    leaves = [keccak(b"step" + t.to_bytes(8, "big")) for t in range(n)]
     return leaves, merkle.levels(leaves)
 
 
@@ -87,41 +94,57 @@ def _hex(b):
 def test_attack_final_model_not_trained_model(registry, claimed_task, solver):
     """Attack 10: an honest run whose step-0 checkpoint is named as the final
     model. The old commit took any final_model_hash; now only S_T passes."""
-    leaves, tree = _run(NUM_STEPS)
+    leaves, tree = _run(LAST + 1)
     root = _hex(tree[-1][0])
     with brownie.reverts("task_registry: final model is not S_T"):
         registry.commit_result(claimed_task, root, _hex(leaves[0]), [_hex(p) for p in merkle.proof(tree, 0)],
                                ARTIFACT_URI, {"from": solver})
     # S_0's proof with T's proof, or S_{T-1}: still not the trained model
     with brownie.reverts("task_registry: final model is not S_T"):
-        registry.commit_result(claimed_task, root, _hex(leaves[0]), [_hex(p) for p in merkle.proof(tree, NUM_STEPS)],
+        registry.commit_result(claimed_task, root, _hex(leaves[0]), [_hex(p) for p in merkle.proof(tree, LAST)],
                                ARTIFACT_URI, {"from": solver})
     with brownie.reverts("task_registry: final model is not S_T"):
-        registry.commit_result(claimed_task, root, _hex(leaves[NUM_STEPS - 1]),
-                               [_hex(p) for p in merkle.proof(tree, NUM_STEPS)], ARTIFACT_URI, {"from": solver})
-    tx = registry.commit_result(claimed_task, root, _hex(leaves[NUM_STEPS]),
-                                [_hex(p) for p in merkle.proof(tree, NUM_STEPS)], ARTIFACT_URI, {"from": solver})
-    assert tx.events["ResultCommitted"]["final_model_hash"] == _hex(leaves[NUM_STEPS])
+        registry.commit_result(claimed_task, root, _hex(leaves[LAST - 1]),
+                               [_hex(p) for p in merkle.proof(tree, LAST)], ARTIFACT_URI, {"from": solver})
+    tx = registry.commit_result(claimed_task, root, _hex(leaves[LAST]),
+                                [_hex(p) for p in merkle.proof(tree, LAST)], ARTIFACT_URI, {"from": solver})
+    assert tx.events["ResultCommitted"]["final_model_hash"] == _hex(leaves[LAST])
 
 
 def test_final_model_inner_node_or_deeper_value_reverts(registry, claimed_task, solver):
     """A proof one level short (an inner node as "leaf T") or one level long
     (a value below the leaf) is refused by its length alone."""
-    leaves, tree = _run(NUM_STEPS)
+    leaves, tree = _run(LAST + 1)
     root = _hex(tree[-1][0])
-    proof = [_hex(p) for p in merkle.proof(tree, NUM_STEPS)]
-    assert registry.final_model_depth(claimed_task) == merkle.depth(NUM_STEPS + 1) == len(proof)
-    inner = _hex(tree[1][NUM_STEPS // 2])  # the parent of leaf T
+    proof = [_hex(p) for p in merkle.proof(tree, LAST)]
+    assert registry.final_model_depth(claimed_task) == merkle.depth(LAST + 1) == len(proof)
+    inner = _hex(tree[1][LAST // 2])  # the parent of leaf T
     with brownie.reverts("task_registry: final model proof has wrong length"):
         registry.commit_result(claimed_task, root, inner, proof[1:], ARTIFACT_URI, {"from": solver})
     # a made-up pair whose hash is leaf T, "proved" one level deeper
     below_l, below_r = b"\x01" * 32, b"\x02" * 32
-    assert keccak(below_l + below_r) != leaves[NUM_STEPS]
+    assert keccak(below_l + below_r) != leaves[LAST]
     with brownie.reverts("task_registry: final model proof has wrong length"):
         registry.commit_result(claimed_task, root, _hex(below_l), [_hex(below_r)] + proof, ARTIFACT_URI,
                                {"from": solver})
     with brownie.reverts("task_registry: final model proof has wrong length"):
         registry.commit_result(claimed_task, root, root, [], ARTIFACT_URI, {"from": solver})
+
+
+def test_attack_old_run_tree_over_every_step(registry, claimed_task, solver):
+    """Issue 12: the run tree holds the boundary steps only (n_b = 11 leaves for T = 1000,
+    c = 100). A run root over all T + 1 step roots, with S_T as its leaf T, has the wrong
+    shape: its proof (10 siblings) is refused by length, as is leaf T's index in an 11-leaf tree."""
+    leaves, tree = _run(NUM_STEPS + 1)
+    proof = [_hex(p) for p in merkle.proof(tree, NUM_STEPS)]
+    assert registry.final_model_depth(claimed_task) == 4 != len(proof)
+    with brownie.reverts("task_registry: final model proof has wrong length"):
+        registry.commit_result(claimed_task, _hex(tree[-1][0]), _hex(leaves[NUM_STEPS]), proof, ARTIFACT_URI,
+                               {"from": solver})
+    small, stree = _run(LAST + 1)  # S_T not at the last leaf (here: leaf 7 of 11) is not S_T
+    with brownie.reverts("task_registry: final model is not S_T"):
+        registry.commit_result(claimed_task, _hex(stree[-1][0]), _hex(small[7]),
+                               [_hex(p) for p in merkle.proof(stree, 7)], ARTIFACT_URI, {"from": solver})
 
 
 def test_final_model_one_step_run(registry, parameters, submitter, solver, funded, bonded, chain):
@@ -130,7 +153,7 @@ def test_final_model_one_step_run(registry, parameters, submitter, solver, funde
 
     tid = registry.create_task(*create_args(num_steps=1, checkpoint_interval=1), {"from": submitter}).return_value
     registry.claim_task(tid, {"from": solver})
-    root, proof = run_with_model(1, MODEL_HASH)
+    root, proof = run_with_model(1, MODEL_HASH, interval=1)
     assert len(proof) == 1
     registry.commit_result(tid, root, MODEL_HASH, proof, ARTIFACT_URI, {"from": solver})
     assert registry.get_task(tid)["final_model_hash"] == MODEL_HASH
