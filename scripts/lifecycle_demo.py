@@ -95,11 +95,12 @@ def run_demo() -> dict:
     # 1. create -> claim -> commit -> finalize
     done = _create(registry, submitter, "finalized")
     registry.claim_task(done, {"from": solver})
-    # a made-up run of 1_000 steps: the final model hash must be its S_T, leaf T
-    steps = [bytes(Web3.keccak(text=f"S_{t}")) for t in range(1_001)]
+    # a made-up run of 1_000 steps, checkpoint interval 100: the run tree's leaves are the
+    # boundary roots S_0, S_100, ..., S_1000, and the final model hash is S_T, its last leaf
+    steps = [bytes(Web3.keccak(text=f"S_{t}")) for t in range(0, 1_001, 100)]
     tree = merkle.levels(steps)
     registry.commit_result(
-        done, tree[-1][0], steps[-1], merkle.proof(tree, 1_000), "file:///tmp/artifacts", {"from": solver}
+        done, tree[-1][0], steps[-1], merkle.proof(tree, len(steps) - 1), "file:///tmp/artifacts", {"from": solver}
     )
     chain.sleep(params.challenge_window() + 1)
     registry.finalize(done, {"from": governance})
