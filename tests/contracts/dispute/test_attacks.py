@@ -7,6 +7,8 @@ import brownie
 import pytest
 from brownie import chain
 from eth_hash.auto import keccak
+from play import play_until as _play_until
+from play import view as _view
 
 from offchain.commit import merkle
 from offchain.dispute.player import (
@@ -16,34 +18,12 @@ from offchain.dispute.player import (
     PHASE_TRACE,
     SOLVER,
     ZERO,
-    GameView,
     Player,
 )
 from offchain.dispute.run import Fault, PartyRun
 
 BY_ONESTEP, BY_TIMEOUT, BY_PADDING, BY_START = 1, 2, 3, 4
 
-
-def _view(game, did):
-    return GameView.from_tuple(game.game(did))
-
-
-def _play_until(game, did, pairs, stop):
-    """Both players move until `stop(view)` or the end."""
-    while True:
-        g = _view(game, did)
-        if g.phase == PHASE_DONE or stop(g):
-            return g
-        moved = False
-        for player, account in pairs:
-            g = _view(game, did)
-            if g.phase == PHASE_DONE or stop(g):
-                return g
-            mv = player.move(did, g, chain.time())
-            if mv is not None:
-                getattr(game, mv.fn)(*mv.args, {"from": account})
-                moved = True
-        assert moved
 
 
 def _timeout(game, system, did, who):

@@ -6,6 +6,8 @@ with a segment (c > 1, c = 1, T not a multiple of c)."""
 import brownie
 import pytest
 from brownie import chain
+from play import play_until as _play_until
+from play import view as _view
 
 from offchain.commit import merkle, proofs
 from offchain.commit.roots import final_model
@@ -17,7 +19,6 @@ from offchain.dispute.player import (
     PHASE_SEGMENT,
     SOLVER,
     ZERO,
-    GameView,
     Player,
 )
 from offchain.dispute.run import Fault, PartyRun
@@ -25,26 +26,6 @@ from offchain.dispute.run import Fault, PartyRun
 TOKEN = 10**18
 BY_ONESTEP, BY_TIMEOUT, BY_PADDING = 1, 2, 3
 
-
-def _view(game, did):
-    return GameView.from_tuple(game.game(did))
-
-
-def _play_until(game, did, pairs, stop):
-    while True:
-        g = _view(game, did)
-        if g.phase == PHASE_DONE or stop(g):
-            return g
-        moved = False
-        for player, account in pairs:
-            g = _view(game, did)
-            if g.phase == PHASE_DONE or stop(g):
-                return g
-            mv = player.move(did, g, chain.time())
-            if mv is not None:
-                getattr(game, mv.fn)(*mv.args, {"from": account})
-                moved = True
-        assert moved
 
 
 @pytest.fixture
