@@ -236,9 +236,9 @@ def _run(program, train, fault_step=None):
         if t == fault_step:
             outs[-1].reshape(-1)[0] ^= 1 << 20
         nr = roots.node_roots(outs)
-        step_roots.append(merkle.root(nr))
         state = executor.state_after(program, t, outs)
-        if t % K == 0 or t == T:
+        if t % K == 0 or t == T:  # a boundary step: its root is a leaf of the run tree
+            step_roots.append(merkle.root(nr))
             ckpts[t] = Checkpoint(t, state, nr)
     return step_roots, ckpts
 
@@ -256,7 +256,7 @@ def _verifier(tmp_path, ckpts=None, drop=(), final=None, **kw):
     if final:
         addrs[T] = manifest.final_model
         manifest = Manifest(1, step_roots, addrs, manifest.final_model)
-    chain.tasks[1] = dataclasses.replace(task, run_root=roots.run_root(step_roots), final_model_hash=step_roots[T])
+    chain.tasks[1] = dataclasses.replace(task, run_root=roots.run_root(step_roots), final_model_hash=step_roots[-1])
     chain.uris[1] = store.put(manifest.to_bytes())
     v = Verifier(settings(tmp_path, samples=3, **{"throughput": FAST, **kw}), chain=chain)
     v._cursor = NoEvents()
@@ -332,16 +332,16 @@ def test_checkpoint_check_rejects_an_empty_or_flattened_state(tmp_path):
     train, program = _inputs(store, task)
     step_roots, ckpts = _run(program, train)
     good = ckpts[4]
-    good.check(program, step_roots[4])
+    good.check(program, step_roots[1])
     empty = Checkpoint(4, [], good.node_roots)
     with pytest.raises(ValueError, match="0 state slots, the program 4"):
-        empty.check(program, step_roots[4])
+        empty.check(program, step_roots[1])
     flat = Checkpoint(4, [a.reshape(1, -1) for a in good.state], good.node_roots)
     with pytest.raises(ValueError, match=r"state slot 0 has shape \(1, 1024\), not \(64, 16\)"):
-        flat.check(program, step_roots[4])
+        flat.check(program, step_roots[1])
     short = Checkpoint(4, good.state, good.node_roots[:-1])
     with pytest.raises(ValueError, match="node roots"):
-        short.check(program, step_roots[4])
+        short.check(program, step_roots[1])
 
 
 def test_final_model_with_a_flattened_state_is_a_fault(tmp_path):
@@ -381,7 +381,7 @@ def test_forced_error_manifest_is_flagged_by_the_replay_not_as_an_artifact_probl
     addrs = {t: v.store.put(c.to_bytes()) for t, c in honest.items()}
     chain.uris[1] = v.store.put(Manifest(1, wrong, addrs, addrs[T]).to_bytes())
     chain.tasks[1] = dataclasses.replace(chain.tasks[1], run_root=roots.run_root(wrong))
-    manifest, values, bad = attest._manifest_values(v, 1, chain.tasks[1], {"attest_deadline": 10**9}, [1, 9])
+    manifest, values, bad = attest._manifest_values(v, 1, chain.tasks[1], {"attest_deadline": 10**9}, [1, 3])
     assert manifest is not None and manifest.step_roots == wrong and bad[0] == 0
     assert v.db.evidence(1) == []
 
@@ -392,7 +392,7 @@ def test_attestation_flags_nothing_but_records_a_missing_checkpoint(tmp_path):
 
     v, chain, *_ = _verifier(tmp_path, drop=(8,))
     chain.views[("Parameters", "verification_window")] = 600
-    got = attest._manifest_values(v, 1, chain.tasks[1], {"attest_deadline": 10**9}, [1, 9])
+    got = attest._manifest_values(v, 1, chain.tasks[1], {"attest_deadline": 10**9}, [1, 3])
     assert got is not None and got[0] is None and got[2] == []  # honest root: no flag
     (ev,) = v.db.evidence(1)
     assert ev["kind"] == "artifacts" and "no checkpoint at step(s) [8]" in ev["problem"]
