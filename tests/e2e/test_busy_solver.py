@@ -41,7 +41,8 @@ def test_solver_training_a_long_task_defends_a_dispute_and_wins(net, tmp_path):
                  "the long task's training")
         # the liar disputes the finished short task while the long one trains
         _, (train,) = decode_arrays(artifacts[spec.data])
-        player = Player(CHALLENGER, PartyRun(spec.compile(train), train, SHORT, fault=Fault(2, 4, 1), interval=SHORT))
+        player = Player(CHALLENGER, PartyRun(spec.compile(train), train, SHORT, fault=Fault(SHORT, 4, 1),
+                                                     interval=SHORT))  # at the boundary: S_10 differs
         liar = ChainClient(net.settings("challenger"))
         liar.transact("TestToken", "approve", liar.contract("DisputeGame").address,
                       chain.call("Parameters", "challenger_bond"))

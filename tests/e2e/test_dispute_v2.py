@@ -21,8 +21,11 @@ STEPS = 3
 
 
 def _play(fault, program=None):
+    # checkpoint interval 1: every step is a boundary of the run tree, so a fault in a metric
+    # node (loss, perplexity: they never reach the state) still changes a committed root; the
+    # segment phase itself is tested in tests/contracts/dispute/test_segment.py
     return run_demo(STEPS, fault=fault, hidden=4, batch=2, echo=lambda _s: None, loss="xent",
-                    optimizer="adam", program=program)
+                    optimizer="adam", program=program, interval=1)
 
 
 def _check(res, fault):
