@@ -41,7 +41,10 @@ log = logging.getLogger("offchain.solve")
 
 #: dishonest solvers for demos and tests (`solve --cheat`): "" is honest
 CHEATS = ("", "withhold", "random-root", "wrong-model")
-WITHHOLD_FAULT = Fault(1, 3, 5)
+# a flip of mantissa bit 20 of a weight (the digits MLP's first SGD output) at step 1: it stays
+# in the state, so every later boundary root differs (a lowest-bit flip of an activation can
+# die out before the next boundary, and then there is nothing to dispute)
+WITHHOLD_FAULT = Fault(1, 14, 0, bit=20)
 
 
 class WithholdingStore:
@@ -265,7 +268,7 @@ class Solver(Daemon):
             ckpts[b.t] = addr
             self.db.put(key, {"checkpoint": addr, "roots": [r.hex() for r in step_roots],
                               "checkpoints": {str(c): a for c, a in ckpts.items()},
-                              "fault": fault and [fault.t, fault.j, fault.e],
+                              "fault": fault and [fault.t, fault.j, fault.e, fault.bit],
                               "skip": skip and [skip.fraction, skip.seed]})
             rate = (b.t - t0 + 1) / max(time.time() - started, 1e-9)
             log.info("solve: task=%d step %d/%d (%.1f steps/s)", tid, b.t, T, rate)
