@@ -5,27 +5,13 @@ import json
 
 import pytest
 import vyper
+from counter_contract import COUNTER
 from web3 import Web3
 
 from offchain.chain import ChainClient, EventCursor, TxFailed, send_once
 from offchain.chain.anvil import Anvil, dev_keys
 from offchain.config import Settings
 from offchain.state import DONE, SENT, StateDB
-
-COUNTER = """
-# pragma version ^0.4.3
-event Bumped:
-    who: indexed(address)
-    value: uint256
-
-count: public(uint256)
-
-@external
-def bump(by: uint256):
-    assert by > 0, "counter: zero bump"
-    self.count += by
-    log Bumped(who=msg.sender, value=self.count)
-"""
 
 
 @pytest.fixture(scope="module")

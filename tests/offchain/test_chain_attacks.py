@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import vyper
+from counter_contract import COUNTER
 from web3 import Web3
 
 from offchain.chain import ChainClient, ChainError, EventCursor, TxFailed, send_once
@@ -23,20 +24,6 @@ from offchain.state import DONE, StateDB
 
 ROOT = Path(__file__).resolve().parents[2]
 
-COUNTER = """
-# pragma version ^0.4.3
-event Bumped:
-    who: indexed(address)
-    value: uint256
-
-count: public(uint256)
-
-@external
-def bump(by: uint256):
-    assert by > 0, "counter: zero bump"
-    self.count += by
-    log Bumped(who=msg.sender, value=self.count)
-"""
 
 # the two views and the event of the VerifierPool that `hunt` reads; every verifier already settled
 POOL = """
