@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from . import fpenv, micro
+from . import opcodes as oc
 from .opcodes import Op, Ref
 from .program import Node, Program
 
@@ -59,11 +60,17 @@ _ARITY: dict[Op, int] = {
     Op.SOFTMAX_BWD: 2,
     Op.GELU: 1,
     Op.GELU_BWD: 2,
+    # batched MATMUL (section 5.2)
+    Op.BMATMUL: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
             Op.SOFTMAX_XENT_GRAD, Op.ADAM}
 _USES_C1 = {Op.IM2COL, Op.ADAM}
 _USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
+# batched MATMUL (section 5.2): k = reduction length, c0 = flags, c1 = batch count
+_USES_K.add(Op.BMATMUL)
+_USES_C0.add(Op.BMATMUL)
+_USES_C1.add(Op.BMATMUL)
 
 
 # --- backend registry ---------------------------------------------------------
@@ -216,11 +223,27 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.SOFTMAX_BWD:
         if K != C or sizes != [R * C, R * C]:
             _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
+    elif op == Op.BMATMUL:
+        _check_bmatmul(t, j, node, sizes)
     elif op == Op.ADAM and t == 0:
         _fail(t, j, "ADAM only in the step program")
     elif op != Op.INIT_UNIFORM:
         if any(s != R * C for s in sizes):
             _fail(t, j, f"{op.name} input sizes {sizes} differ from output size {R * C}")
+
+
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+def _check_bmatmul(t: int, j: int, node: Node, sizes: list[int]) -> None:
+    """c0 only the three flags, c1 = batch count nb >= 1 dividing rows, A nb*R*k words, B nb*k*C."""
+    R, C, K, nb = node.rows, node.cols, node.k, node.c1
+    if node.c0 & ~oc.BMM_FLAGS:
+        _fail(t, j, f"BMATMUL c0={node.c0:#x} holds only the transpose-A, transpose-B and causal bits")
+    if nb < 1 or R % nb != 0:
+        _fail(t, j, f"BMATMUL batch count c1={nb} must be >= 1 and divide rows={R}")
+    if sizes != [R * K, nb * K * C]:
+        _fail(t, j, f"BMATMUL input sizes {sizes} do not fit {nb} x ({R // nb}x{K}) @ ({K}x{C}): "
+                    f"need [{R * K}, {nb * K * C}]")
+# --- end batched MATMUL ---
 
 
 def _check_operand_counts(program: Program, t: int, j: int, node: Node) -> None:

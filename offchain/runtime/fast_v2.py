@@ -6,7 +6,7 @@ sequence as `f32.exp` etc., each step rounded separately; numba without
 fastmath contracts nothing) and the node kernels of the v2 opcodes
 (section 5.1): DIV, SQRT, RSQRT, EXP, LOG, ROW_MAX, SOFTMAX_XENT(_GRAD)
 (row sums computed once per row, in k order, as every element's micro-trace
-does), ADAM_M, ADAM_V, ADAM. `fast.py` dispatches v2 opcodes here through
+does), ADAM_M, ADAM_V, ADAM, and the batched MATMUL of section 5.2 (BMATMUL). `fast.py` dispatches v2 opcodes here through
 `exec_v2`.
 Powers of two and the split of x into m * 2^e go through float64 helpers
 (`math.ldexp`, `math.frexp`), which are exact for the values used.
@@ -294,6 +294,58 @@ def _gelu_bwd(x, g, out):
         out[i] = slope * g[i]
 
 
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---------------------
+_MASKED = _c(oc.BMM_MASKED)
+
+
+@nb.njit(**_JIT)
+def _bmm(a, b, ta, tb, causal, out):
+    """out (NB, R, C): out[n] = op(a[n]) @ op(b[n]); a[n] is (R, K) or (K, R) when ta,
+    b[n] (K, C) or (C, K) when tb. Each element acc = +0; acc = acc + a*b in k order
+    (vectorised across the columns of a row); with `causal`, columns j > i are -inf
+    and not computed."""
+    NB, R, C = out.shape
+    K = a.shape[1] if ta else a.shape[2]
+    bp = np.empty((K, C), np.float32)  # op(B[n]) row-major
+    acc = np.empty(C, np.float32)
+    for n in range(NB):
+        an = a[n]
+        bn = b[n]
+        for k in range(K):
+            for c in range(C):
+                bp[k, c] = bn[c, k] if tb else bn[k, c]
+        for i in range(R):
+            cn = min(C, i + 1) if causal else C
+            for c in range(cn):
+                acc[c] = _ZERO
+            for k in range(K):
+                av = an[k, i] if ta else an[i, k]
+                bk = bp[k]
+                for c in range(cn):
+                    acc[c] = acc[c] + av * bk[c]
+            o = out[n, i]
+            for c in range(cn):
+                o[c] = acc[c]
+            for c in range(cn, C):
+                o[c] = _MASKED
+
+
+def _k_bmatmul(node, j, ins, t, of):
+    from .micro import bmm_geometry  # the node's batch count and flags, validated
+
+    try:
+        nbat, R, ta, tb, causal = bmm_geometry(node)
+    except ValueError as exc:
+        raise ValueError(f"fast: node {j} ({exc})") from exc
+    C, K = node.cols, node.k
+    a = _need(node, j, ins[0], nbat * R * K, "A")
+    b = _need(node, j, ins[1], nbat * K * C, "B")
+    a3 = a.reshape(nbat, K, R) if ta else a.reshape(nbat, R, K)
+    b3 = b.reshape(nbat, C, K) if tb else b.reshape(nbat, K, C)
+    _bmm(a3, b3, ta, tb, causal, of.reshape(nbat, R, C))
+# --- end batched MATMUL ------------------------------------------------------------------
+
+
 #: v2 opcodes handled here, with their input counts
 ARITY_V2: dict[Op, int] = {}
 
@@ -411,3 +463,6 @@ _KERNELS = {
 ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.ROW_MAX: 1, Op.SOFTMAX_XENT: 3,
                  Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3, Op.SOFTMAX: 2,
                  Op.SOFTMAX_BWD: 2, Op.GELU: 1, Op.GELU_BWD: 2})
+# batched MATMUL (section 5.2)
+_KERNELS[Op.BMATMUL] = _k_bmatmul
+ARITY_V2[Op.BMATMUL] = 2

@@ -55,6 +55,8 @@ def num_micro_steps(node: Node | int) -> int:
         return n.k + 1
     if n.op == Op.SOFTMAX_BWD:
         return n.k + 2
+    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.2)
+        return n.k
     return FIXED_MICRO_STEPS[n.op]
 
 
@@ -196,6 +198,8 @@ def operand_refs(
         if m in (1, 3):
             return [(a[0], a[1], e)]
         return [(b[0], b[1], e)] if m == 4 else []
+    if op == Op.BMATMUL:  # batched MATMUL (section 5.2)
+        return bmm_operand_refs(n, e, m)
     raise ValueError(f"micro: unknown opcode {op}")
 
 
@@ -341,6 +345,8 @@ def _next_state_v2(n: Node, t: int, m: int, prev: int, x: list[int]) -> int:
         if op == Op.GELU:
             return f32.add(f32.ONE, prev) if m == 3 else f32.mul(f32.mul(f32.HALF, x[0]), prev)
         return gelu_slope(prev, x[0]) if m == 3 else f32.mul(prev, x[0])
+    if op == Op.BMATMUL:  # batched MATMUL (section 5.2): a masked element has no operands
+        return f32.add(prev, f32.mul(x[0], x[1])) if x else oc.BMM_MASKED
     raise ValueError(f"micro: unknown opcode {op}")
 
 
@@ -391,7 +397,46 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.rows * n.k
     if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
         return n.rows * n.k if i == 0 else n.rows  # z / yz / y, then the row max
+    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.2): A is c1 x (R, k), B c1 x (k, C)
+        return n.rows * n.k if i == 0 else n.c1 * n.k * n.cols
     return n.rows * n.cols
+
+
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---------------------
+
+
+def bmm_geometry(node: Node | int) -> tuple[int, int, bool, bool, bool]:
+    """(batch count nb, rows per batch R, transpose A, transpose B, causal) of a BMATMUL node.
+
+    The node's rows field is nb * R (the batches stacked), c1 = nb >= 1 must
+    divide it, and c0 holds only the three flag bits.
+    """
+    n = _node(node)
+    if n.c1 < 1 or n.rows % n.c1 != 0:
+        raise ValueError(f"micro: BMATMUL batch count c1={n.c1} does not divide rows={n.rows}")
+    if n.c0 & ~oc.BMM_FLAGS:
+        raise ValueError(f"micro: BMATMUL c0={n.c0:#x} has bits other than the three flags")
+    return (n.c1, n.rows // n.c1, bool(n.c0 & oc.BMM_TRANSPOSE_A), bool(n.c0 & oc.BMM_TRANSPOSE_B),
+            bool(n.c0 & oc.BMM_CAUSAL))
+
+
+def bmm_operand_refs(n: Node, e: int, m: int) -> list[OperandRef]:
+    """Operands of micro-step m of element e = ((b * R + i) * C + j) of a BMATMUL node:
+    A[b] (R, k) at offset b*R*k (stored (k, R) when transposed), B[b] (k, C) at
+    offset b*k*C (stored (C, k) when transposed); none when the element is masked."""
+    _nb, R, ta, tb, causal = bmm_geometry(n)
+    rr, j = divmod(e, n.cols)
+    b, i = divmod(rr, R)
+    if causal and j > i:
+        return []
+    a, bb = _input(n, 0), _input(n, 1)
+    s = m - 1
+    ia = b * R * n.k + (s * R + i if ta else i * n.k + s)
+    ib = b * n.k * n.cols + (j * n.k + s if tb else s * n.cols + j)
+    return [(a[0], a[1], ia), (bb[0], bb[1], ib)]
+
+
+# --- end batched MATMUL ------------------------------------------------------------------
 
 
 def input_location(header: Header | int, t: int, j: int, kind: Ref, index: int) -> tuple[int, int]:

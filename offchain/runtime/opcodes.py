@@ -50,6 +50,9 @@ class Op(IntEnum):
     SOFTMAX_BWD = 27  # out = (g - sum_i g_i p_i) * p, row-wise (p = the softmax output)
     GELU = 28  # out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     GELU_BWD = 29  # out = g * d/dx GELU(x)
+    # --- batched MATMUL for attention (op set v2, section 5.2; opcodes 34-36 reserved) ---
+    BMATMUL = 34  # out[b] = op(A[b]) @ op(B[b]) for b < c1, c0 = transpose/causal flags; masked = -inf
+    # --- end batched MATMUL ---
 
 
 class Ref(IntEnum):
@@ -91,6 +94,16 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
 #: micro-step counts of the reductions that depend on the node's k field:
 #: ROW_MAX k, SOFTMAX_XENT 2k, SOFTMAX_XENT_GRAD k + 3 (k = classes = cols)
 XENT_GRAD_EXTRA_STEPS = 3
+
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+#: BMATMUL c0 flags: transpose A, transpose B, causal mask (out[b, i, j] = -inf for j > i)
+BMM_TRANSPOSE_A = 1
+BMM_TRANSPOSE_B = 2
+BMM_CAUSAL = 4
+BMM_FLAGS = BMM_TRANSPOSE_A | BMM_TRANSPOSE_B | BMM_CAUSAL
+#: the value of a masked element (every micro-state of its trace): -inf
+BMM_MASKED = 0xFF800000
+# --- end batched MATMUL ---
 
 #: Adam(W) constants of op set v2 (float32 bits, docs/reproducible-ops.md 5.1)
 ADAM_B1 = 0x3F666666  # 0.9

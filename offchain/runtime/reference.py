@@ -190,8 +190,32 @@ def _row_exp_sum(z: torch.Tensor, mx: torch.Tensor, k: int) -> torch.Tensor:
     return acc
 
 
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+def _bmatmul(a: torch.Tensor, b: torch.Tensor, node: Node) -> torch.Tensor:
+    """out[b] = op(A[b]) @ op(B[b]) as `_matmul` per batch (sequential over k, no FMA),
+    vectorised across batches and elements; masked elements (causal, j > i) are -inf."""
+    nb, R, ta, tb, causal = micro.bmm_geometry(node)
+    C, K = node.cols, node.k
+    a_cols = (a.reshape(nb, K, R) if ta else a.reshape(nb, R, K).transpose(1, 2)).contiguous()  # (nb, K, R)
+    b_rows = (b.reshape(nb, C, K).transpose(1, 2) if tb else b.reshape(nb, K, C)).contiguous()  # (nb, K, C)
+    acc = torch.zeros((nb, R, C), dtype=torch.float32, device=a.device)
+    for m in range(K):
+        acc = acc + a_cols[:, m, :].reshape(nb, R, 1) * b_rows[:, m, :].reshape(nb, 1, C)  # two roundings
+    out = _canon(acc)
+    if causal:
+        i = torch.arange(R, device=a.device).reshape(1, R, 1)
+        j = torch.arange(C, device=a.device).reshape(1, 1, C)
+        bits = out.view(torch.int32)
+        masked = torch.full_like(bits, oc.BMM_MASKED - (1 << 32))  # 0xff800000 as int32
+        out = torch.where(j > i, masked, bits).view(torch.float32)
+    return out.reshape(nb * R, C)
+# --- end batched MATMUL ---
+
+
 def _eval_v2(t: int, node: Node, ins: list[torch.Tensor], device: torch.device) -> torch.Tensor:
     op, R, C, K = node.op, node.rows, node.cols, node.k
+    if op == Op.BMATMUL:  # section 5.2
+        return _bmatmul(ins[0], ins[1], node)
     if op == Op.ROW_MAX:
         a = ins[0].reshape(R, K)
         acc = _fmax(a[:, 0:1], a[:, 0:1])
