@@ -74,6 +74,12 @@ def render() -> str:
         v = getattr(opcodes, name)
         lines.append(f"{name}: constant(uint32) = {v}  # {v:#010x}")
     lines.append(f"ADAM_T_CAP: constant(uint256) = {opcodes.ADAM_T_CAP}")
+    # --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+    lines += ["", "# BMATMUL c0 flags and the value of a causally masked element (float32 bits)"]
+    for name in ("BMM_TRANSPOSE_A", "BMM_TRANSPOSE_B", "BMM_CAUSAL", "BMM_FLAGS"):
+        lines.append(f"{name}: constant(uint256) = {getattr(opcodes, name)}")
+    lines.append(f"BMM_MASKED: constant(uint32) = {opcodes.BMM_MASKED}  # {opcodes.BMM_MASKED:#010x}")
+    # --- end batched MATMUL ---
     lines += [
         "",
         "# node record: field = (word >> SHIFT) & MASK (Vyper hex literals are bytes: masks in decimal)",

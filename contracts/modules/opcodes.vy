@@ -51,6 +51,7 @@ OP_SOFTMAX: constant(uint256) = 26
 OP_SOFTMAX_BWD: constant(uint256) = 27
 OP_GELU: constant(uint256) = 28
 OP_GELU_BWD: constant(uint256) = 29
+OP_BMATMUL: constant(uint256) = 34
 
 # input-reference kinds (Ref)
 REF_NONE: constant(uint256) = 0
@@ -95,6 +96,13 @@ GELU_C: constant(uint32) = 1027024659  # 0x3d372713
 GELU_3C: constant(uint32) = 1040801103  # 0x3e095d4f
 GELU_SQRT_2_OVER_PI: constant(uint32) = 1061962282  # 0x3f4c422a
 ADAM_T_CAP: constant(uint256) = 1048576
+
+# BMATMUL c0 flags and the value of a causally masked element (float32 bits)
+BMM_TRANSPOSE_A: constant(uint256) = 1
+BMM_TRANSPOSE_B: constant(uint256) = 2
+BMM_CAUSAL: constant(uint256) = 4
+BMM_FLAGS: constant(uint256) = 7
+BMM_MASKED: constant(uint32) = 4286578688  # 0xff800000
 
 # node record: field = (word >> SHIFT) & MASK (Vyper hex literals are bytes: masks in decimal)
 NODE_OPCODE_SHIFT: constant(uint256) = 248
