@@ -5,15 +5,17 @@ a fresh Anvil) on the tiny digits MLP with softmax cross-entropy and AdamW
 (hidden 4, batch 2, 3 steps). Node indices of that program (step t >= 1):
 7 ROW_MAX, 8 MUL (y*z), 9 SOFTMAX_XENT, 10 EXP (perplexity), 11
 SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
-RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU and GELU_BWD, which the MLP does not
-use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`).
+RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU, GELU_BWD and BMATMUL (causal and
+not), which the MLP does not use, are inserted as extra metric nodes after
+node 10 (`_with_extra_nodes`).
 """
 
 import pytest
 
 from offchain.dispute.demo import default_program, run_demo
 from offchain.dispute.run import Fault
-from offchain.runtime import executor
+from offchain.runtime import executor, micro
+from offchain.runtime import opcodes as oc
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Header, Node, Program
 
@@ -61,14 +63,17 @@ def test_v2_fault_pinpointed_more(fault):
     _check(_play(fault), fault)
 
 
-def _with_extra_nodes(extra_ops: list[Op]) -> tuple[Program, object]:
+def _with_extra_nodes(extra_ops: list[Op | Node]) -> tuple[Program, object]:
     """The xent/adam program with one metric node per op in extra_ops inserted after
-    node 10 (perplexity), each reading the loss (node 9) and perplexity (node 10)."""
+    node 10 (perplexity), each reading the loss (node 9) and perplexity (node 10);
+    a Node in extra_ops is inserted as it is (its inputs must be nodes < 11)."""
     prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
     q, k = 11, len(extra_ops)
     extra = []
     for op in extra_ops:
-        if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):  # softmax of the logits (6) with their row max (7),
+        if isinstance(op, Node):
+            extra.append(op)
+        elif op in (Op.SOFTMAX, Op.SOFTMAX_BWD):  # softmax of the logits (6) with their row max (7),
             ins = ((Ref.NODE, 6), (Ref.NODE, 7)) if op == Op.SOFTMAX else ((Ref.NODE, 8), (Ref.NODE, q))
             extra.append(Node(op, ins, 2, 10, k=10))  # its backward with upstream y*z (8)
         elif op in (Op.GELU, Op.GELU_BWD):  # on the logits (6); backward with upstream y*z (8)
@@ -104,3 +109,38 @@ def test_v2_layer_fault_pinpointed(op, j):
     assert program[0].step[j].op == op
     fault = Fault(2, j, 13)
     _check(_play(fault, program), fault)
+
+
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+# the logits (node 6, 2 x 10 = 20 words) read as 2 batches of (5, 2): causal scores
+# logits @ logits^T per batch (10, 5), masked above the diagonal; and a product with both
+# operands stored transposed, logits^T-blocks @ (y*z)^T-blocks (node 8)
+_BMM_CAUSAL = Node(Op.BMATMUL, ((Ref.NODE, 6), (Ref.NODE, 6)), 10, 5, k=2,
+                   c0=oc.BMM_TRANSPOSE_B | oc.BMM_CAUSAL, c1=2)
+_BMM_TT = Node(Op.BMATMUL, ((Ref.NODE, 6), (Ref.NODE, 8)), 10, 5, k=2,
+               c0=oc.BMM_TRANSPOSE_A | oc.BMM_TRANSPOSE_B, c1=2)
+
+
+def _bmm_program():
+    program = _with_extra_nodes([_BMM_CAUSAL, _BMM_TT])
+    assert program[0].step[11] == _BMM_CAUSAL and program[0].step[12] == _BMM_TT
+    return program
+
+
+def test_bmatmul_masked_element_fault_pinpointed():
+    """A fault in a causally masked score (element 7: batch 0, row 1, column 2; its honest
+    trace is -inf at every micro-step with no operands) is won by the one-step check."""
+    program = _bmm_program()
+    _nb, rows_per_batch, _ta, _tb, causal = micro.bmm_geometry(_BMM_CAUSAL)
+    rr, col = divmod(7, 5)
+    assert causal and col > rr % rows_per_batch
+    fault = Fault(2, 11, 7)
+    _check(_play(fault, program), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("j, e", [(11, 31), (12, 17)], ids=["causal-unmasked", "both-transposed"])
+def test_bmatmul_fault_pinpointed_more(j, e):
+    fault = Fault(2, j, e)
+    _check(_play(fault, _bmm_program()), fault)
+# --- end batched MATMUL ---
