@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from offchain.commit import merkle  # noqa: E402
 from offchain.runtime import f32, micro  # noqa: E402
+from offchain.runtime import opcodes as oc  # noqa: E402
 from offchain.runtime.opcodes import Op, Ref  # noqa: E402
 from offchain.runtime.program import Header, Node, Program  # noqa: E402
 
@@ -269,6 +270,9 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
         Op.SOFTMAX_BWD: Node(Op.SOFTMAX_BWD, ((N, 7), (N, 6)), 32, 10, k=10),
         Op.GELU: Node(Op.GELU, ((N, 3),), 32, 32),
         Op.GELU_BWD: Node(Op.GELU_BWD, ((N, 3), (N, 2)), 32, 32),
+        # batched MATMUL (section 5.2): causal attention scores Q K^T, 3 heads of 8 x 8, d = 16;
+        # the measured element (e = 99: head 1, row 4, column 3) is unmasked (two operand proofs)
+        Op.BMATMUL: Node(Op.BMATMUL, ((N, 2), (N, 3)), 24, 8, k=16, c0=oc.BMM_TRANSPOSE_B | oc.BMM_CAUSAL, c1=3),
     }
     out: list[tuple[str, int, int, Node]] = [("INIT_UNIFORM", 0, 0, prog.init[0])]
     seen = {Op.INIT_UNIFORM}

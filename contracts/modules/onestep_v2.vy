@@ -3,7 +3,7 @@
 @title onestep_v2
 @license MIT
 @notice Micro-step semantics of op set v2, every opcode >= 15
-        (docs/reproducible-ops.md section 5.1): K, the operands of
+        (docs/reproducible-ops.md sections 5.1 and 5.2, BMATMUL): K, the operands of
         micro-step m of output element e, their tensors' lengths, and the
         next micro-state s_m. The OneStepV2 contract exposes it; the
         OneStepVerifier sends every opcode >= 15 there (EIP-170 keeps the
@@ -71,6 +71,9 @@ def _num_micro_steps(n: onestep.Node) -> uint256:
         return opcodes.K_ADAM_M
     if op == opcodes.OP_ADAM:
         return opcodes.K_ADAM
+    # batched MATMUL (section 5.2)
+    if op == opcodes.OP_BMATMUL:
+        return n.k
     assert op >= opcodes.OP_DIV and op <= opcodes.OP_LOG, "onestep: unknown opcode"
     return 1
 
@@ -95,6 +98,11 @@ def _input_count(h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256) 
         if i == 0:
             return n.rows * n.k
         return n.rows
+    # batched MATMUL (section 5.2): A is c1 blocks of (rows / c1) x k, B c1 blocks of k x cols
+    if op == opcodes.OP_BMATMUL:
+        if i == 0:
+            return n.rows * n.k
+        return n.c1 * n.k * n.cols
     return n.rows * n.cols
 
 
@@ -165,6 +173,8 @@ def _refs(n: onestep.Node, e: uint256, m: uint256, r: uint256) -> DynArray[onest
          are already range-checked, r = e // cols.
     """
     op: uint256 = n.opcode
+    if op == opcodes.OP_BMATMUL:
+        return self._bmm_refs(n, e, m)
     if op == opcodes.OP_DIV:
         return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, e)
     if op == opcodes.OP_SQRT or op == opcodes.OP_EXP or op == opcodes.OP_LOG:
@@ -227,6 +237,40 @@ def _refs(n: onestep.Node, e: uint256, m: uint256, r: uint256) -> DynArray[onest
     return []
 
 
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+@internal
+@pure
+def _bmm_refs(n: onestep.Node, e: uint256, m: uint256) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev micro.bmm_operand_refs: element e = ((b * R + i) * cols + j), R =
+         rows / c1; A[b] (R x k, or k x R when c0 bit 0) at offset b*R*k,
+         B[b] (k x cols, or cols x k when c0 bit 1) at offset b*k*cols;
+         none when c0 bit 2 (causal) is set and j > i. Reverts on a batch
+         count c1 that is 0 or does not divide rows, or unknown flag bits.
+    """
+    assert n.c1 != 0 and n.rows % n.c1 == 0, "onestep: bad bmatmul batch count"
+    assert n.c0 | opcodes.BMM_FLAGS == opcodes.BMM_FLAGS, "onestep: bad bmatmul flags"
+    rpb: uint256 = n.rows // n.c1
+    rr: uint256 = e // n.cols
+    j: uint256 = e % n.cols
+    i: uint256 = rr % rpb
+    if n.c0 & opcodes.BMM_CAUSAL != 0 and j > i:
+        return []
+    s: uint256 = m - 1
+    ia: uint256 = (rr - i) * n.k  # b * R * k
+    if n.c0 & opcodes.BMM_TRANSPOSE_A != 0:
+        ia += s * rpb + i
+    else:
+        ia += i * n.k + s
+    ib: uint256 = (rr // rpb) * n.k * n.cols  # b * k * cols
+    if n.c0 & opcodes.BMM_TRANSPOSE_B != 0:
+        ib += j * n.k + s
+    else:
+        ib += s * n.cols + j
+    return self._two(n.in0_kind, n.in0_index, ia, n.in1_kind, n.in1_index, ib)
+# --- end batched MATMUL ---
+
+
 @internal
 @pure
 def _adam_power(t: uint256, ln_beta: uint32) -> uint32:
@@ -260,6 +304,11 @@ def _next(n: onestep.Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uin
     @dev s_m of a v2 opcode (micro._next_state_v2).
     """
     op: uint256 = n.opcode
+    if op == opcodes.OP_BMATMUL:
+        # MATMUL's micro-step; a causally masked element has no operands and is -inf
+        if len(x) == 0:
+            return opcodes.BMM_MASKED
+        return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
     if op == opcodes.OP_DIV:
         return softfloat32.div(x[0], x[1])
     if op == opcodes.OP_SQRT:

@@ -129,6 +129,12 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a,), r, c)
     # op set v2
     ks = [1, 2, 3, 10, 17] if small else [1, 2, 3, 10, 784, (1 << 31) - 1]
+    # --- batched MATMUL (section 5.2): c1 batches stacked in rows, c0 any of the three flags ---
+    if op == Op.BMATMUL:
+        nb = rng.choice([1, 2, 3] if small else [1, 2, 7, 1 << 10])
+        rpb = rng.choice([1, 2, 3, 5] if small else [1, 2, 3, 5, 784, 1 << 20])
+        return Node(op, (a, b), nb * rpb, c, k=rng.choice(ks), c0=rng.randrange(8), c1=nb)
+    # --- end batched MATMUL ---
     if op in (Op.SQRT, Op.RSQRT, Op.EXP, Op.LOG):
         return Node(op, (a,), r, c)
     if op == Op.ROW_MAX:

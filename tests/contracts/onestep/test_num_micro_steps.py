@@ -18,6 +18,8 @@ def spec_k(node: Node) -> int:
     """K from the spec tables (sections 5 and 5.1)."""
     if node.op in (Op.MATMUL, Op.SUM, Op.ROW_MAX):
         return node.k
+    if node.op == Op.BMATMUL:  # section 5.2
+        return node.k
     if node.op == Op.SOFTMAX_XENT:
         return 2 * node.k
     if node.op == Op.SOFTMAX_XENT_GRAD:
