@@ -54,7 +54,7 @@ def test_full_traces_and_refs_on_chain(verifier, flags, nb):
         assert masked == nb * 3  # per batch (2 x 3): (0, 1), (0, 2), (1, 2)
 
 
-def test_masked_element_refuses_operands(verifier):
+def test_attack_operands_for_a_masked_element_revert(verifier):
     """A masked element takes no operand: a party sending two is refused (no value other than
     -inf can be proved for it)."""
     node = _node(oc.BMM_CAUSAL, 2)
