@@ -27,6 +27,9 @@ Backend = Callable[[Program, int, list[np.ndarray], np.ndarray], list[np.ndarray
 
 _BACKENDS: dict[str, Backend] = {}
 
+#: layer norm divides by from_int(D): below 2^24 it is exactly D (docs/reproducible-ops.md 5.2)
+LN_MAX_D = 1 << 24
+
 # number of inputs of each opcode
 _ARITY: dict[Op, int] = {
     Op.INIT_UNIFORM: 0,
@@ -221,6 +224,8 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.SOFTMAX_BWD:
         if K != C or sizes != [R * C, R * C]:
             _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
+    elif op in (Op.LN_RSTD, Op.LN_NORM, Op.LN_BWD) and (K if op == Op.LN_RSTD else C) >= LN_MAX_D:
+        _fail(t, j, f"{op.name} row length must be below 2^24 (from_int(D) exact)")
     elif op == Op.LN_RSTD:
         if C != 1 or sizes != [R * K, R]:
             _fail(t, j, f"LN_RSTD needs output (R, 1) and inputs x (R*k) and the row sum (R), got {sizes}")

@@ -139,6 +139,10 @@ def test_micro_trace_shapes():
     (Node(Op.LN_NORM, ((S, 0), (S, 1), (S, 2)), 3, 4, c0=1), [(3, 4), (3, 1), (3, 1)], "c0 must be 0"),
     (Node(Op.LN_SCALE, ((S, 0), (S, 1)), 3, 4), [(3, 4), (3, 4)], "LN_SCALE needs"),
     (Node(Op.LN_BWD, ((S, 0), (S, 1)), 3, 4), [(3, 4), (3, 1)], "differ from output size"),
+    # a row length whose from_int is not exactly D (or past int32, where the contract reverts)
+    (Node(Op.LN_RSTD, ((S, 0), (S, 1)), 1, 1, k=1 << 24, c0=EPS), [(1, 1 << 24), (1, 1)], "below 2"),
+    (Node(Op.LN_BWD, ((S, 0), (S, 1)), 1, (1 << 31) + 1), [(1, 1), (1, 1)], "below 2"),
+    (Node(Op.LN_NORM, ((S, 0), (S, 1), (S, 2)), 1, 1 << 24), [(1, 1), (1, 1), (1, 1)], "below 2"),
 ])
 def test_validate_rejects_misshapen_layernorm_nodes(node, slots, msg):
     """A layer-norm node reading tensors of other sizes than its record says (the
