@@ -68,13 +68,15 @@ def render() -> str:
         f"K_{op.name}: constant(uint256) = {k}" for op, k in opcodes.FIXED_MICRO_STEPS.items()
     ]
     lines += [f"XENT_GRAD_EXTRA_STEPS: constant(uint256) = {opcodes.XENT_GRAD_EXTRA_STEPS}"]
+    lines += [f"LN_RSTD_EXTRA_STEPS: constant(uint256) = {opcodes.LN_RSTD_EXTRA_STEPS}"]
+    lines += [f"LN_BWD_EXTRA_STEPS: constant(uint256) = {opcodes.LN_BWD_EXTRA_STEPS}"]
     lines += ["", "# Adam(W) constants (float32 bits) and the bias-correction step cap"]
     for name in ("ADAM_B1", "ADAM_ONE_MINUS_B1", "ADAM_B2", "ADAM_ONE_MINUS_B2", "ADAM_LN_B1", "ADAM_LN_B2",
                  "ADAM_EPS", "GELU_C", "GELU_3C", "GELU_SQRT_2_OVER_PI"):
         v = getattr(opcodes, name)
         lines.append(f"{name}: constant(uint32) = {v}  # {v:#010x}")
     lines.append(f"ADAM_T_CAP: constant(uint256) = {opcodes.ADAM_T_CAP}")
-    # --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+    # --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.4) ---
     lines += ["", "# BMATMUL c0 flags and the value of a causally masked element (float32 bits)"]
     for name in ("BMM_TRANSPOSE_A", "BMM_TRANSPOSE_B", "BMM_CAUSAL", "BMM_FLAGS"):
         lines.append(f"{name}: constant(uint256) = {getattr(opcodes, name)}")

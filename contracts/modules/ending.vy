@@ -20,6 +20,7 @@
 from . import descent
 from . import disputes
 from . import merkle
+from . import onestep
 from . import opcodes
 from . import runtree
 
@@ -30,8 +31,9 @@ initializes: disputes
 #                            INTERFACES
 # ------------------------------------------------------------------
 
-# @dev K of a node record: the one-step verifier decides it (its
-#      opcodes, v1 and v2, are its business, not the game's)
+# @dev K of a node record of op set v2 (opcode >= 15): the verifier (its
+#      OneStepV2) decides it, so that a new opcode needs no change here;
+#      op set v1 is computed inline (no call: the descent's gas unchanged)
 interface IMicroSteps:
     def num_micro_steps(node: uint256) -> uint256: view
 
@@ -138,7 +140,11 @@ def _end_descent(
                     record_proof,
                 ), "dispute_game: bad node record proof"
                 disputes.node_record[dispute_id] = record
-                k: uint256 = staticcall verifier.num_micro_steps(record)
+                k: uint256 = 0
+                if (record >> opcodes.NODE_OPCODE_SHIFT) & opcodes.NODE_OPCODE_MASK >= opcodes.OP_DIV:
+                    k = staticcall verifier.num_micro_steps(record)
+                else:
+                    k = onestep._num_micro_steps(onestep._decode_node(record))
                 w = (w & MASK64) | (g.position << 64) | (k << 208)
                 n = ((record >> opcodes.NODE_ROWS_SHIFT) & MASK32) * ((record >> opcodes.NODE_COLS_SHIFT) & MASK32)
                 g.phase = disputes.PHASE_L3

@@ -15,7 +15,8 @@
      first difference S_{t-1} lies). For DATA the root must be
      data_root. The tensor's element count, which fixes the height of
      the operand proof, comes from node j's own record and the header
-     (the verifier's input_count: the opcode fixes every input's length).
+     (onestep._input_count for op set v1, the verifier's input_count, i.e.
+     OneStepV2's, for opcodes >= 15: the opcode fixes every input's length).
      Every proof is exact (merkle._verify_exact, leaf counts from the
      header, num_steps, the checkpoint interval and node j's record). All
      these leaves lie left of the first difference, so both parties
@@ -26,6 +27,7 @@
 
 from . import merkle
 from . import onestep
+from . import opcodes
 
 
 # ------------------------------------------------------------------
@@ -87,6 +89,7 @@ def _element(
     verifier: IOneStepVerifier,
     c: Context,
     h: onestep.Header,
+    n: onestep.Node,
     i: uint256,
     t: uint256,
     j: uint256,
@@ -98,11 +101,15 @@ def _element(
     """
     @dev Operand i's value, read from `leaf` proved exactly against
          `tensor_root` (a tree of ceil(count / 8) leaves, count from
-         the verifier's input_count), and where that root is committed. The
+         onestep._input_count, or the verifier's for opcodes >= 15), and where that root is committed. The
          caller proves `tensor_root` where the returned InputLeaf says.
     """
     at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
-    count: uint256 = staticcall verifier.input_count(c.header, c.node, i, ref.kind)
+    count: uint256 = 0
+    if n.opcode >= opcodes.OP_DIV:
+        count = staticcall verifier.input_count(c.header, c.node, i, ref.kind)
+    else:
+        count = onestep._input_count(h, n, i, ref.kind)
     assert merkle._verify_exact(
         tensor_root, leaf, ref.flat // LANES, (count + LANES - 1) // LANES, proof
     ), "dispute_game: bad operand proof"
@@ -124,6 +131,7 @@ def _values(
          notice says; reverts on any proof that is not exact.
     """
     h: onestep.Header = onestep._decode_header(c.header)
+    n: onestep.Node = onestep._decode_node(c.node)
     refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = staticcall verifier.operand_refs_prev(
         c.header, c.node, c.t, c.e, c.m, prev
     )
@@ -136,7 +144,7 @@ def _values(
         op: Operand = operands[i]
         x: uint32 = 0
         at: onestep.InputLeaf = empty(onestep.InputLeaf)
-        x, at = self._element(verifier, c, h, i, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof)
+        x, at = self._element(verifier, c, h, n, i, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof)
         if at.source == onestep.SOURCE_DATA:
             assert op.tensor_root == c.data_root, "dispute_game: bad data root"
         else:

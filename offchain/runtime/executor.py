@@ -28,6 +28,9 @@ Backend = Callable[[Program, int, list[np.ndarray], np.ndarray], list[np.ndarray
 
 _BACKENDS: dict[str, Backend] = {}
 
+#: layer norm divides by from_int(D): below 2^24 it is exactly D (docs/reproducible-ops.md 5.2)
+LN_MAX_D = 1 << 24
+
 # number of inputs of each opcode
 _ARITY: dict[Op, int] = {
     Op.INIT_UNIFORM: 0,
@@ -60,14 +63,20 @@ _ARITY: dict[Op, int] = {
     Op.SOFTMAX_BWD: 2,
     Op.GELU: 1,
     Op.GELU_BWD: 2,
-    # batched MATMUL (section 5.2)
+    Op.LN_RSTD: 2,
+    Op.LN_NORM: 3,
+    Op.LN_SCALE: 2,
+    Op.LN_BWD: 2,
+    # batched MATMUL (section 5.4)
     Op.BMATMUL: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
-            Op.SOFTMAX_XENT_GRAD, Op.ADAM}
+            Op.SOFTMAX_XENT_GRAD, Op.ADAM, Op.LN_RSTD}
 _USES_C1 = {Op.IM2COL, Op.ADAM}
+_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD,
+           Op.LN_RSTD}
 _USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
-# batched MATMUL (section 5.2): k = reduction length, c0 = flags, c1 = batch count
+# batched MATMUL (section 5.4): k = reduction length, c0 = flags, c1 = batch count
 _USES_K.add(Op.BMATMUL)
 _USES_C0.add(Op.BMATMUL)
 _USES_C1.add(Op.BMATMUL)
@@ -223,6 +232,17 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.SOFTMAX_BWD:
         if K != C or sizes != [R * C, R * C]:
             _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
+    elif op in (Op.LN_RSTD, Op.LN_NORM, Op.LN_BWD) and (K if op == Op.LN_RSTD else C) >= LN_MAX_D:
+        _fail(t, j, f"{op.name} row length must be below 2^24 (from_int(D) exact)")
+    elif op == Op.LN_RSTD:
+        if C != 1 or sizes != [R * K, R]:
+            _fail(t, j, f"LN_RSTD needs output (R, 1) and inputs x (R*k) and the row sum (R), got {sizes}")
+    elif op == Op.LN_NORM:
+        if sizes != [R * C, R, R]:
+            _fail(t, j, f"LN_NORM needs inputs x (R*C), the row sum and rstd (R each), got {sizes}")
+    elif op == Op.LN_SCALE:
+        if sizes != [R * C, C]:
+            _fail(t, j, f"LN_SCALE needs inputs a (R*C) and gamma (C), got {sizes}")
     elif op == Op.BMATMUL:
         _check_bmatmul(t, j, node, sizes)
     elif op == Op.ADAM and t == 0:
@@ -232,7 +252,7 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
             _fail(t, j, f"{op.name} input sizes {sizes} differ from output size {R * C}")
 
 
-# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.4) ---
 def _check_bmatmul(t: int, j: int, node: Node, sizes: list[int]) -> None:
     """c0 only the three flags, c1 = batch count nb >= 1 dividing rows, A nb*R*k words, B nb*k*C."""
     R, C, K, nb = node.rows, node.cols, node.k, node.c1

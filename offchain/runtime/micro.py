@@ -55,7 +55,11 @@ def num_micro_steps(node: Node | int) -> int:
         return n.k + 1
     if n.op == Op.SOFTMAX_BWD:
         return n.k + 2
-    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.2)
+    if n.op == Op.LN_RSTD:
+        return n.k + oc.LN_RSTD_EXTRA_STEPS
+    if n.op == Op.LN_BWD:
+        return n.cols + oc.LN_BWD_EXTRA_STEPS
+    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.4)
         return n.k
     return FIXED_MICRO_STEPS[n.op]
 
@@ -71,6 +75,8 @@ def phase_steps(node: Node | int) -> list[int]:
         return sorted({1, n.k + 1, min(n.k + 2, k), k})
     if n.op == Op.ADAM:
         return [3, 6, 8, 10]
+    if n.op == Op.LN_BWD:
+        return sorted({1, n.cols + 1, k})
     return sorted({1, k})
 
 
@@ -198,7 +204,18 @@ def operand_refs(
         if m in (1, 3):
             return [(a[0], a[1], e)]
         return [(b[0], b[1], e)] if m == 4 else []
-    if op == Op.BMATMUL:  # batched MATMUL (section 5.2)
+    if op == Op.LN_RSTD:  # x = in0 (R, k), row sum s = in1 (R, 1)
+        return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r)] if m <= n.k else []
+    if op == Op.LN_NORM:  # x = in0 (R, C), row sum s = in1 (R, 1), rstd = in2 (R, 1)
+        c2 = _input(n, 2)
+        return [(b[0], b[1], r), (a[0], a[1], e)] if m == 1 else [(c2[0], c2[1], r)]
+    if op == Op.LN_SCALE:  # a = in0 (R, C), gamma = in1 (1, C)
+        return [(a[0], a[1], e), (b[0], b[1], c)]
+    if op == Op.LN_BWD:  # dxhat = in0, xhat = in1 (R, C)
+        if m <= n.cols:
+            return [(a[0], a[1], r * n.cols + (m - 1)), (b[0], b[1], r * n.cols + (m - 1))]
+        return [(b[0], b[1], e)] if m == n.cols + 1 else [(a[0], a[1], e)]
+    if op == Op.BMATMUL:  # batched MATMUL (section 5.4)
         return bmm_operand_refs(n, e, m)
     raise ValueError(f"micro: unknown opcode {op}")
 
@@ -345,7 +362,27 @@ def _next_state_v2(n: Node, t: int, m: int, prev: int, x: list[int]) -> int:
         if op == Op.GELU:
             return f32.add(f32.ONE, prev) if m == 3 else f32.mul(f32.mul(f32.HALF, x[0]), prev)
         return gelu_slope(prev, x[0]) if m == 3 else f32.mul(prev, x[0])
-    if op == Op.BMATMUL:  # batched MATMUL (section 5.2): a masked element has no operands
+    if op == Op.LN_RSTD:
+        d = f32.from_int(n.k)
+        if m <= n.k:  # x[0] = x[r, m-1], x[1] = the row sum
+            dev = f32.sub(x[0], f32.div(x[1], d))
+            return f32.add(prev, f32.mul(dev, dev))
+        if m == n.k + 1:
+            return f32.add(f32.div(prev, d), n.c0)
+        return f32.sqrt(prev) if m == n.k + 2 else f32.div(f32.ONE, prev)
+    if op == Op.LN_NORM:
+        if m == 1:  # x[0] = the row sum, x[1] = x[e]
+            return f32.sub(x[1], f32.div(x[0], f32.from_int(n.cols)))
+        return f32.mul(prev, x[0])
+    if op == Op.LN_SCALE:
+        return f32.mul(x[0], x[1])
+    if op == Op.LN_BWD:
+        if m <= n.cols:
+            return f32.add(prev, f32.mul(x[0], x[1]))
+        if m == n.cols + 1:
+            return f32.mul(x[0], f32.div(prev, f32.from_int(n.cols)))
+        return f32.sub(x[0], prev)
+    if op == Op.BMATMUL:  # batched MATMUL (section 5.4): a masked element has no operands
         return f32.add(prev, f32.mul(x[0], x[1])) if x else oc.BMM_MASKED
     raise ValueError(f"micro: unknown opcode {op}")
 
@@ -379,7 +416,9 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
     (onestep._input_count): MATMUL A rows * k, B k * cols (either layout);
     SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; ROW_MAX
     rows * k; SOFTMAX_XENT(_GRAD), SOFTMAX position 0 rows * k, position 1 rows (the
-    row max; every micro-step keeps these positions); every other
+    row max; every micro-step keeps these positions); LN_RSTD position 0 rows * k,
+    position 1 rows; LN_NORM position 0 rows (row sum, rstd), position 1 rows * cols;
+    LN_SCALE's gamma cols; every other
     operand rows * cols; the dataset data_rows * data_cols. It fixes the
     height of the operand's exact proof on chain; executor.validate refuses
     a program in which it is not the producer's true size.
@@ -397,12 +436,18 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.rows * n.k
     if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
         return n.rows * n.k if i == 0 else n.rows  # z / yz / y, then the row max
-    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.2): A is c1 x (R, k), B c1 x (k, C)
+    if n.op == Op.LN_RSTD:
+        return n.rows * n.k if i == 0 else n.rows  # x, then the row sum
+    if n.op == Op.LN_NORM:
+        return n.rows if i == 0 else n.rows * n.cols  # the row sum or rstd, then x
+    if n.op == Op.LN_SCALE and i == 1:
+        return n.cols  # gamma
+    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.4): A is c1 x (R, k), B c1 x (k, C)
         return n.rows * n.k if i == 0 else n.c1 * n.k * n.cols
     return n.rows * n.cols
 
 
-# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.2) ---------------------
+# --- batched MATMUL (BMATMUL, docs/reproducible-ops.md section 5.4) ---------------------
 
 
 def bmm_geometry(node: Node | int) -> tuple[int, int, bool, bool, bool]:

@@ -1,4 +1,4 @@
-"""Batched MATMUL with transposes and a causal mask (BMATMUL, docs/reproducible-ops.md 5.2).
+"""Batched MATMUL with transposes and a causal mask (BMATMUL, docs/reproducible-ops.md 5.4).
 
 fast (numba) == reference (torch) == the micro-trace oracle on every element,
 for every transpose combination, causal on and off, one batch and several,

@@ -129,7 +129,7 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a,), r, c)
     # op set v2
     ks = [1, 2, 3, 10, 17] if small else [1, 2, 3, 10, 784, (1 << 31) - 1]
-    # --- batched MATMUL (section 5.2): c1 batches stacked in rows, c0 any of the three flags ---
+    # --- batched MATMUL (section 5.4): c1 batches stacked in rows, c0 any of the three flags ---
     if op == Op.BMATMUL:
         nb = rng.choice([1, 2, 3] if small else [1, 2, 7, 1 << 10])
         rpb = rng.choice([1, 2, 3, 5] if small else [1, 2, 3, 5, 784, 1 << 20])
@@ -151,6 +151,13 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a, b), r, k, k=k)
     if op == Op.GELU:
         return Node(op, (a,), r, c)
+    # layer norm: every row length an int32 (from_int(D))
+    if op == Op.LN_RSTD:
+        return Node(op, (a, b), r, 1, k=rng.choice(ks), c0=fbits)
+    if op == Op.LN_NORM:
+        return Node(op, (a, b, rand_ref(rng)), r, rng.choice(ks))
+    if op in (Op.LN_SCALE, Op.LN_BWD):
+        return Node(op, (a, b), r, rng.choice(ks))
     return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V GELU_BWD
 
 

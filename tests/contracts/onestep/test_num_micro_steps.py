@@ -11,14 +11,14 @@ from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Node
 
 SPEC_K = {Op.INIT_UNIFORM: 4, Op.MSE_GRAD: 2, Op.SGD: 2, Op.RSQRT: 2, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 10,
-          Op.GELU: 4, Op.GELU_BWD: 4}
+          Op.GELU: 4, Op.GELU_BWD: 4, Op.LN_NORM: 2}
 
 
 def spec_k(node: Node) -> int:
     """K from the spec tables (sections 5 and 5.1)."""
     if node.op in (Op.MATMUL, Op.SUM, Op.ROW_MAX):
         return node.k
-    if node.op == Op.BMATMUL:  # section 5.2
+    if node.op == Op.BMATMUL:  # section 5.4
         return node.k
     if node.op == Op.SOFTMAX_XENT:
         return 2 * node.k
@@ -28,6 +28,10 @@ def spec_k(node: Node) -> int:
         return node.k + 1
     if node.op == Op.SOFTMAX_BWD:
         return node.k + 2
+    if node.op == Op.LN_RSTD:
+        return node.k + 3
+    if node.op == Op.LN_BWD:
+        return node.cols + 2
     return SPEC_K.get(node.op, 1)
 
 
