@@ -51,6 +51,8 @@ OP_SOFTMAX: constant(uint256) = 26
 OP_SOFTMAX_BWD: constant(uint256) = 27
 OP_GELU: constant(uint256) = 28
 OP_GELU_BWD: constant(uint256) = 29
+OP_EMBEDDING: constant(uint256) = 37
+OP_EMBEDDING_BWD: constant(uint256) = 38
 
 # input-reference kinds (Ref)
 REF_NONE: constant(uint256) = 0
@@ -81,6 +83,7 @@ K_ADAM_V: constant(uint256) = 2
 K_ADAM: constant(uint256) = 10
 K_GELU: constant(uint256) = 4
 K_GELU_BWD: constant(uint256) = 4
+K_EMBEDDING: constant(uint256) = 2
 XENT_GRAD_EXTRA_STEPS: constant(uint256) = 3
 
 # Adam(W) constants (float32 bits) and the bias-correction step cap

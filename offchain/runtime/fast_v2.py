@@ -411,3 +411,69 @@ _KERNELS = {
 ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.ROW_MAX: 1, Op.SOFTMAX_XENT: 3,
                  Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3, Op.SOFTMAX: 2,
                  Op.SOFTMAX_BWD: 2, Op.GELU: 1, Op.GELU_BWD: 2})
+
+
+# --- EMBEDDING (docs/reproducible-ops.md section 5.2) ---------------------------
+
+
+@nb.njit(**_JIT)
+def embed_index(x, vocab):
+    """micro.embed_index on uint32 token bits: the row, or -1 when x names no row."""
+    x = np.int64(x)
+    if x == 0:
+        return 0 if vocab > 0 else -1
+    if x >> 31:
+        return -1
+    ex = (x >> 23) & 0xFF
+    if ex < 127 or ex >= 127 + 32:
+        return -1
+    mant = (x & 0x7FFFFF) | 0x800000
+    if ex < 150:
+        low = 150 - ex
+        if mant & ((np.int64(1) << low) - 1):
+            return -1
+        v = mant >> low
+    else:
+        v = mant << (ex - 150)
+    return v if v < vocab else -1
+
+
+@nb.njit(**_JIT)
+def _embedding(tok, w, out):
+    """out (R, C) = W[idx(tok[r])] (NaNs canonicalised by exec_v2), NaN where no row."""
+    R, C = out.shape
+    V = w.shape[0]
+    for r in range(R):
+        v = embed_index(tok[r], V)
+        for c in range(C):
+            out[r, c] = w[v, c] if v >= 0 else _NAN
+
+
+@nb.njit(**_JIT)
+def _embedding_bwd(tok, g, out):
+    """out (V, C): +0, then out[idx(tok[r])] += g[r] for r in order (invalid tokens add nothing)."""
+    V, C = out.shape
+    for v in range(V):
+        for c in range(C):
+            out[v, c] = _ZERO
+    for r in range(tok.shape[0]):
+        v = embed_index(tok[r], V)
+        if v >= 0:
+            for c in range(C):
+                out[v, c] = out[v, c] + g[r, c]
+
+
+def _k_embedding(node, j, ins, t, of):
+    R, C, K = node.rows, node.cols, node.k
+    if node.op == Op.EMBEDDING:
+        tok = _need(node, j, ins[0], R, "tokens").view(np.uint32)
+        _embedding(tok, _need(node, j, ins[1], K * C, "table").reshape(K, C), of.reshape(R, C))
+    else:
+        tok = _need(node, j, ins[0], K, "tokens").view(np.uint32)
+        _embedding_bwd(tok, _need(node, j, ins[1], K * C, "g").reshape(K, C), of.reshape(R, C))
+
+
+_KERNELS.update({Op.EMBEDDING: _k_embedding, Op.EMBEDDING_BWD: _k_embedding})
+ARITY_V2.update({Op.EMBEDDING: 2, Op.EMBEDDING_BWD: 2})
+
+# --- end EMBEDDING ---------------------------------------------------------------

@@ -50,6 +50,10 @@ class Op(IntEnum):
     SOFTMAX_BWD = 27  # out = (g - sum_i g_i p_i) * p, row-wise (p = the softmax output)
     GELU = 28  # out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     GELU_BWD = 29  # out = g * d/dx GELU(x)
+    # --- EMBEDDING (h-embed; opcodes 37-39 reserved for it) ---
+    EMBEDDING = 37  # out[r, d] = W[idx(tok[r]), d] (canonical NaN when idx is invalid); k = vocab
+    EMBEDDING_BWD = 38  # out[v, d] = sum over r in order of g[r, d] where idx(tok[r]) == v; k = tokens
+    # --- end EMBEDDING ---
 
 
 class Ref(IntEnum):
@@ -86,6 +90,7 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.ADAM: 10,
     Op.GELU: 4,
     Op.GELU_BWD: 4,
+    Op.EMBEDDING: 2,  # m=1 reads the token, m=2 the row it names (section 5.2)
 }
 
 #: micro-step counts of the reductions that depend on the node's k field:
