@@ -104,3 +104,74 @@ def test_v2_layer_fault_pinpointed(op, j):
     assert program[0].step[j].op == op
     fault = Fault(2, j, 13)
     _check(_play(fault, program), fault)
+
+
+# --- EMBEDDING (h-embed) ------------------------------------------------------------------
+# Token ids from the data: the digits pixels are v/16 (v = 0..16), so SCALE(x, 16) holds the
+# integers 0..16 (tok, node 11); the first-layer weights W_0 (slot 8, 64 x 4) serve as a
+# 64-row table. Node 12 = EMBEDDING(tok, W_0), node 13 = EMBEDDING(x, W_0) (raw pixels: 0 and
+# 1.0 name rows 0 and 1, fractions name no row -> canonical NaN), node 14 = EMBEDDING_BWD(tok,
+# node 12) (64 x 4, 128 select-accumulate micro-steps). All are metric nodes.
+
+SIXTEEN = 0x41800000  # 16.0
+
+
+def _with_embedding_nodes() -> tuple[Program, object]:
+    prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
+    assert prog.meta["param_offset"] == 8 and (prog.init[8].rows, prog.init[8].cols) == (64, 4)
+    N, S = Ref.NODE, Ref.STATE
+    q = 11
+    extra = [
+        Node(Op.SCALE, ((N, 0),), 2, 64, c0=SIXTEEN),  # 11: tokens 0..16
+        Node(Op.EMBEDDING, ((N, 11), (S, 8)), 128, 4, k=64),  # 12
+        Node(Op.EMBEDDING, ((N, 0), (S, 8)), 128, 4, k=64),  # 13: raw pixels, most name no row
+        Node(Op.EMBEDDING_BWD, ((N, 11), (N, 12)), 64, 4, k=128),  # 14
+    ]
+    k = len(extra)
+    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
+                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
+    step = tuple(shifted[:q] + extra + shifted[q:])
+    h = prog.header
+    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
+                  prog.meta)
+    executor.validate(out)
+    return out, data
+
+
+def _token_element(program: Program, data, t: int, node: int, valid: bool) -> int:
+    """An output element of EMBEDDING node `node` at step t whose token names a row (or not)."""
+    from offchain.runtime import micro
+
+    outs = list(executor.run_steps(program, data.train, 0, t, [], "reference"))[-1][1]
+    tok = outs[program.step[node].inputs[0][1]].reshape(-1)
+    cols = program.step[node].cols
+    for r, x in enumerate(tok.tolist()):
+        if (micro.embed_index(x, program.step[node].k) >= 0) == valid and (not valid or x != 0):
+            return r * cols + 1
+    raise AssertionError("no such token in the batch")
+
+
+def test_embedding_fault_pinpointed():
+    """A lie about EMBEDDING's output (a token that names a nonzero row) loses at the one-step
+    check of micro-step 2, whose table operand is the row the agreed token s_1 names."""
+    program = _with_embedding_nodes()
+    assert [n.op for n in program[0].step[11:15]] == [Op.SCALE, Op.EMBEDDING, Op.EMBEDDING, Op.EMBEDDING_BWD]
+    fault = Fault(2, 12, _token_element(*program, 2, 12, True))
+    _check(_play(fault, program), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("j, valid", [(13, False), (14, True)], ids=["embedding-no-row", "embedding_bwd"])
+def test_embedding_more_faults_pinpointed(j, valid):
+    """A token that names no row (the output is the canonical NaN; the lie flips its low bit),
+    and EMBEDDING_BWD (the fault element in a row that tokens hit)."""
+    program = _with_embedding_nodes()
+    if j == 13:
+        e = _token_element(*program, 2, 13, False)
+    else:  # row 3 * 4 + 1 of dW: pixel value 3 appears in almost every digit
+        e = 3 * 4 + 1
+    fault = Fault(2, j, e)
+    _check(_play(fault, program), fault)
+
+
+# --- end EMBEDDING ------------------------------------------------------------------------
