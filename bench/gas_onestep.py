@@ -49,10 +49,10 @@ class Bench:
     w3: Web3
     sender: str
 
-    def deploy(self, name: str):
+    def deploy(self, name: str, *args):
         art = json.loads((ROOT / "build" / "contracts" / f"{name}.json").read_text())
         factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-        tx = factory.constructor().transact({"from": self.sender})
+        tx = factory.constructor(*args).transact({"from": self.sender})
         receipt = self.w3.eth.wait_for_transaction_receipt(tx)
         return self.w3.eth.contract(address=receipt.contractAddress, abi=art["abi"])
 
@@ -65,7 +65,7 @@ def _free_port() -> int:
 
 def _compile() -> None:
     """Compile with brownie when the artifacts are missing or stale."""
-    needed = ["FloatHarness", "FloatBatchHarness", "OneStepVerifier", "MerkleHarness", "OneStepGasProbe"]
+    needed = ["FloatHarness", "FloatBatchHarness", "OneStepV2", "OneStepVerifier", "MerkleHarness", "OneStepGasProbe"]
     build = ROOT / "build" / "contracts"
     sources = list((ROOT / "contracts").rglob("*.vy"))
     newest = max(p.stat().st_mtime for p in sources)
@@ -296,7 +296,7 @@ HEAVIEST_M: dict[Op, Callable[[Node], int]] = {
 
 def onestep_section(bench: Bench) -> int:
     """Gas of one complete one_step_proved call per opcode, proofs included."""
-    verifier = bench.deploy("OneStepVerifier")
+    verifier = bench.deploy("OneStepVerifier", bench.deploy("OneStepV2").address)
     prog = mlp_program()
     hd = prog.header
     rng = np.random.default_rng(7)

@@ -76,7 +76,7 @@ interface IOneStepVerifier:
         m: uint256,
         prev: uint32,
         operands: DynArray[uint32, MAX_OPERANDS],
-    ) -> uint32: pure
+    ) -> uint32: view
 
 
 # --------------------------------------------------------------- MODULES ----
@@ -318,7 +318,7 @@ def reveal(
 
     leaf_solver: bytes32 = s.mover_node if party == SOLVER else s.other_node
     leaf_challenger: bytes32 = s.other_node if party == SOLVER else s.mover_node
-    ending._end_descent(REGISTRY, dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
+    ending._end_descent(ending.IMicroSteps(VERIFIER.address), REGISTRY, dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
 
 
 @external
@@ -436,7 +436,7 @@ def commit_trace(
         log disputes.Moved(dispute_id=dispute_id, party=msg.sender, phase=g.phase, height=g.height, position=0, deadline=g.deadline)
         return
     ending._end_descent(
-        REGISTRY, dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
+        ending.IMicroSteps(VERIFIER.address), REGISTRY, dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
         empty(bytes32), empty(bytes32), 0, [],
     )
 
@@ -500,7 +500,7 @@ def one_step(
     if (vals >> 96) & 1 == 0:
         prev = trace._prev_state(disputes.trace_root[dispute_id][party], w >> 208, c.m, prev_leaf, prev_proof)
     xs: DynArray[uint32, MAX_OPERANDS] = link._values(
-        link.IOneStepVerifier(VERIFIER.address), c, prev_step_root, prev_step_proof, operands
+        link.IOneStepVerifier(VERIFIER.address), c, prev, prev_step_root, prev_step_proof, operands
     )
     s_m: uint32 = staticcall VERIFIER.next_state(header, c.node, c.j, c.t, c.e, c.m, prev, xs)
     g.moves += 1

@@ -6,7 +6,11 @@
 @notice The last move of a dispute: re-executes one micro-step of one
         output element of one program node, with the node decoded from
         the task's program_root (docs/reproducible-ops.md sections 3-6).
-@dev A stateless library contract; every function is pure. The dispute
+@dev A stateless library contract. Opcodes >= 15 (op set v2) are decided
+     by the OneStepV2 contract fixed at deployment (ONESTEP_V2): this
+     contract proves the header, node and operands and asks OneStepV2 for
+     K, the operands, their lengths and s_m (a static call; every function
+     that may reach it is view). The dispute
      game calls `one_step_proved` (or `one_step` when it checks the operand
      values itself) and compares the returned s_m with each party's claim.
      Proof layout (every proof exact: exactly the tree's height, which
@@ -29,7 +33,7 @@
        (SOURCE_STEP = 0) or of S_{t-1} (SOURCE_PREV_STEP = 1), or equality
        with the task's data_root (SOURCE_DATA = 2).
      Semantics mirror offchain/runtime/micro.py bit for bit.
-@custom:security Pure; no state, no external calls, no value.
+@custom:security No state; only static calls to the immutable ONESTEP_V2; no value.
 """
 
 
@@ -53,6 +57,39 @@ SOURCE_DATA: public(constant(uint256)) = onestep.SOURCE_DATA
 
 
 # ------------------------------------------------------------------
+#                            INTERFACES
+# ------------------------------------------------------------------
+
+interface IOneStepV2:
+    def num_micro_steps(node: uint256) -> uint256: view
+    def operand_refs(
+        header: uint256, node: uint256, t: uint256, e: uint256, m: uint256, prev: uint32
+    ) -> DynArray[onestep.OperandRef, onestep.MAX_OPERANDS]: view
+    def input_count(header: uint256, node: uint256, i: uint256, kind: uint256) -> uint256: view
+    def operand_refs_counts(
+        header: uint256, node: uint256, t: uint256, e: uint256, m: uint256, prev: uint32
+    ) -> (DynArray[onestep.OperandRef, onestep.MAX_OPERANDS], DynArray[uint256, onestep.MAX_OPERANDS]): view
+    def next_state(
+        header: uint256,
+        node: uint256,
+        slot_or_j: uint256,
+        t: uint256,
+        e: uint256,
+        m: uint256,
+        prev: uint32,
+        operands: DynArray[uint32, onestep.MAX_OPERANDS],
+    ) -> uint32: view
+
+
+# ------------------------------------------------------------------
+#                            STORAGE
+# ------------------------------------------------------------------
+
+# @dev The op set v2 semantics (every opcode >= 15).
+ONESTEP_V2: public(immutable(IOneStepV2))
+
+
+# ------------------------------------------------------------------
 #                            STRUCTS
 # ------------------------------------------------------------------
 
@@ -70,12 +107,28 @@ struct StepResult:
 
 
 # ------------------------------------------------------------------
+#                            CONSTRUCTOR
+# ------------------------------------------------------------------
+
+
+@deploy
+def __init__(onestep_v2: IOneStepV2):
+    """
+    @dev Fixes the contract that decides opcodes >= 15.
+    @param onestep_v2 The OneStepV2 contract (nonzero, with code).
+    """
+    assert onestep_v2.address != empty(address), "onestep: zero v2 address"
+    assert onestep_v2.address.is_contract, "onestep: v2 is not a contract"
+    ONESTEP_V2 = onestep_v2
+
+
+# ------------------------------------------------------------------
 #                            EXTERNAL
 # ------------------------------------------------------------------
 
 
 @external
-@pure
+@view
 def one_step(
     program_root: bytes32,
     header: uint256,
@@ -106,14 +159,11 @@ def one_step(
     @return The micro-state s_m.
     """
     h: onestep.Header = self._check_program(program_root, header, header_proof, node, node_proof, t, j)
-    n: onestep.Node = onestep._decode_node(node)
-    refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
-    assert len(operands) == len(refs), "onestep: wrong operand count"
-    return onestep._next_state(h, n, j, t, e, m, prev, operands)
+    return self._next_state(header, node, h, onestep._decode_node(node), j, t, e, m, prev, operands)
 
 
 @external
-@pure
+@view
 def one_step_proved(
     program_root: bytes32,
     header: uint256,
@@ -146,7 +196,13 @@ def one_step_proved(
     """
     h: onestep.Header = self._check_program(program_root, header, header_proof, node, node_proof, t, j)
     n: onestep.Node = onestep._decode_node(node)
-    refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
+    v2: bool = n.opcode >= opcodes.OP_DIV
+    refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = []
+    counts: DynArray[uint256, onestep.MAX_OPERANDS] = []
+    if v2:
+        refs, counts = staticcall ONESTEP_V2.operand_refs_counts(header, node, t, e, m, prev)
+    else:
+        refs = onestep._operand_refs(h, n, t, e, m)
     assert len(operands) == len(refs), "onestep: wrong operand count"
     values: DynArray[uint32, onestep.MAX_OPERANDS] = []
     inputs: DynArray[onestep.InputLeaf, onestep.MAX_OPERANDS] = []
@@ -156,17 +212,25 @@ def one_step_proved(
         ref: onestep.OperandRef = refs[i]
         op: Operand = operands[i]
         at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
-        count: uint256 = onestep._input_count(h, n, i, ref.kind)
+        count: uint256 = 0
+        if v2:
+            count = counts[i]
+        else:
+            count = onestep._input_count(h, n, i, ref.kind)
         assert merkle._verify_exact(
             op.tensor_root, op.leaf, ref.flat // merkle.LANES, (count + merkle.LANES - 1) // merkle.LANES, op.proof
         ), "onestep: bad operand proof"
         values.append(merkle._lane(op.leaf, ref.flat))
         inputs.append(at)
+    if v2:
+        return StepResult(
+            state=staticcall ONESTEP_V2.next_state(header, node, j, t, e, m, prev, values), inputs=inputs
+        )
     return StepResult(state=onestep._next_state(h, n, j, t, e, m, prev, values), inputs=inputs)
 
 
 @external
-@pure
+@view
 def next_state(
     header: uint256,
     node: uint256,
@@ -189,15 +253,13 @@ def next_state(
     @param operands The operand values, in `operand_refs` order.
     @return The micro-state s_m.
     """
-    h: onestep.Header = onestep._decode_header(header)
-    n: onestep.Node = onestep._decode_node(node)
-    refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
-    assert len(operands) == len(refs), "onestep: wrong operand count"
-    return onestep._next_state(h, n, slot_or_j, t, e, m, prev, operands)
+    return self._next_state(
+        header, node, onestep._decode_header(header), onestep._decode_node(node), slot_or_j, t, e, m, prev, operands
+    )
 
 
 @external
-@pure
+@view
 def operand_refs(
     header: uint256, node: uint256, t: uint256, e: uint256, m: uint256
 ) -> DynArray[onestep.OperandRef, onestep.MAX_OPERANDS]:
@@ -210,7 +272,26 @@ def operand_refs(
     @param m The micro-step, 1..K.
     @return Per operand: input kind (Ref), input index, flat element index.
     """
-    return onestep._operand_refs(onestep._decode_header(header), onestep._decode_node(node), t, e, m)
+    return self._operand_refs(header, node, onestep._decode_header(header), onestep._decode_node(node), t, e, m, 0)
+
+
+@external
+@view
+def operand_refs_prev(
+    header: uint256, node: uint256, t: uint256, e: uint256, m: uint256, prev: uint32
+) -> DynArray[onestep.OperandRef, onestep.MAX_OPERANDS]:
+    """
+    @dev As `operand_refs`, for an opcode whose operands depend on s_{m-1}
+         (the dispute game's entry: it knows prev when it reads operands).
+    @param header The header record.
+    @param node The node record.
+    @param t The step.
+    @param e The flat output element index.
+    @param m The micro-step, 1..K.
+    @param prev The micro-state s_{m-1}.
+    @return Per operand: input kind (Ref), input index, flat element index.
+    """
+    return self._operand_refs(header, node, onestep._decode_header(header), onestep._decode_node(node), t, e, m, prev)
 
 
 @external
@@ -230,7 +311,7 @@ def input_leaf(header: uint256, t: uint256, j: uint256, kind: uint256, index: ui
 
 
 @external
-@pure
+@view
 def input_count(header: uint256, node: uint256, i: uint256, kind: uint256) -> uint256:
     """
     @dev Element count of the tensor that operand i of the node reads,
@@ -241,18 +322,21 @@ def input_count(header: uint256, node: uint256, i: uint256, kind: uint256) -> ui
     @param kind The operand's input kind (Ref).
     @return The element count.
     """
-    return onestep._input_count(onestep._decode_header(header), onestep._decode_node(node), i, kind)
+    return self._input_count(header, node, onestep._decode_header(header), onestep._decode_node(node), i, kind)
 
 
 @external
-@pure
+@view
 def num_micro_steps(node: uint256) -> uint256:
     """
     @dev K, the micro-steps of every output element of the node.
     @param node The node record.
     @return K.
     """
-    return onestep._num_micro_steps(onestep._decode_node(node))
+    n: onestep.Node = onestep._decode_node(node)
+    if n.opcode >= opcodes.OP_DIV:
+        return staticcall ONESTEP_V2.num_micro_steps(node)
+    return onestep._num_micro_steps(n)
 
 
 @external
@@ -317,3 +401,56 @@ def _check_program(
     leaf: uint256 = onestep._node_leaf(h, t, j)
     assert merkle._verify_exact(program_root, convert(node, bytes32), leaf, n, node_proof), "onestep: bad node proof"
     return h
+
+
+
+@internal
+@view
+def _operand_refs(
+    header: uint256, node: uint256, h: onestep.Header, n: onestep.Node, t: uint256, e: uint256, m: uint256, prev: uint32
+) -> DynArray[onestep.OperandRef, onestep.MAX_OPERANDS]:
+    """
+    @dev The operands of micro-step m of element e: v1 here, v2 from ONESTEP_V2.
+    """
+    if n.opcode >= opcodes.OP_DIV:
+        return staticcall ONESTEP_V2.operand_refs(header, node, t, e, m, prev)
+    return onestep._operand_refs(h, n, t, e, m)
+
+
+@internal
+@view
+def _input_count(
+    header: uint256, node: uint256, h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256
+) -> uint256:
+    """
+    @dev Element count of operand i's tensor: v1 here, v2 from ONESTEP_V2.
+    """
+    if n.opcode >= opcodes.OP_DIV:
+        return staticcall ONESTEP_V2.input_count(header, node, i, kind)
+    return onestep._input_count(h, n, i, kind)
+
+
+@internal
+@view
+def _next_state(
+    header: uint256,
+    node: uint256,
+    h: onestep.Header,
+    n: onestep.Node,
+    slot_or_j: uint256,
+    t: uint256,
+    e: uint256,
+    m: uint256,
+    prev: uint32,
+    operands: DynArray[uint32, onestep.MAX_OPERANDS],
+) -> uint32:
+    """
+    @dev s_m, after checking the operand count against the operand refs
+         (e and m with them): v1 here, v2 by ONESTEP_V2 (which checks the
+         same itself).
+    """
+    if n.opcode >= opcodes.OP_DIV:
+        return staticcall ONESTEP_V2.next_state(header, node, slot_or_j, t, e, m, prev, operands)
+    refs: DynArray[onestep.OperandRef, onestep.MAX_OPERANDS] = onestep._operand_refs(h, n, t, e, m)
+    assert len(operands) == len(refs), "onestep: wrong operand count"
+    return onestep._next_state(h, n, slot_or_j, t, e, m, prev, operands)

@@ -14,7 +14,11 @@ event scan starts there); `complete` is false while a deployment is under
 way (a deploy that stopped half-way resumes from such a record). The token
 is any ERC-20 (symbol and decimals read from the token) or, on a local
 chain, a TestToken (`test_token`: true). Agents address it as `Token`
-(ABI interfaces/ERC20.json), a TestToken also as `TestToken`.
+(ABI interfaces/ERC20.json), a TestToken also as `TestToken`. "contracts"
+lists each deployed contract by name: Parameters, StakeManager,
+TaskRegistry; with disputes OneStepV2 (deployed first: the op set v2
+one-step semantics), OneStepVerifier and DisputeGame; VerifierPool with
+incentives.
 
 Records written before the format was versioned (a flat {Name: address}
 map, or one under "contracts") are still read for their addresses.

@@ -12,7 +12,7 @@ Options (each also an environment variable, in brackets):
                       BROWNIE_ACCOUNT_PASSWORD); else DEPLOYER_PRIVATE_KEY; else,
                       locally, Anvil's first account.
   --confirmations N   blocks to wait after each transaction (default 1).
-  --no-dispute        leave out the OneStepVerifier and DisputeGame [NO_DISPUTE=1]
+  --no-dispute        leave out the OneStepV2, OneStepVerifier and DisputeGame [NO_DISPUTE=1]
                       (nobody can then challenge a result).
   --incentives        deploy the VerifierPool too [INCENTIVES=1].
   --dry-run           print what would be deployed and the gas estimates; send nothing.
@@ -34,6 +34,7 @@ import sys
 
 from brownie import (
     DisputeGame,
+    OneStepV2,
     OneStepVerifier,
     Parameters,
     StakeManager,
@@ -97,7 +98,7 @@ def _usable(record: dict) -> str | None:
 
 def _containers() -> dict:
     return {"Parameters": Parameters, "StakeManager": StakeManager, "TaskRegistry": TaskRegistry,
-            "OneStepVerifier": OneStepVerifier, "DisputeGame": DisputeGame, "VerifierPool": VerifierPool}
+            "OneStepV2": OneStepV2, "OneStepVerifier": OneStepVerifier, "DisputeGame": DisputeGame, "VerifierPool": VerifierPool}
 
 
 def _start(force: bool, path, deployer) -> dict:
@@ -229,7 +230,8 @@ def deploy(deployer=None, token=None, treasury=None, dispute: bool | None = None
     registry = plan.contract("TaskRegistry", TaskRegistry, token, parameters, stake_manager)
     dispute_game = ZERO_ADDRESS
     if dispute:
-        verifier = plan.contract("OneStepVerifier", OneStepVerifier)
+        onestep_v2 = plan.contract("OneStepV2", OneStepV2)
+        verifier = plan.contract("OneStepVerifier", OneStepVerifier, onestep_v2)
         dispute_game = plan.contract("DisputeGame", DisputeGame, registry, parameters, verifier)
     if incentives:
         pool = plan.contract("VerifierPool", VerifierPool, token, parameters, stake_manager, registry)

@@ -20,11 +20,20 @@
 from . import descent
 from . import disputes
 from . import merkle
-from . import onestep
 from . import opcodes
 from . import runtree
 
 initializes: disputes
+
+
+# ------------------------------------------------------------------
+#                            INTERFACES
+# ------------------------------------------------------------------
+
+# @dev K of a node record: the one-step verifier decides it (its
+#      opcodes, v1 and v2, are its business, not the game's)
+interface IMicroSteps:
+    def num_micro_steps(node: uint256) -> uint256: view
 
 
 # ------------------------------------------------------------------
@@ -60,6 +69,7 @@ def __init__(token: address):
 
 @internal
 def _end_descent(
+    verifier: IMicroSteps,
     registry: disputes.ITaskRegistry,
     dispute_id: uint256,
     g_in: disputes.Game,
@@ -128,7 +138,7 @@ def _end_descent(
                     record_proof,
                 ), "dispute_game: bad node record proof"
                 disputes.node_record[dispute_id] = record
-                k: uint256 = onestep._num_micro_steps(onestep._decode_node(record))
+                k: uint256 = staticcall verifier.num_micro_steps(record)
                 w = (w & MASK64) | (g.position << 64) | (k << 208)
                 n = ((record >> opcodes.NODE_ROWS_SHIFT) & MASK32) * ((record >> opcodes.NODE_COLS_SHIFT) & MASK32)
                 g.phase = disputes.PHASE_L3

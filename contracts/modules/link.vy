@@ -15,12 +15,13 @@
      first difference S_{t-1} lies). For DATA the root must be
      data_root. The tensor's element count, which fixes the height of
      the operand proof, comes from node j's own record and the header
-     (onestep._input_count: the opcode fixes every input's length).
+     (the verifier's input_count: the opcode fixes every input's length).
      Every proof is exact (merkle._verify_exact, leaf counts from the
      header, num_steps, the checkpoint interval and node j's record). All
      these leaves lie left of the first difference, so both parties
      agree on them.
-@custom:security View; one static call (operand_refs) to the verifier.
+@custom:security View; static calls to the verifier only (operand_refs_prev,
+     input_count).
 """
 
 from . import merkle
@@ -41,9 +42,10 @@ LANES: constant(uint256) = 8
 # ------------------------------------------------------------------
 
 interface IOneStepVerifier:
-    def operand_refs(
-        header: uint256, node: uint256, t: uint256, e: uint256, m: uint256
-    ) -> DynArray[onestep.OperandRef, MAX_OPERANDS]: pure
+    def operand_refs_prev(
+        header: uint256, node: uint256, t: uint256, e: uint256, m: uint256, prev: uint32
+    ) -> DynArray[onestep.OperandRef, MAX_OPERANDS]: view
+    def input_count(header: uint256, node: uint256, i: uint256, kind: uint256) -> uint256: view
 
 
 # ------------------------------------------------------------------
@@ -79,11 +81,12 @@ struct Context:
 # ------------------------------------------------------------------
 
 
-@pure
+@view
 @internal
 def _element(
+    verifier: IOneStepVerifier,
+    c: Context,
     h: onestep.Header,
-    n: onestep.Node,
     i: uint256,
     t: uint256,
     j: uint256,
@@ -95,11 +98,11 @@ def _element(
     """
     @dev Operand i's value, read from `leaf` proved exactly against
          `tensor_root` (a tree of ceil(count / 8) leaves, count from
-         onestep._input_count), and where that root is committed. The
+         the verifier's input_count), and where that root is committed. The
          caller proves `tensor_root` where the returned InputLeaf says.
     """
     at: onestep.InputLeaf = onestep._input_leaf(h, t, j, ref.kind, ref.index)
-    count: uint256 = onestep._input_count(h, n, i, ref.kind)
+    count: uint256 = staticcall verifier.input_count(c.header, c.node, i, ref.kind)
     assert merkle._verify_exact(
         tensor_root, leaf, ref.flat // LANES, (count + LANES - 1) // LANES, proof
     ), "dispute_game: bad operand proof"
@@ -111,6 +114,7 @@ def _element(
 def _values(
     verifier: IOneStepVerifier,
     c: Context,
+    prev: uint32,
     prev_step_root: bytes32,
     prev_step_proof: DynArray[bytes32, MAX_DEPTH],
     operands: DynArray[Operand, MAX_OPERANDS],
@@ -120,8 +124,9 @@ def _values(
          notice says; reverts on any proof that is not exact.
     """
     h: onestep.Header = onestep._decode_header(c.header)
-    n: onestep.Node = onestep._decode_node(c.node)
-    refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = staticcall verifier.operand_refs(c.header, c.node, c.t, c.e, c.m)
+    refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = staticcall verifier.operand_refs_prev(
+        c.header, c.node, c.t, c.e, c.m, prev
+    )
     assert len(operands) == len(refs), "dispute_game: wrong operand count"
     xs: DynArray[uint32, MAX_OPERANDS] = []
     prev_checked: bool = False
@@ -131,7 +136,7 @@ def _values(
         op: Operand = operands[i]
         x: uint32 = 0
         at: onestep.InputLeaf = empty(onestep.InputLeaf)
-        x, at = self._element(h, n, i, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof)
+        x, at = self._element(verifier, c, h, i, c.t, c.j, refs[i], op.tensor_root, op.leaf, op.proof)
         if at.source == onestep.SOURCE_DATA:
             assert op.tensor_root == c.data_root, "dispute_game: bad data root"
         else:

@@ -2,9 +2,12 @@
 """
 @title onestep
 @license MIT
-@notice Micro-step semantics of op sets v1 and v2 (docs/reproducible-ops.md
-        sections 3-5, 5.1): program-record decoding, the operands of micro-step
-        m of output element e, and the next micro-state s_m.
+@notice Micro-step semantics of op set v1 (opcodes 1-14; docs/reproducible-ops.md
+        sections 3-5): program-record decoding, the operands of micro-step
+        m of output element e, and the next micro-state s_m. Opcodes >= 15
+        (op set v2) live in onestep_v2.vy, behind the OneStepV2 contract
+        (OneStepVerifier sends them there); these functions revert on them
+        ("onestep: unknown opcode").
 @dev Mirrors offchain/runtime/micro.py line by line; the tests check the
      two bit for bit. Every function is `@internal @pure`: no storage, no
      `initializes:` needed. Records are uint256 words laid out as
@@ -38,9 +41,8 @@ SOURCE_STEP: constant(uint256) = 0
 SOURCE_PREV_STEP: constant(uint256) = 1
 SOURCE_DATA: constant(uint256) = 2
 
-# @dev float32 bit patterns: 1.0, 0.5 and 2^-23
+# @dev float32 bit patterns: 1.0 and 2^-23
 ONE: constant(uint32) = 1_065_353_216  # 0x3f800000
-HALF: constant(uint32) = 1_056_964_608  # 0x3f000000
 TWO_POW_M23: constant(uint32) = 872_415_232  # 0x34000000
 
 
@@ -152,31 +154,15 @@ def _num_micro_steps(n: Node) -> uint256:
     @dev K, the micro-steps of every output element of the node.
     """
     op: uint256 = n.opcode
-    if op == opcodes.OP_MATMUL or op == opcodes.OP_SUM or op == opcodes.OP_ROW_MAX:
+    if op == opcodes.OP_MATMUL or op == opcodes.OP_SUM:
         return n.k
-    if op == opcodes.OP_SOFTMAX_XENT:
-        return 2 * n.k
-    if op == opcodes.OP_SOFTMAX_XENT_GRAD:
-        return n.k + opcodes.XENT_GRAD_EXTRA_STEPS
-    if op == opcodes.OP_SOFTMAX:
-        return n.k + 1
-    if op == opcodes.OP_SOFTMAX_BWD:
-        return n.k + 2
-    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
-        return opcodes.K_GELU
-    if op == opcodes.OP_RSQRT:
-        return opcodes.K_RSQRT
-    if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
-        return opcodes.K_ADAM_M
-    if op == opcodes.OP_ADAM:
-        return opcodes.K_ADAM
     if op == opcodes.OP_INIT_UNIFORM:
         return opcodes.K_INIT_UNIFORM
     if op == opcodes.OP_MSE_GRAD:
         return opcodes.K_MSE_GRAD
     if op == opcodes.OP_SGD:
         return opcodes.K_SGD
-    assert op >= opcodes.OP_GATHER and op <= opcodes.OP_LOG, "onestep: unknown opcode"
+    assert op >= opcodes.OP_GATHER and op < opcodes.OP_DIV, "onestep: unknown opcode"
     return 1
 
 
@@ -208,13 +194,6 @@ def _input_count(h: Header, n: Node, i: uint256, kind: uint256) -> uint256:
         return n.rows * n.k
     if op == opcodes.OP_BIAS_ADD and i == 1:
         return n.cols
-    if op == opcodes.OP_ROW_MAX:
-        return n.rows * n.k
-    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD or op == opcodes.OP_SOFTMAX:
-        # position 0: z, y*z or y (rows x k); position 1: the row max (rows)
-        if i == 0:
-            return n.rows * n.k
-        return n.rows
     return n.rows * n.cols
 
 
@@ -276,8 +255,6 @@ def _operand_refs(h: Header, n: Node, t: uint256, e: uint256, m: uint256) -> Dyn
         if m == 1:
             return [self._ref(n.in1_kind, n.in1_index, e)]
         return [self._ref(n.in0_kind, n.in0_index, e)]
-    if op >= opcodes.OP_DIV:
-        return self._operand_refs_v2(n, e, m, r)
     if op == opcodes.OP_GATHER:
         row: uint256 = self._batch_row(h, t, r)
         return [self._ref(n.in0_kind, n.in0_index, row * h.data_cols + n.c0 + c)]
@@ -293,211 +270,6 @@ def _operand_refs(h: Header, n: Node, t: uint256, e: uint256, m: uint256) -> Dyn
     pixel: uint256 = (p // pw + c // kw) * ww + (p % pw + c % kw)
     row: uint256 = self._batch_row(h, t, r // patches)
     return [self._ref(n.in0_kind, n.in0_index, row * h.data_cols + n.c1 + pixel)]
-
-
-@internal
-@pure
-def _one(kind: uint256, index: uint256, flat: uint256) -> DynArray[OperandRef, MAX_OPERANDS]:
-    """
-    @dev One operand (shared by the v2 branches: smaller code than a literal each).
-    """
-    return [OperandRef(kind=kind, index=index, flat=flat)]
-
-
-@internal
-@pure
-def _two(
-    kind0: uint256, index0: uint256, flat0: uint256, kind1: uint256, index1: uint256, flat1: uint256
-) -> DynArray[OperandRef, MAX_OPERANDS]:
-    """
-    @dev Two operands (shared by the v2 branches: smaller code than a literal each).
-    """
-    return [OperandRef(kind=kind0, index=index0, flat=flat0), OperandRef(kind=kind1, index=index1, flat=flat1)]
-
-
-@internal
-@pure
-def _operand_refs_v2(n: Node, e: uint256, m: uint256, r: uint256) -> DynArray[OperandRef, MAX_OPERANDS]:
-    """
-    @dev `_operand_refs` of the op set v2 opcodes (micro.operand_refs);
-         e and m are already range-checked, r = e // cols.
-    """
-    op: uint256 = n.opcode
-    if op == opcodes.OP_DIV:
-        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, e)
-    if op == opcodes.OP_SQRT or op == opcodes.OP_EXP or op == opcodes.OP_LOG:
-        return self._one(n.in0_kind, n.in0_index, e)
-    if op == opcodes.OP_RSQRT:
-        if m == 1:
-            return self._one(n.in0_kind, n.in0_index, e)
-        return []
-    if op == opcodes.OP_ROW_MAX:
-        return self._one(n.in0_kind, n.in0_index, r * n.k + m - 1)
-    if op == opcodes.OP_SOFTMAX_XENT:
-        # z = in0, y*z = in1 (rows x k), row max = in2 (rows x 1)
-        if m <= n.k:
-            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
-        if m == n.k + 1:
-            return self._two(n.in1_kind, n.in1_index, r * n.k, n.in2_kind, n.in2_index, r)
-        return self._one(n.in1_kind, n.in1_index, r * n.k + m - n.k - 1)
-    if op == opcodes.OP_SOFTMAX_XENT_GRAD:
-        # z = in0, y = in1 (rows x cols, k = cols), row max = in2 (rows x 1)
-        if m <= n.k:
-            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
-        if m == n.k + 1:
-            return self._two(n.in0_kind, n.in0_index, e, n.in2_kind, n.in2_index, r)
-        if m == n.k + 2:
-            return self._one(n.in1_kind, n.in1_index, e)
-        return []
-    if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
-        if m == 1:
-            return self._one(n.in0_kind, n.in0_index, e)
-        return self._one(n.in1_kind, n.in1_index, e)
-    if op == opcodes.OP_SOFTMAX:
-        # z = in0 (rows x cols, k = cols), row max = in1 (rows x 1)
-        if m <= n.k:
-            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r)
-        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, r)
-    if op == opcodes.OP_SOFTMAX_BWD:
-        # g = in0, p = in1 (rows x cols, k = cols)
-        if m <= n.k:
-            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r * n.k + m - 1)
-        if m == n.k + 1:
-            return self._one(n.in0_kind, n.in0_index, e)
-        return self._one(n.in1_kind, n.in1_index, e)
-    if op == opcodes.OP_GELU:
-        if m == 1 or m == 4:
-            return self._one(n.in0_kind, n.in0_index, e)
-        return []
-    if op == opcodes.OP_GELU_BWD:
-        if m == 1 or m == 3:
-            return self._one(n.in0_kind, n.in0_index, e)
-        if m == 4:
-            return self._one(n.in1_kind, n.in1_index, e)
-        return []
-    # ADAM: w = in0, m' = in1, v' = in2
-    if m == 3:
-        return self._one(n.in2_kind, n.in2_index, e)
-    if m == 6:
-        return self._one(n.in1_kind, n.in1_index, e)
-    if m == 8 or m == 10:
-        return self._one(n.in0_kind, n.in0_index, e)
-    return []
-
-
-@internal
-@pure
-def _adam_power(t: uint256, ln_beta: uint32) -> uint32:
-    """
-    @dev beta^t = exp(mul(from_int(min(t, ADAM_T_CAP)), ln beta)).
-    """
-    tt: uint256 = min(t, opcodes.ADAM_T_CAP)
-    return softfloat32.exp(softfloat32.mul(softfloat32.from_int(convert(tt, int256)), ln_beta))
-
-
-@internal
-@pure
-def _gelu_slope(t: uint32, x: uint32) -> uint32:
-    """
-    @dev GELU'(x) from t = tanh(u) (micro.gelu_slope):
-         0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3C x^2).
-    """
-    left: uint32 = softfloat32.mul(HALF, softfloat32.add(ONE, t))
-    a: uint32 = softfloat32.mul(softfloat32.mul(HALF, x), softfloat32.sub(ONE, softfloat32.mul(t, t)))
-    b: uint32 = softfloat32.mul(
-        opcodes.GELU_SQRT_2_OVER_PI,
-        softfloat32.add(ONE, softfloat32.mul(opcodes.GELU_3C, softfloat32.mul(x, x))),
-    )
-    return softfloat32.add(left, softfloat32.mul(a, b))
-
-
-@internal
-@pure
-def _next_state_v2(n: Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uint32, MAX_OPERANDS]) -> uint32:
-    """
-    @dev `_next_state` of the op set v2 opcodes (micro._next_state_v2).
-    """
-    op: uint256 = n.opcode
-    if op == opcodes.OP_DIV:
-        return softfloat32.div(x[0], x[1])
-    if op == opcodes.OP_SQRT:
-        return softfloat32.sqrt(x[0])
-    if op == opcodes.OP_RSQRT:
-        if m == 1:
-            return softfloat32.sqrt(x[0])
-        return softfloat32.div(ONE, prev)
-    if op == opcodes.OP_EXP:
-        return softfloat32.exp(x[0])
-    if op == opcodes.OP_LOG:
-        return softfloat32.ln(x[0])
-    if op == opcodes.OP_ROW_MAX:
-        if m == 1:
-            return softfloat32.fmax(x[0], x[0])
-        return softfloat32.fmax(prev, x[0])
-    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD:
-        if m <= n.k:
-            return softfloat32.add(prev, softfloat32.exp(softfloat32.sub(x[0], x[1])))
-        if op == opcodes.OP_SOFTMAX_XENT:
-            if m == n.k + 1:
-                return softfloat32.sub(softfloat32.add(softfloat32.ln(prev), x[1]), x[0])
-            return softfloat32.sub(prev, x[0])
-        if m == n.k + 1:
-            return softfloat32.div(softfloat32.exp(softfloat32.sub(x[0], x[1])), prev)
-        if m == n.k + 2:
-            return softfloat32.sub(prev, x[0])
-        return softfloat32.mul(prev, convert(n.c0, uint32))
-    if op == opcodes.OP_ADAM_M:
-        if m == 1:
-            return softfloat32.mul(x[0], opcodes.ADAM_B1)
-        return softfloat32.add(prev, softfloat32.mul(x[0], opcodes.ADAM_ONE_MINUS_B1))
-    if op == opcodes.OP_ADAM_V:
-        if m == 1:
-            return softfloat32.mul(x[0], opcodes.ADAM_B2)
-        return softfloat32.add(prev, softfloat32.mul(softfloat32.mul(x[0], x[0]), opcodes.ADAM_ONE_MINUS_B2))
-    if op == opcodes.OP_SOFTMAX:
-        if m <= n.k:
-            return softfloat32.add(prev, softfloat32.exp(softfloat32.sub(x[0], x[1])))
-        return softfloat32.div(softfloat32.exp(softfloat32.sub(x[0], x[1])), prev)
-    if op == opcodes.OP_SOFTMAX_BWD:
-        if m <= n.k:
-            return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
-        if m == n.k + 1:
-            return softfloat32.sub(x[0], prev)
-        return softfloat32.mul(prev, x[0])
-    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
-        if m == 1:
-            # u = sqrt(2/pi) (x + C x^3)
-            x3: uint32 = softfloat32.mul(softfloat32.mul(x[0], x[0]), x[0])
-            return softfloat32.mul(
-                softfloat32.add(x[0], softfloat32.mul(opcodes.GELU_C, x3)), opcodes.GELU_SQRT_2_OVER_PI
-            )
-        if m == 2:
-            return softfloat32.tanh(prev)
-        if op == opcodes.OP_GELU:
-            if m == 3:
-                return softfloat32.add(ONE, prev)
-            return softfloat32.mul(softfloat32.mul(HALF, x[0]), prev)
-        if m == 3:
-            return self._gelu_slope(prev, x[0])
-        return softfloat32.mul(prev, x[0])
-    # ADAM (AdamW), ten micro-steps
-    if m == 1:
-        return self._adam_power(t, opcodes.ADAM_LN_B2)
-    if m == 2:
-        return softfloat32.sub(ONE, prev)
-    if m == 3 or m == 6:
-        return softfloat32.div(x[0], prev)
-    if m == 4:
-        return softfloat32.sqrt(prev)
-    if m == 5:
-        return softfloat32.add(prev, opcodes.ADAM_EPS)
-    if m == 7:
-        return softfloat32.div(prev, softfloat32.sub(ONE, self._adam_power(t, opcodes.ADAM_LN_B1)))
-    if m == 8:
-        return softfloat32.add(prev, softfloat32.mul(x[0], convert(n.c1, uint32)))
-    if m == 9:
-        return softfloat32.mul(prev, convert(n.c0, uint32))
-    return softfloat32.sub(x[0], prev)
 
 
 @internal
@@ -519,8 +291,6 @@ def _next_state(
          the step (ADAM's bias correction).
     """
     op: uint256 = n.opcode
-    if op >= opcodes.OP_DIV:
-        return self._next_state_v2(n, t, m, prev, x)
     if op == opcodes.OP_MATMUL:
         return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
     if op == opcodes.OP_SUM:

@@ -1,6 +1,6 @@
 """Deploy the protocol with web3.py alone (no brownie): compile the Vyper
 sources with the vyper compiler, deploy token, Parameters, StakeManager,
-TaskRegistry and (by default) the OneStepVerifier and DisputeGame, wire them,
+TaskRegistry and (by default) the OneStepV2, OneStepVerifier and DisputeGame, wire them,
 and write interfaces/<Name>.json and deployments/<network>.json where the
 agent's settings say. Used by the demo
 and the end-to-end tests on a fresh Anvil node. The record's format is
@@ -36,6 +36,7 @@ SOURCES = {
     "Parameters": "contracts/Parameters.vy",
     "StakeManager": "contracts/StakeManager.vy",
     "TaskRegistry": "contracts/TaskRegistry.vy",
+    "OneStepV2": "contracts/OneStepV2.vy",
     "OneStepVerifier": "contracts/OneStepVerifier.vy",
     "DisputeGame": "contracts/DisputeGame.vy",
     "VerifierPool": "contracts/VerifierPool.vy",
@@ -106,7 +107,7 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
 
     `parameters` are set through Parameters.set_parameter by the deployer
     (the governance owner right after deployment), e.g. shorter periods for a demo.
-    With `dispute` (the default), the OneStepVerifier and the DisputeGame are deployed and
+    With `dispute` (the default), the OneStepV2, OneStepVerifier and DisputeGame are deployed and
     wired too; without it, no one can challenge a result (a registry-only deployment).
     With `incentives`, the VerifierPool (attestations, fees, forced-error jackpot)
     is deployed and wired into the StakeManager and TaskRegistry before `wire`.
@@ -119,7 +120,8 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
     registry = d.deploy("TaskRegistry", token, params, stake)
     game = ZERO
     if dispute:
-        verifier = d.deploy("OneStepVerifier")
+        onestep_v2 = d.deploy("OneStepV2")
+        verifier = d.deploy("OneStepVerifier", onestep_v2)
         game = d.deploy("DisputeGame", registry, params, verifier)
     pool = ZERO
     if incentives:
@@ -132,7 +134,7 @@ def deploy_all(rpc_url: str, deployer_key: str, treasury: str, interfaces_dir: s
         d.call("Parameters", params, "set_parameter", key, value)
     addrs = {"TestToken": token, "Parameters": params, "StakeManager": stake, "TaskRegistry": registry}
     if dispute:
-        addrs.update(OneStepVerifier=verifier, DisputeGame=game)
+        addrs.update(OneStepV2=onestep_v2, OneStepVerifier=verifier, DisputeGame=game)
     if incentives:
         addrs["VerifierPool"] = pool
     Path(interfaces_dir).mkdir(parents=True, exist_ok=True)

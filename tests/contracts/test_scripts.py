@@ -4,7 +4,16 @@ lifecycle demo. Each script's `main` is called as `python -m scripts.run` would.
 import json
 
 import pytest
-from brownie import Parameters, StakeManager, TaskRegistry, TestToken, accounts, chain, web3
+from brownie import (
+    OneStepVerifier,
+    Parameters,
+    StakeManager,
+    TaskRegistry,
+    TestToken,
+    accounts,
+    chain,
+    web3,
+)
 
 from offchain.deployment import FORMAT, addresses
 from scripts import deploy as deploy_script
@@ -48,6 +57,7 @@ def test_deploy_writes_record_and_wires(record):
     assert Parameters.at(c["Parameters"]).treasury() == accounts[1]
     assert registry.dispute_game() == c["DisputeGame"] != ZERO_ADDRESS
     assert stake_manager.dispute_game() == c["DisputeGame"]
+    assert OneStepVerifier.at(c["OneStepVerifier"]).ONESTEP_V2() == c["OneStepV2"] != ZERO_ADDRESS
     assert "VerifierPool" not in c
 
 
@@ -55,7 +65,7 @@ def test_deploy_with_incentives_and_without_dispute():
     c = addresses(deploy_script.deploy(deployer=accounts[0], dispute=False, incentives=True, force=True))
     registry = TaskRegistry.at(c["TaskRegistry"])
     assert registry.dispute_game() == ZERO_ADDRESS
-    assert "DisputeGame" not in c and "OneStepVerifier" not in c
+    assert "DisputeGame" not in c and "OneStepVerifier" not in c and "OneStepV2" not in c
     assert registry.verifier_pool() == c["VerifierPool"]
     assert StakeManager.at(c["StakeManager"]).is_operator(c["VerifierPool"])
 
@@ -127,7 +137,7 @@ def test_deploy_resumes_a_partial_record(record):
     Parameters and StakeManager (their code is at their address), deploys the rest."""
     partial = json.loads(json.dumps(record))
     partial["complete"] = False
-    for name in ("TaskRegistry", "OneStepVerifier", "DisputeGame"):
+    for name in ("TaskRegistry", "OneStepV2", "OneStepVerifier", "DisputeGame"):
         del partial["contracts"][name]
     deployment_path().write_text(json.dumps(partial))
     # the fixture's StakeManager was wired already: a partial record of a fresh one

@@ -68,8 +68,10 @@ def snet(tmp_path_factory):
 def test_agents_run_a_task_on_the_script_deployment(snet):
     record = load_record(snet.workdir / "deployments", "development")
     assert record["format"] == FORMAT and record["complete"] and record["token"]["test_token"]
-    assert {"Parameters", "StakeManager", "TaskRegistry", "OneStepVerifier", "DisputeGame"} <= set(
+    assert {"Parameters", "StakeManager", "TaskRegistry", "OneStepV2", "OneStepVerifier", "DisputeGame"} <= set(
         record["contracts"])
+    v2 = record["contracts"]["OneStepV2"]
+    assert v2["tx"].startswith("0x") and v2["block"] <= record["contracts"]["OneStepVerifier"]["block"]
     chain = snet.chain()
     submitter, solver = snet.address("submitter"), snet.address("solver")
     before = int(chain.call("Token", "balanceOf", solver))

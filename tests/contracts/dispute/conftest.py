@@ -43,13 +43,13 @@ def stranger(accounts):
 
 @pytest.fixture(scope="module")
 def system(deployer, treasury, submitter, solver, challenger, runs, TestToken, Parameters, StakeManager,
-           TaskRegistry, OneStepVerifier, DisputeGame):
+           TaskRegistry, OneStepV2, OneStepVerifier, DisputeGame):
     program, data, faulty, _honest = runs
     token = TestToken.deploy("Test Token", "TT", {"from": deployer})
     params = Parameters.deploy(treasury, {"from": deployer})
     stake = StakeManager.deploy(token, params, {"from": deployer})
     registry = TaskRegistry.deploy(token, params, stake, {"from": deployer})
-    verifier = OneStepVerifier.deploy({"from": deployer})
+    verifier = OneStepVerifier.deploy(OneStepV2.deploy({"from": deployer}), {"from": deployer})
     game = DisputeGame.deploy(registry, params, verifier, {"from": deployer})
     stake.wire(registry, game, {"from": deployer})
     registry.wire(game, {"from": deployer})

@@ -95,7 +95,7 @@ def runs_all():
 
 
 @pytest.fixture(scope="module")
-def arena(accounts, runs_all, TestToken, Parameters, StakeManager, TaskRegistry, OneStepVerifier, DisputeGame):
+def arena(accounts, runs_all, TestToken, Parameters, StakeManager, TaskRegistry, OneStepV2, OneStepVerifier, DisputeGame):
     from adversary import Arena
     from brownie import web3
 
@@ -104,7 +104,7 @@ def arena(accounts, runs_all, TestToken, Parameters, StakeManager, TaskRegistry,
     params = Parameters.deploy(treasury, {"from": deployer})
     stake = StakeManager.deploy(token, params, {"from": deployer})
     registry = TaskRegistry.deploy(token, params, stake, {"from": deployer})
-    verifier = OneStepVerifier.deploy({"from": deployer})
+    verifier = OneStepVerifier.deploy(OneStepV2.deploy({"from": deployer}), {"from": deployer})
     game = DisputeGame.deploy(registry, params, verifier, {"from": deployer})
     stake.wire(registry, game, {"from": deployer})
     registry.wire(game, {"from": deployer})

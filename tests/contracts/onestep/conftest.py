@@ -1,4 +1,4 @@
-"""Fixtures for the OneStepVerifier tests: the deployed library."""
+"""Fixtures for the OneStepVerifier tests: the deployed library (with its OneStepV2)."""
 
 import pytest
 
@@ -9,5 +9,10 @@ def deployer(accounts):
 
 
 @pytest.fixture(scope="module")
-def verifier(OneStepVerifier, deployer):
-    return OneStepVerifier.deploy({"from": deployer})
+def onestep_v2(OneStepV2, deployer):
+    return OneStepV2.deploy({"from": deployer})
+
+
+@pytest.fixture(scope="module")
+def verifier(OneStepVerifier, onestep_v2, deployer):
+    return OneStepVerifier.deploy(onestep_v2, {"from": deployer})

@@ -1,0 +1,342 @@
+# pragma version ^0.4.3
+"""
+@title onestep_v2
+@license MIT
+@notice Micro-step semantics of op set v2, every opcode >= 15
+        (docs/reproducible-ops.md section 5.1): K, the operands of
+        micro-step m of output element e, their tensors' lengths, and the
+        next micro-state s_m. The OneStepV2 contract exposes it; the
+        OneStepVerifier sends every opcode >= 15 there (EIP-170 keeps the
+        two halves in two contracts).
+@dev Mirrors offchain/runtime/micro.py line by line; the tests check the
+     two bit for bit. Every function is `@internal @pure`. Records are
+     decoded by onestep.vy (shared structs). Reverts keep the "onestep:"
+     prefix of the v1 module: callers see the same reason whichever half
+     decides. `prev` (s_{m-1}) is an argument of `_operand_refs` so that an
+     opcode may address its operands by a value (EMBEDDING's row index).
+@custom:security Pure; no state, no external calls.
+"""
+
+
+# ------------------------------------------------------------------
+#                            MODULES
+# ------------------------------------------------------------------
+
+from . import onestep
+from . import opcodes
+from . import softfloat32
+
+
+# ------------------------------------------------------------------
+#                            CONSTANTS
+# ------------------------------------------------------------------
+
+# @dev public so that the module compiled on its own has a runtime (see
+#      onestep.MAX_OPERANDS); importers do not export it
+MAX_OPERANDS: public(constant(uint256)) = onestep.MAX_OPERANDS
+
+# @dev float32 bit patterns: 1.0 and 0.5
+ONE: constant(uint32) = 1_065_353_216  # 0x3f800000
+HALF: constant(uint32) = 1_056_964_608  # 0x3f000000
+
+
+# ------------------------------------------------------------------
+#                            INTERNAL
+# ------------------------------------------------------------------
+
+
+@internal
+@pure
+def _num_micro_steps(n: onestep.Node) -> uint256:
+    """
+    @dev K of a v2 node; reverts on an opcode that is neither v2 nor
+         known ("onestep: unknown opcode").
+    """
+    op: uint256 = n.opcode
+    if op == opcodes.OP_ROW_MAX:
+        return n.k
+    if op == opcodes.OP_SOFTMAX_XENT:
+        return 2 * n.k
+    if op == opcodes.OP_SOFTMAX_XENT_GRAD:
+        return n.k + opcodes.XENT_GRAD_EXTRA_STEPS
+    if op == opcodes.OP_SOFTMAX:
+        return n.k + 1
+    if op == opcodes.OP_SOFTMAX_BWD:
+        return n.k + 2
+    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
+        return opcodes.K_GELU
+    if op == opcodes.OP_RSQRT:
+        return opcodes.K_RSQRT
+    if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
+        return opcodes.K_ADAM_M
+    if op == opcodes.OP_ADAM:
+        return opcodes.K_ADAM
+    assert op >= opcodes.OP_DIV and op <= opcodes.OP_LOG, "onestep: unknown opcode"
+    return 1
+
+
+@internal
+@pure
+def _input_count(h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256) -> uint256:
+    """
+    @dev Element count of the tensor operand i of v2 node n reads (the
+         rule of onestep._input_count): ROW_MAX's input rows * k;
+         SOFTMAX_XENT(_GRAD) and SOFTMAX position 0 rows * k, position 1
+         the row max (rows); the dataset data_rows * data_cols; every
+         other operand rows * cols.
+    """
+    if kind == opcodes.REF_DATA:
+        return h.data_rows * h.data_cols
+    op: uint256 = n.opcode
+    if op == opcodes.OP_ROW_MAX:
+        return n.rows * n.k
+    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD or op == opcodes.OP_SOFTMAX:
+        # position 0: z, y*z or y (rows x k); position 1: the row max (rows)
+        if i == 0:
+            return n.rows * n.k
+        return n.rows
+    return n.rows * n.cols
+
+
+@internal
+@pure
+def _operand_refs(
+    h: onestep.Header, n: onestep.Node, t: uint256, e: uint256, m: uint256, prev: uint32
+) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev The operands of micro-step m of element e of a v2 node, in the
+         order `_next_state` takes them. Reverts on e >= rows * cols or m
+         outside 1..K. No v2 opcode yet reads h, t or prev.
+    """
+    assert e < n.rows * n.cols, "onestep: element out of range"
+    assert m >= 1 and m <= self._num_micro_steps(n), "onestep: micro-step out of range"
+    return self._refs(n, e, m, e // n.cols)
+
+
+@internal
+@pure
+def _next_state(
+    h: onestep.Header,
+    n: onestep.Node,
+    slot_or_j: uint256,
+    t: uint256,
+    e: uint256,
+    m: uint256,
+    prev: uint32,
+    x: DynArray[uint32, MAX_OPERANDS],
+) -> uint32:
+    """
+    @dev s_m of a v2 node from s_{m-1} = prev and the operands x; checks
+         x's count against `_operand_refs` itself (and so e and m).
+    """
+    refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = self._operand_refs(h, n, t, e, m, prev)
+    assert len(x) == len(refs), "onestep: wrong operand count"
+    return self._next(n, t, m, prev, x)
+
+
+@internal
+@pure
+def _one(kind: uint256, index: uint256, flat: uint256) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev One operand (smaller code than a literal in each branch).
+    """
+    return [onestep.OperandRef(kind=kind, index=index, flat=flat)]
+
+
+@internal
+@pure
+def _two(
+    kind0: uint256, index0: uint256, flat0: uint256, kind1: uint256, index1: uint256, flat1: uint256
+) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev Two operands (smaller code than a literal in each branch).
+    """
+    return [
+        onestep.OperandRef(kind=kind0, index=index0, flat=flat0),
+        onestep.OperandRef(kind=kind1, index=index1, flat=flat1),
+    ]
+
+
+@internal
+@pure
+def _refs(n: onestep.Node, e: uint256, m: uint256, r: uint256) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev The operand refs of a v2 opcode (micro.operand_refs); e and m
+         are already range-checked, r = e // cols.
+    """
+    op: uint256 = n.opcode
+    if op == opcodes.OP_DIV:
+        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, e)
+    if op == opcodes.OP_SQRT or op == opcodes.OP_EXP or op == opcodes.OP_LOG:
+        return self._one(n.in0_kind, n.in0_index, e)
+    if op == opcodes.OP_RSQRT:
+        if m == 1:
+            return self._one(n.in0_kind, n.in0_index, e)
+        return []
+    if op == opcodes.OP_ROW_MAX:
+        return self._one(n.in0_kind, n.in0_index, r * n.k + m - 1)
+    if op == opcodes.OP_SOFTMAX_XENT:
+        # z = in0, y*z = in1 (rows x k), row max = in2 (rows x 1)
+        if m <= n.k:
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
+        if m == n.k + 1:
+            return self._two(n.in1_kind, n.in1_index, r * n.k, n.in2_kind, n.in2_index, r)
+        return self._one(n.in1_kind, n.in1_index, r * n.k + m - n.k - 1)
+    if op == opcodes.OP_SOFTMAX_XENT_GRAD:
+        # z = in0, y = in1 (rows x cols, k = cols), row max = in2 (rows x 1)
+        if m <= n.k:
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in2_kind, n.in2_index, r)
+        if m == n.k + 1:
+            return self._two(n.in0_kind, n.in0_index, e, n.in2_kind, n.in2_index, r)
+        if m == n.k + 2:
+            return self._one(n.in1_kind, n.in1_index, e)
+        return []
+    if op == opcodes.OP_ADAM_M or op == opcodes.OP_ADAM_V:
+        if m == 1:
+            return self._one(n.in0_kind, n.in0_index, e)
+        return self._one(n.in1_kind, n.in1_index, e)
+    if op == opcodes.OP_SOFTMAX:
+        # z = in0 (rows x cols, k = cols), row max = in1 (rows x 1)
+        if m <= n.k:
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r)
+        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, r)
+    if op == opcodes.OP_SOFTMAX_BWD:
+        # g = in0, p = in1 (rows x cols, k = cols)
+        if m <= n.k:
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r * n.k + m - 1)
+        if m == n.k + 1:
+            return self._one(n.in0_kind, n.in0_index, e)
+        return self._one(n.in1_kind, n.in1_index, e)
+    if op == opcodes.OP_GELU:
+        if m == 1 or m == 4:
+            return self._one(n.in0_kind, n.in0_index, e)
+        return []
+    if op == opcodes.OP_GELU_BWD:
+        if m == 1 or m == 3:
+            return self._one(n.in0_kind, n.in0_index, e)
+        if m == 4:
+            return self._one(n.in1_kind, n.in1_index, e)
+        return []
+    # ADAM: w = in0, m' = in1, v' = in2
+    if m == 3:
+        return self._one(n.in2_kind, n.in2_index, e)
+    if m == 6:
+        return self._one(n.in1_kind, n.in1_index, e)
+    if m == 8 or m == 10:
+        return self._one(n.in0_kind, n.in0_index, e)
+    return []
+
+
+@internal
+@pure
+def _adam_power(t: uint256, ln_beta: uint32) -> uint32:
+    """
+    @dev beta^t = exp(mul(from_int(min(t, ADAM_T_CAP)), ln beta)).
+    """
+    tt: uint256 = min(t, opcodes.ADAM_T_CAP)
+    return softfloat32.exp(softfloat32.mul(softfloat32.from_int(convert(tt, int256)), ln_beta))
+
+
+@internal
+@pure
+def _gelu_slope(t: uint32, x: uint32) -> uint32:
+    """
+    @dev GELU'(x) from t = tanh(u) (micro.gelu_slope):
+         0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3C x^2).
+    """
+    left: uint32 = softfloat32.mul(HALF, softfloat32.add(ONE, t))
+    a: uint32 = softfloat32.mul(softfloat32.mul(HALF, x), softfloat32.sub(ONE, softfloat32.mul(t, t)))
+    b: uint32 = softfloat32.mul(
+        opcodes.GELU_SQRT_2_OVER_PI,
+        softfloat32.add(ONE, softfloat32.mul(opcodes.GELU_3C, softfloat32.mul(x, x))),
+    )
+    return softfloat32.add(left, softfloat32.mul(a, b))
+
+
+@internal
+@pure
+def _next(n: onestep.Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uint32, MAX_OPERANDS]) -> uint32:
+    """
+    @dev s_m of a v2 opcode (micro._next_state_v2).
+    """
+    op: uint256 = n.opcode
+    if op == opcodes.OP_DIV:
+        return softfloat32.div(x[0], x[1])
+    if op == opcodes.OP_SQRT:
+        return softfloat32.sqrt(x[0])
+    if op == opcodes.OP_RSQRT:
+        if m == 1:
+            return softfloat32.sqrt(x[0])
+        return softfloat32.div(ONE, prev)
+    if op == opcodes.OP_EXP:
+        return softfloat32.exp(x[0])
+    if op == opcodes.OP_LOG:
+        return softfloat32.ln(x[0])
+    if op == opcodes.OP_ROW_MAX:
+        if m == 1:
+            return softfloat32.fmax(x[0], x[0])
+        return softfloat32.fmax(prev, x[0])
+    if op == opcodes.OP_SOFTMAX_XENT or op == opcodes.OP_SOFTMAX_XENT_GRAD:
+        if m <= n.k:
+            return softfloat32.add(prev, softfloat32.exp(softfloat32.sub(x[0], x[1])))
+        if op == opcodes.OP_SOFTMAX_XENT:
+            if m == n.k + 1:
+                return softfloat32.sub(softfloat32.add(softfloat32.ln(prev), x[1]), x[0])
+            return softfloat32.sub(prev, x[0])
+        if m == n.k + 1:
+            return softfloat32.div(softfloat32.exp(softfloat32.sub(x[0], x[1])), prev)
+        if m == n.k + 2:
+            return softfloat32.sub(prev, x[0])
+        return softfloat32.mul(prev, convert(n.c0, uint32))
+    if op == opcodes.OP_ADAM_M:
+        if m == 1:
+            return softfloat32.mul(x[0], opcodes.ADAM_B1)
+        return softfloat32.add(prev, softfloat32.mul(x[0], opcodes.ADAM_ONE_MINUS_B1))
+    if op == opcodes.OP_ADAM_V:
+        if m == 1:
+            return softfloat32.mul(x[0], opcodes.ADAM_B2)
+        return softfloat32.add(prev, softfloat32.mul(softfloat32.mul(x[0], x[0]), opcodes.ADAM_ONE_MINUS_B2))
+    if op == opcodes.OP_SOFTMAX:
+        if m <= n.k:
+            return softfloat32.add(prev, softfloat32.exp(softfloat32.sub(x[0], x[1])))
+        return softfloat32.div(softfloat32.exp(softfloat32.sub(x[0], x[1])), prev)
+    if op == opcodes.OP_SOFTMAX_BWD:
+        if m <= n.k:
+            return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
+        if m == n.k + 1:
+            return softfloat32.sub(x[0], prev)
+        return softfloat32.mul(prev, x[0])
+    if op == opcodes.OP_GELU or op == opcodes.OP_GELU_BWD:
+        if m == 1:
+            # u = sqrt(2/pi) (x + C x^3)
+            x3: uint32 = softfloat32.mul(softfloat32.mul(x[0], x[0]), x[0])
+            return softfloat32.mul(
+                softfloat32.add(x[0], softfloat32.mul(opcodes.GELU_C, x3)), opcodes.GELU_SQRT_2_OVER_PI
+            )
+        if m == 2:
+            return softfloat32.tanh(prev)
+        if op == opcodes.OP_GELU:
+            if m == 3:
+                return softfloat32.add(ONE, prev)
+            return softfloat32.mul(softfloat32.mul(HALF, x[0]), prev)
+        if m == 3:
+            return self._gelu_slope(prev, x[0])
+        return softfloat32.mul(prev, x[0])
+    # ADAM (AdamW), ten micro-steps
+    if m == 1:
+        return self._adam_power(t, opcodes.ADAM_LN_B2)
+    if m == 2:
+        return softfloat32.sub(ONE, prev)
+    if m == 3 or m == 6:
+        return softfloat32.div(x[0], prev)
+    if m == 4:
+        return softfloat32.sqrt(prev)
+    if m == 5:
+        return softfloat32.add(prev, opcodes.ADAM_EPS)
+    if m == 7:
+        return softfloat32.div(prev, softfloat32.sub(ONE, self._adam_power(t, opcodes.ADAM_LN_B1)))
+    if m == 8:
+        return softfloat32.add(prev, softfloat32.mul(x[0], convert(n.c1, uint32)))
+    if m == 9:
+        return softfloat32.mul(prev, convert(n.c0, uint32))
+    return softfloat32.sub(x[0], prev)
