@@ -26,6 +26,10 @@ def spec_k(node: Node) -> int:
         return node.k + 1
     if node.op == Op.SOFTMAX_BWD:
         return node.k + 2
+    if node.op == Op.EMBEDDING:  # section 5.2: the token, then its row
+        return 2
+    if node.op == Op.EMBEDDING_BWD:  # one select-accumulate per token
+        return node.k
     return SPEC_K.get(node.op, 1)
 
 
