@@ -6,7 +6,8 @@ a fresh Anvil) on the tiny digits MLP with softmax cross-entropy and AdamW
 7 ROW_MAX, 8 MUL (y*z), 9 SOFTMAX_XENT, 10 EXP (perplexity), 11
 SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
 RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU and GELU_BWD, which the MLP does not
-use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`).
+use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`);
+EMBEDDING and EMBEDDING_BWD likewise (`_with_embedding_nodes`, tokens from the pixels).
 """
 
 import pytest
@@ -157,7 +158,9 @@ def test_embedding_fault_pinpointed():
     program = _with_embedding_nodes()
     assert [n.op for n in program[0].step[11:15]] == [Op.SCALE, Op.EMBEDDING, Op.EMBEDDING, Op.EMBEDDING_BWD]
     fault = Fault(2, 12, _token_element(*program, 2, 12, True))
-    _check(_play(fault, program), fault)
+    res = _play(fault, program)
+    _check(res, fault)
+    assert res.m == 2  # the table row named by the agreed token, proved against W_0's root
 
 
 @pytest.mark.slow
@@ -171,7 +174,9 @@ def test_embedding_more_faults_pinpointed(j, valid):
     else:  # row 3 * 4 + 1 of dW: pixel value 3 appears in almost every digit
         e = 3 * 4 + 1
     fault = Fault(2, j, e)
-    _check(_play(fault, program), fault)
+    res = _play(fault, program)
+    _check(res, fault)
+    assert res.m == (2 if j == 13 else 128)  # the NaN step; the last token's select-accumulate
 
 
 # --- end EMBEDDING ------------------------------------------------------------------------
