@@ -163,6 +163,30 @@ def test_embedding_fault_pinpointed():
     assert res.m == 2  # the table row named by the agreed token, proved against W_0's root
 
 
+def test_attack_embedding_claims_another_token():
+    """A solver whose micro-trace for an EMBEDDING element claims another token s_1 than the
+    data holds (so that micro-step 2 would read another table row) differs from the honest
+    trace at m = 1: the one-step there computes the data's token and the liar loses."""
+    from offchain.dispute.run import PartyRun
+
+    program, data = _with_embedding_nodes()
+    fault = Fault(2, 12, _token_element(program, data, 2, 12, True))
+
+    class TokenLiar(PartyRun):
+        def trace(self, t, j, e):
+            tr = super().trace(t, j, e)
+            if (t, j, e) == (fault.t, fault.j, fault.e):
+                tr[1] = 0x40A00000 if tr[1] != 0x40A00000 else 0x40C00000  # token 5.0 (or 6.0)
+            return tr
+
+    honest = PartyRun(program, data.train, STEPS, interval=1)
+    liar = TokenLiar(program, data.train, STEPS, fault=fault, base=honest, interval=1)
+    res = run_demo(STEPS, hidden=4, batch=2, echo=lambda _s: None, runs=(liar, honest),
+                   program=(program, data))
+    _check(res, fault)
+    assert res.m == 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("j, valid", [(13, False), (14, True)], ids=["embedding-no-row", "embedding_bwd"])
 def test_embedding_more_faults_pinpointed(j, valid):
