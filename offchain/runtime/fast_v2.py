@@ -6,7 +6,8 @@ sequence as `f32.exp` etc., each step rounded separately; numba without
 fastmath contracts nothing) and the node kernels of the v2 opcodes
 (section 5.1): DIV, SQRT, RSQRT, EXP, LOG, ROW_MAX, SOFTMAX_XENT(_GRAD)
 (row sums computed once per row, in k order, as every element's micro-trace
-does), ADAM_M, ADAM_V, ADAM. `fast.py` dispatches v2 opcodes here through
+does), ADAM_M, ADAM_V, ADAM, and EMBEDDING / EMBEDDING_BWD (section 5.2,
+`embed_index` on the token bits). `fast.py` dispatches v2 opcodes here through
 `exec_v2`.
 Powers of two and the split of x into m * 2^e go through float64 helpers
 (`math.ldexp`, `math.frexp`), which are exact for the values used.

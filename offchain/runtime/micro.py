@@ -3,7 +3,10 @@
 This module owns the meaning of one micro-step: for an output element e of
 a node and a micro-step m (1 <= m <= K), which input elements are its
 operands (`operand_refs`), and how s_m follows from s_{m-1} and those
-operands (`next_state`). `element_trace` chains them into s_0..s_K, and
+operands (`next_state`). Operand references depend on (header, node, t, e,
+m) and, for EMBEDDING's micro-step 2 only (`needs_prev`), on s_{m-1}, the
+micro-state both parties agree on when a dispute reaches m (section 5.2:
+the row the token s_1 names, `embed_index`). `element_trace` chains them into s_0..s_K, and
 `input_location` says where an input's tensor root is committed (the leaf a
 dispute must prove it against). It is
 the oracle of the on-chain one-step verifier (contracts/modules/onestep.vy),
