@@ -269,6 +269,11 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
         Op.SOFTMAX_BWD: Node(Op.SOFTMAX_BWD, ((N, 7), (N, 6)), 32, 10, k=10),
         Op.GELU: Node(Op.GELU, ((N, 3),), 32, 32),
         Op.GELU_BWD: Node(Op.GELU_BWD, ((N, 3), (N, 2)), 32, 32),
+        # layer norm over 32 features (the row sum / rstd stand in as 32-word tensors)
+        Op.LN_RSTD: Node(Op.LN_RSTD, ((N, 3), (N, 9)), 32, 1, k=32, c0=_bits(1e-5)),
+        Op.LN_NORM: Node(Op.LN_NORM, ((N, 3), (N, 9), (N, 10)), 32, 32),
+        Op.LN_SCALE: Node(Op.LN_SCALE, ((N, 3), (N, 9)), 32, 32),
+        Op.LN_BWD: Node(Op.LN_BWD, ((N, 3), (N, 2)), 32, 32),
         # EMBEDDING block: 32 tokens, a 256 x 32 table (8192 words); backward over 32 tokens
         Op.EMBEDDING: Node(Op.EMBEDDING, ((N, 9), (Ref.STATE, 0)), 32, 32, k=256),
         Op.EMBEDDING_BWD: Node(Op.EMBEDDING_BWD, ((N, 9), (N, 3)), 256, 32, k=32),
@@ -294,6 +299,9 @@ HEAVIEST_M: dict[Op, Callable[[Node], int]] = {
     Op.SOFTMAX_BWD: lambda n: 1,  # mul, add; two operands
     Op.GELU: lambda n: 2,  # tanh (exp, div)
     Op.GELU_BWD: lambda n: 2,  # tanh (exp, div)
+    Op.LN_RSTD: lambda n: n.k,  # div, sub, mul, add; two operands (k+1..k+3 have none)
+    Op.LN_NORM: lambda n: 1,  # from_int, div, sub; two operands
+    Op.LN_BWD: lambda n: n.cols,  # mul, add; two operands (C+1: from_int, div, mul; one)
     Op.EMBEDDING: lambda n: 2,  # the table row named by s_1: two operand proofs
 }
 

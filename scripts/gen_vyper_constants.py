@@ -68,6 +68,8 @@ def render() -> str:
         f"K_{op.name}: constant(uint256) = {k}" for op, k in opcodes.FIXED_MICRO_STEPS.items()
     ]
     lines += [f"XENT_GRAD_EXTRA_STEPS: constant(uint256) = {opcodes.XENT_GRAD_EXTRA_STEPS}"]
+    lines += [f"LN_RSTD_EXTRA_STEPS: constant(uint256) = {opcodes.LN_RSTD_EXTRA_STEPS}"]
+    lines += [f"LN_BWD_EXTRA_STEPS: constant(uint256) = {opcodes.LN_BWD_EXTRA_STEPS}"]
     lines += ["", "# Adam(W) constants (float32 bits) and the bias-correction step cap"]
     for name in ("ADAM_B1", "ADAM_ONE_MINUS_B1", "ADAM_B2", "ADAM_ONE_MINUS_B2", "ADAM_LN_B1", "ADAM_LN_B2",
                  "ADAM_EPS", "GELU_C", "GELU_3C", "GELU_SQRT_2_OVER_PI"):

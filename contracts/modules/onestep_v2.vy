@@ -75,7 +75,13 @@ def _num_micro_steps(n: onestep.Node) -> uint256:
         return opcodes.K_EMBEDDING
     if op == opcodes.OP_EMBEDDING_BWD:
         return n.k
-    assert op >= opcodes.OP_DIV and op <= opcodes.OP_LOG, "onestep: unknown opcode"
+    if op == opcodes.OP_LN_RSTD:
+        return n.k + opcodes.LN_RSTD_EXTRA_STEPS
+    if op == opcodes.OP_LN_NORM:
+        return opcodes.K_LN_NORM
+    if op == opcodes.OP_LN_BWD:
+        return n.cols + opcodes.LN_BWD_EXTRA_STEPS
+    assert (op >= opcodes.OP_DIV and op <= opcodes.OP_LOG) or op == opcodes.OP_LN_SCALE, "onestep: unknown opcode"
     return 1
 
 
@@ -86,8 +92,10 @@ def _input_count(h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256) 
     @dev Element count of the tensor operand i of v2 node n reads (the
          rule of onestep._input_count): ROW_MAX's input rows * k;
          SOFTMAX_XENT(_GRAD) and SOFTMAX position 0 rows * k, position 1
-         the row max (rows); the dataset data_rows * data_cols; every
-         other operand rows * cols.
+         the row max (rows); LN_RSTD position 0 rows * k, position 1 the
+         row sum (rows); LN_NORM position 0 rows (row sum, rstd), position
+         1 rows * cols; LN_SCALE's gamma cols; the dataset data_rows *
+         data_cols; every other operand rows * cols.
     """
     if kind == opcodes.REF_DATA:
         return h.data_rows * h.data_cols
@@ -99,6 +107,16 @@ def _input_count(h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256) 
         if i == 0:
             return n.rows * n.k
         return n.rows
+    if op == opcodes.OP_LN_RSTD:
+        if i == 0:
+            return n.rows * n.k
+        return n.rows
+    if op == opcodes.OP_LN_NORM:
+        if i == 0:
+            return n.rows
+        return n.rows * n.cols
+    if op == opcodes.OP_LN_SCALE and i == 1:
+        return n.cols
     if op == opcodes.OP_EMBEDDING:
         # position 0: the tokens (rows); position 1: the table (k rows of cols)
         if i == 0:
@@ -236,6 +254,26 @@ def _refs(n: onestep.Node, e: uint256, m: uint256, r: uint256) -> DynArray[onest
         if m == 4:
             return self._one(n.in1_kind, n.in1_index, e)
         return []
+    if op == opcodes.OP_LN_RSTD:
+        # x = in0 (rows x k), row sum = in1 (rows x 1)
+        if m <= n.k:
+            return self._two(n.in0_kind, n.in0_index, r * n.k + m - 1, n.in1_kind, n.in1_index, r)
+        return []
+    if op == opcodes.OP_LN_NORM:
+        # x = in0 (rows x cols), row sum = in1, rstd = in2 (rows x 1)
+        if m == 1:
+            return self._two(n.in1_kind, n.in1_index, r, n.in0_kind, n.in0_index, e)
+        return self._one(n.in2_kind, n.in2_index, r)
+    if op == opcodes.OP_LN_SCALE:
+        # a = in0 (rows x cols), gamma = in1 (1 x cols)
+        return self._two(n.in0_kind, n.in0_index, e, n.in1_kind, n.in1_index, e % n.cols)
+    if op == opcodes.OP_LN_BWD:
+        # dxhat = in0, xhat = in1 (rows x cols)
+        if m <= n.cols:
+            return self._two(n.in0_kind, n.in0_index, r * n.cols + m - 1, n.in1_kind, n.in1_index, r * n.cols + m - 1)
+        if m == n.cols + 1:
+            return self._one(n.in1_kind, n.in1_index, e)
+        return self._one(n.in0_kind, n.in0_index, e)
     # ADAM: w = in0, m' = in1, v' = in2
     if m == 3:
         return self._one(n.in2_kind, n.in2_index, e)
@@ -341,6 +379,28 @@ def _next(n: onestep.Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uin
         if m == 3:
             return self._gelu_slope(prev, x[0])
         return softfloat32.mul(prev, x[0])
+    if op == opcodes.OP_LN_RSTD:
+        d: uint32 = softfloat32.from_int(convert(n.k, int256))
+        if m <= n.k:
+            dev: uint32 = softfloat32.sub(x[0], softfloat32.div(x[1], d))
+            return softfloat32.add(prev, softfloat32.mul(dev, dev))
+        if m == n.k + 1:
+            return softfloat32.add(softfloat32.div(prev, d), convert(n.c0, uint32))
+        if m == n.k + 2:
+            return softfloat32.sqrt(prev)
+        return softfloat32.div(ONE, prev)
+    if op == opcodes.OP_LN_NORM:
+        if m == 1:
+            return softfloat32.sub(x[1], softfloat32.div(x[0], softfloat32.from_int(convert(n.cols, int256))))
+        return softfloat32.mul(prev, x[0])
+    if op == opcodes.OP_LN_SCALE:
+        return softfloat32.mul(x[0], x[1])
+    if op == opcodes.OP_LN_BWD:
+        if m <= n.cols:
+            return softfloat32.add(prev, softfloat32.mul(x[0], x[1]))
+        if m == n.cols + 1:
+            return softfloat32.mul(x[0], softfloat32.div(prev, softfloat32.from_int(convert(n.cols, int256))))
+        return softfloat32.sub(x[0], prev)
     # ADAM (AdamW), ten micro-steps
     if m == 1:
         return self._adam_power(t, opcodes.ADAM_LN_B2)
@@ -362,7 +422,7 @@ def _next(n: onestep.Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uin
 
 
 # ------------------------------------------------------------------
-#              EMBEDDING (opcodes 37-38, section 5.2)
+#              EMBEDDING (opcodes 37-38, section 5.3)
 # ------------------------------------------------------------------
 
 # @dev `_embed_index`'s answer for token bits that name no row

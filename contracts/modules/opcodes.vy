@@ -51,6 +51,10 @@ OP_SOFTMAX: constant(uint256) = 26
 OP_SOFTMAX_BWD: constant(uint256) = 27
 OP_GELU: constant(uint256) = 28
 OP_GELU_BWD: constant(uint256) = 29
+OP_LN_RSTD: constant(uint256) = 30
+OP_LN_NORM: constant(uint256) = 31
+OP_LN_SCALE: constant(uint256) = 32
+OP_LN_BWD: constant(uint256) = 33
 OP_EMBEDDING: constant(uint256) = 37
 OP_EMBEDDING_BWD: constant(uint256) = 38
 
@@ -83,8 +87,12 @@ K_ADAM_V: constant(uint256) = 2
 K_ADAM: constant(uint256) = 10
 K_GELU: constant(uint256) = 4
 K_GELU_BWD: constant(uint256) = 4
+K_LN_NORM: constant(uint256) = 2
+K_LN_SCALE: constant(uint256) = 1
 K_EMBEDDING: constant(uint256) = 2
 XENT_GRAD_EXTRA_STEPS: constant(uint256) = 3
+LN_RSTD_EXTRA_STEPS: constant(uint256) = 3
+LN_BWD_EXTRA_STEPS: constant(uint256) = 2
 
 # Adam(W) constants (float32 bits) and the bias-correction step cap
 ADAM_B1: constant(uint32) = 1063675494  # 0x3f666666

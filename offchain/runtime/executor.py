@@ -59,14 +59,19 @@ _ARITY: dict[Op, int] = {
     Op.SOFTMAX_BWD: 2,
     Op.GELU: 1,
     Op.GELU_BWD: 2,
+    Op.LN_RSTD: 2,
+    Op.LN_NORM: 3,
+    Op.LN_SCALE: 2,
+    Op.LN_BWD: 2,
     # EMBEDDING block
     Op.EMBEDDING: 2,
     Op.EMBEDDING_BWD: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
-            Op.SOFTMAX_XENT_GRAD, Op.ADAM}
+            Op.SOFTMAX_XENT_GRAD, Op.ADAM, Op.LN_RSTD}
 _USES_C1 = {Op.IM2COL, Op.ADAM}
-_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
+_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD,
+           Op.LN_RSTD}
 _USES_K |= {Op.EMBEDDING, Op.EMBEDDING_BWD}  # EMBEDDING block: k = vocab rows / tokens
 
 
@@ -220,6 +225,15 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
     elif op == Op.SOFTMAX_BWD:
         if K != C or sizes != [R * C, R * C]:
             _fail(t, j, f"SOFTMAX_BWD needs k = cols and inputs g, p (R*C), got {sizes}")
+    elif op == Op.LN_RSTD:
+        if C != 1 or sizes != [R * K, R]:
+            _fail(t, j, f"LN_RSTD needs output (R, 1) and inputs x (R*k) and the row sum (R), got {sizes}")
+    elif op == Op.LN_NORM:
+        if sizes != [R * C, R, R]:
+            _fail(t, j, f"LN_NORM needs inputs x (R*C), the row sum and rstd (R each), got {sizes}")
+    elif op == Op.LN_SCALE:
+        if sizes != [R * C, C]:
+            _fail(t, j, f"LN_SCALE needs inputs a (R*C) and gamma (C), got {sizes}")
     elif op == Op.EMBEDDING:  # EMBEDDING block
         if sizes != [R, K * C]:
             _fail(t, j, f"EMBEDDING needs tokens (R = {R}) and a table of k*cols = {K * C} elements, got {sizes}")

@@ -6,8 +6,9 @@ sequence as `f32.exp` etc., each step rounded separately; numba without
 fastmath contracts nothing) and the node kernels of the v2 opcodes
 (section 5.1): DIV, SQRT, RSQRT, EXP, LOG, ROW_MAX, SOFTMAX_XENT(_GRAD)
 (row sums computed once per row, in k order, as every element's micro-trace
-does), ADAM_M, ADAM_V, ADAM, and EMBEDDING / EMBEDDING_BWD (section 5.2,
-`embed_index` on the token bits). `fast.py` dispatches v2 opcodes here through
+does), ADAM_M, ADAM_V, ADAM, SOFTMAX(_BWD), GELU(_BWD), layer norm
+(LN_RSTD, LN_NORM, LN_SCALE, LN_BWD: section 5.2; row sums once per row), and
+EMBEDDING / EMBEDDING_BWD (`embed_index` on the token bits). `fast.py` dispatches v2 opcodes here through
 `exec_v2`.
 Powers of two and the split of x into m * 2^e go through float64 helpers
 (`math.ldexp`, `math.frexp`), which are exact for the values used.
@@ -295,6 +296,47 @@ def _gelu_bwd(x, g, out):
         out[i] = slope * g[i]
 
 
+@nb.njit(**_JIT)
+def _ln_rstd(x, s, d, eps, out):
+    R, K = x.shape
+    for r in range(R):
+        mean = s[r] / d
+        acc = _ZERO
+        for i in range(K):
+            dev = x[r, i] - mean
+            acc = acc + dev * dev
+        out[r] = _ONE / np.sqrt(acc / d + eps)
+
+
+@nb.njit(**_JIT)
+def _ln_norm(x, s, rstd, d, out):
+    R, C = x.shape
+    for r in range(R):
+        mean = s[r] / d
+        for i in range(C):
+            out[r, i] = (x[r, i] - mean) * rstd[r]
+
+
+@nb.njit(**_JIT)
+def _ln_scale(a, gamma, out):
+    R, C = a.shape
+    for r in range(R):
+        for i in range(C):
+            out[r, i] = a[r, i] * gamma[i]
+
+
+@nb.njit(**_JIT)
+def _ln_bwd(g, xh, d, out):
+    R, C = g.shape
+    for r in range(R):
+        acc = _ZERO
+        for i in range(C):
+            acc = acc + g[r, i] * xh[r, i]
+        q = acc / d
+        for i in range(C):
+            out[r, i] = g[r, i] - xh[r, i] * q
+
+
 #: v2 opcodes handled here, with their input counts
 ARITY_V2: dict[Op, int] = {}
 
@@ -392,7 +434,28 @@ def _k_gelu(node, j, ins, t, of):
         _gelu_bwd(_need(node, j, ins[0], n, "x"), _need(node, j, ins[1], n, "g"), of)
 
 
+def _k_ln(node, j, ins, t, of):
+    R, C = node.rows, node.cols
+    if node.op == Op.LN_RSTD:
+        x = _need(node, j, ins[0], R * node.k, "x").reshape(R, node.k)
+        _ln_rstd(x, _need(node, j, ins[1], R, "row sum"), _c(f32.from_int(node.k)), _c(node.c0), of)
+        return
+    a = _need(node, j, ins[0], R * C, "x").reshape(R, C)
+    o = of.reshape(R, C)
+    d = _c(f32.from_int(C))
+    if node.op == Op.LN_NORM:
+        _ln_norm(a, _need(node, j, ins[1], R, "row sum"), _need(node, j, ins[2], R, "rstd"), d, o)
+    elif node.op == Op.LN_SCALE:
+        _ln_scale(a, _need(node, j, ins[1], C, "gamma"), o)
+    else:
+        _ln_bwd(a, _need(node, j, ins[1], R * C, "xhat").reshape(R, C), d, o)
+
+
 _KERNELS = {
+    Op.LN_RSTD: _k_ln,
+    Op.LN_NORM: _k_ln,
+    Op.LN_SCALE: _k_ln,
+    Op.LN_BWD: _k_ln,
     Op.SOFTMAX: _k_softmax,
     Op.SOFTMAX_BWD: _k_softmax,
     Op.GELU: _k_gelu,
@@ -411,10 +474,11 @@ _KERNELS = {
 }
 ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.ROW_MAX: 1, Op.SOFTMAX_XENT: 3,
                  Op.SOFTMAX_XENT_GRAD: 3, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 3, Op.SOFTMAX: 2,
-                 Op.SOFTMAX_BWD: 2, Op.GELU: 1, Op.GELU_BWD: 2})
+                 Op.SOFTMAX_BWD: 2, Op.GELU: 1, Op.GELU_BWD: 2, Op.LN_RSTD: 2, Op.LN_NORM: 3, Op.LN_SCALE: 2,
+                 Op.LN_BWD: 2})
 
 
-# --- EMBEDDING (docs/reproducible-ops.md section 5.2) ---------------------------
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
 
 
 @nb.njit(**_JIT)

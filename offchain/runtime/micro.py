@@ -5,7 +5,7 @@ a node and a micro-step m (1 <= m <= K), which input elements are its
 operands (`operand_refs`), and how s_m follows from s_{m-1} and those
 operands (`next_state`). Operand references depend on (header, node, t, e,
 m) and, for EMBEDDING's micro-step 2 only (`needs_prev`), on s_{m-1}, the
-micro-state both parties agree on when a dispute reaches m (section 5.2:
+micro-state both parties agree on when a dispute reaches m (section 5.3:
 the row the token s_1 names, `embed_index`). `element_trace` chains them into s_0..s_K, and
 `input_location` says where an input's tensor root is committed (the leaf a
 dispute must prove it against). It is
@@ -58,6 +58,10 @@ def num_micro_steps(node: Node | int) -> int:
         return n.k + 1
     if n.op == Op.SOFTMAX_BWD:
         return n.k + 2
+    if n.op == Op.LN_RSTD:
+        return n.k + oc.LN_RSTD_EXTRA_STEPS
+    if n.op == Op.LN_BWD:
+        return n.cols + oc.LN_BWD_EXTRA_STEPS
     if n.op == Op.EMBEDDING_BWD:  # EMBEDDING block: one select-accumulate per token
         return n.k
     return FIXED_MICRO_STEPS[n.op]
@@ -74,6 +78,8 @@ def phase_steps(node: Node | int) -> list[int]:
         return sorted({1, n.k + 1, min(n.k + 2, k), k})
     if n.op == Op.ADAM:
         return [3, 6, 8, 10]
+    if n.op == Op.LN_BWD:
+        return sorted({1, n.cols + 1, k})
     return sorted({1, k})
 
 
@@ -207,10 +213,21 @@ def operand_refs(
         if m in (1, 3):
             return [(a[0], a[1], e)]
         return [(b[0], b[1], e)] if m == 4 else []
+    if op == Op.LN_RSTD:  # x = in0 (R, k), row sum s = in1 (R, 1)
+        return [(a[0], a[1], r * n.k + (m - 1)), (b[0], b[1], r)] if m <= n.k else []
+    if op == Op.LN_NORM:  # x = in0 (R, C), row sum s = in1 (R, 1), rstd = in2 (R, 1)
+        c2 = _input(n, 2)
+        return [(b[0], b[1], r), (a[0], a[1], e)] if m == 1 else [(c2[0], c2[1], r)]
+    if op == Op.LN_SCALE:  # a = in0 (R, C), gamma = in1 (1, C)
+        return [(a[0], a[1], e), (b[0], b[1], c)]
+    if op == Op.LN_BWD:  # dxhat = in0, xhat = in1 (R, C)
+        if m <= n.cols:
+            return [(a[0], a[1], r * n.cols + (m - 1)), (b[0], b[1], r * n.cols + (m - 1))]
+        return [(b[0], b[1], e)] if m == n.cols + 1 else [(a[0], a[1], e)]
     raise ValueError(f"micro: unknown opcode {op}")
 
 
-# --- EMBEDDING (docs/reproducible-ops.md section 5.2) ---------------------------
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
 
 #: embed_index's answer for a token that names no row
 NO_ROW = -1
@@ -430,6 +447,26 @@ def _next_state_v2(n: Node, t: int, m: int, prev: int, x: list[int]) -> int:
         if op == Op.GELU:
             return f32.add(f32.ONE, prev) if m == 3 else f32.mul(f32.mul(f32.HALF, x[0]), prev)
         return gelu_slope(prev, x[0]) if m == 3 else f32.mul(prev, x[0])
+    if op == Op.LN_RSTD:
+        d = f32.from_int(n.k)
+        if m <= n.k:  # x[0] = x[r, m-1], x[1] = the row sum
+            dev = f32.sub(x[0], f32.div(x[1], d))
+            return f32.add(prev, f32.mul(dev, dev))
+        if m == n.k + 1:
+            return f32.add(f32.div(prev, d), n.c0)
+        return f32.sqrt(prev) if m == n.k + 2 else f32.div(f32.ONE, prev)
+    if op == Op.LN_NORM:
+        if m == 1:  # x[0] = the row sum, x[1] = x[e]
+            return f32.sub(x[1], f32.div(x[0], f32.from_int(n.cols)))
+        return f32.mul(prev, x[0])
+    if op == Op.LN_SCALE:
+        return f32.mul(x[0], x[1])
+    if op == Op.LN_BWD:
+        if m <= n.cols:
+            return f32.add(prev, f32.mul(x[0], x[1]))
+        if m == n.cols + 1:
+            return f32.mul(x[0], f32.div(prev, f32.from_int(n.cols)))
+        return f32.sub(x[0], prev)
     raise ValueError(f"micro: unknown opcode {op}")
 
 
@@ -462,7 +499,9 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
     (onestep._input_count): MATMUL A rows * k, B k * cols (either layout);
     SUM axis 0 k * cols, axis 1 rows * k; BIAS_ADD's bias cols; ROW_MAX
     rows * k; SOFTMAX_XENT(_GRAD), SOFTMAX position 0 rows * k, position 1 rows (the
-    row max; every micro-step keeps these positions); every other
+    row max; every micro-step keeps these positions); LN_RSTD position 0 rows * k,
+    position 1 rows; LN_NORM position 0 rows (row sum, rstd), position 1 rows * cols;
+    LN_SCALE's gamma cols; every other
     operand rows * cols; the dataset data_rows * data_cols. It fixes the
     height of the operand's exact proof on chain; executor.validate refuses
     a program in which it is not the producer's true size.
@@ -480,6 +519,12 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.rows * n.k
     if n.op in (Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX):
         return n.rows * n.k if i == 0 else n.rows  # z / yz / y, then the row max
+    if n.op == Op.LN_RSTD:
+        return n.rows * n.k if i == 0 else n.rows  # x, then the row sum
+    if n.op == Op.LN_NORM:
+        return n.rows if i == 0 else n.rows * n.cols  # the row sum or rstd, then x
+    if n.op == Op.LN_SCALE and i == 1:
+        return n.cols  # gamma
     if n.op == Op.EMBEDDING:  # tokens (rows), then the table W (k = vocab rows of cols)
         return n.rows if i == 0 else n.k * n.cols
     if n.op == Op.EMBEDDING_BWD:  # tokens (k), then the gradient g (k rows of cols)

@@ -50,6 +50,12 @@ class Op(IntEnum):
     SOFTMAX_BWD = 27  # out = (g - sum_i g_i p_i) * p, row-wise (p = the softmax output)
     GELU = 28  # out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     GELU_BWD = 29  # out = g * d/dx GELU(x)
+    # layer norm (docs/reproducible-ops.md section 5.2); the row sum s comes from SUM axis 1,
+    # mean = s / D by an exact div in every micro-step that needs it (D = from_int(row length))
+    LN_RSTD = 30  # out[r, 0] = 1 / sqrt(sum_i (x[r, i] - s[r] / D)^2 / D + eps), D = k, eps = c0
+    LN_NORM = 31  # out = (x - s[r] / D) * rstd[r], D = cols (xhat; also dx from LN_BWD's output)
+    LN_SCALE = 32  # out[r, c] = a[r, c] * gamma[0, c]
+    LN_BWD = 33  # out = dxhat - xhat * (sum_i dxhat[r, i] xhat[r, i]) / D, D = cols
     # --- EMBEDDING (h-embed; opcodes 37-39 reserved for it) ---
     EMBEDDING = 37  # out[r, d] = W[idx(tok[r]), d] (canonical NaN when idx is invalid); k = vocab
     EMBEDDING_BWD = 38  # out[v, d] = sum over r in order of g[r, d] where idx(tok[r]) == v; k = tokens
@@ -90,12 +96,18 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.ADAM: 10,
     Op.GELU: 4,
     Op.GELU_BWD: 4,
-    Op.EMBEDDING: 2,  # m=1 reads the token, m=2 the row it names (section 5.2)
+    Op.LN_NORM: 2,
+    Op.LN_SCALE: 1,
+    Op.EMBEDDING: 2,  # m=1 reads the token, m=2 the row it names (section 5.3)
 }
 
 #: micro-step counts of the reductions that depend on the node's k field:
 #: ROW_MAX k, SOFTMAX_XENT 2k, SOFTMAX_XENT_GRAD k + 3 (k = classes = cols)
 XENT_GRAD_EXTRA_STEPS = 3
+#: LN_RSTD k + 3 (k = row length: the sum, then var + eps, sqrt, 1 / .);
+#: LN_BWD cols + 2 (the sum, then the xhat product, the subtraction)
+LN_RSTD_EXTRA_STEPS = 3
+LN_BWD_EXTRA_STEPS = 2
 
 #: Adam(W) constants of op set v2 (float32 bits, docs/reproducible-ops.md 5.1)
 ADAM_B1 = 0x3F666666  # 0.9

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import f32vec, micro, randomness
+from . import f32, f32vec, micro, randomness
 from . import opcodes as oc
 from .executor import im2col_geometry
 from .opcodes import CANONICAL_NAN, Op, Ref
@@ -190,7 +190,7 @@ def _row_exp_sum(z: torch.Tensor, mx: torch.Tensor, k: int) -> torch.Tensor:
     return acc
 
 
-# --- EMBEDDING (docs/reproducible-ops.md section 5.2) ---------------------------
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
 
 
 def embed_rows(tok: torch.Tensor, vocab: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -259,6 +259,26 @@ def _eval_v2(t: int, node: Node, ins: list[torch.Tensor], device: torch.device) 
         for i in range(K):
             acc = acc + g[:, i:i + 1] * p[:, i:i + 1]
         return _canon((g - acc) * p)
+    if op == Op.LN_RSTD:
+        x, s = ins[0].reshape(R, K), ins[1].reshape(R, 1)
+        d = _const(f32.from_int(K), device)
+        mean = s / d
+        acc = torch.zeros((R, 1), dtype=torch.float32, device=x.device)
+        for i in range(K):
+            dev = x[:, i:i + 1] - mean
+            acc = acc + dev * dev
+        return _canon(_const(_ONE, device) / _T.sqrt(acc / d + _const(node.c0, device)))
+    if op == Op.LN_NORM:
+        x, s, rstd = ins[0].reshape(R, C), ins[1].reshape(R, 1), ins[2].reshape(R, 1)
+        return _canon((x - s / _const(f32.from_int(C), device)) * rstd)
+    if op == Op.LN_SCALE:
+        return _canon(ins[0].reshape(R, C) * ins[1].reshape(1, C))
+    if op == Op.LN_BWD:
+        g, xh = ins[0].reshape(R, C), ins[1].reshape(R, C)
+        acc = torch.zeros((R, 1), dtype=torch.float32, device=g.device)
+        for i in range(C):
+            acc = acc + g[:, i:i + 1] * xh[:, i:i + 1]
+        return _canon(g - xh * (acc / _const(f32.from_int(C), device)))
     if op in (Op.GELU, Op.GELU_BWD):
         x = ins[0].reshape(R, C)
         c, s2 = _const(oc.GELU_C, device), _const(oc.GELU_SQRT_2_OVER_PI, device)

@@ -7,6 +7,7 @@ a fresh Anvil) on the tiny digits MLP with softmax cross-entropy and AdamW
 SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
 RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU and GELU_BWD, which the MLP does not
 use, are inserted as extra metric nodes after node 10 (`_with_extra_nodes`);
+so is a layer norm of the logits with its backward (`_with_layernorm_nodes`).
 EMBEDDING and EMBEDDING_BWD likewise (`_with_embedding_nodes`, tokens from the pixels).
 """
 
@@ -66,7 +67,7 @@ def _with_extra_nodes(extra_ops: list[Op]) -> tuple[Program, object]:
     """The xent/adam program with one metric node per op in extra_ops inserted after
     node 10 (perplexity), each reading the loss (node 9) and perplexity (node 10)."""
     prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
-    q, k = 11, len(extra_ops)
+    q = 11
     extra = []
     for op in extra_ops:
         if op in (Op.SOFTMAX, Op.SOFTMAX_BWD):  # softmax of the logits (6) with their row max (7),
@@ -77,6 +78,12 @@ def _with_extra_nodes(extra_ops: list[Op]) -> tuple[Program, object]:
         else:
             ins = ((Ref.NODE, 9), (Ref.NODE, 10)) if op == Op.DIV else ((Ref.NODE, 10),)
             extra.append(Node(op, ins, 2, 1))
+    return _insert(prog, data, q, extra)
+
+
+def _insert(prog: Program, data, q: int, extra: list[Node]) -> tuple[Program, object]:
+    """prog with the nodes `extra` inserted at step index q (their NODE refs absolute)."""
+    k = len(extra)
     shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
                     n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
     step = tuple(shifted[:q] + extra + shifted[q:])
@@ -104,6 +111,46 @@ def test_v2_layer_fault_pinpointed(op, j):
     program = _with_extra_nodes([Op.SOFTMAX, Op.SOFTMAX_BWD, Op.GELU, Op.GELU_BWD])
     assert program[0].step[j].op == op
     fault = Fault(2, j, 13)
+    _check(_play(fault, program), fault)
+
+
+def _with_layernorm_nodes() -> tuple[Program, object]:
+    """The xent/adam program with a layer norm of the logits (node 6, 2 x 10) and its
+    backward (upstream y*z, node 8) inserted after node 10 as metric nodes:
+    11 SUM axis 1 (row sum), 12 LN_RSTD, 13 LN_NORM (xhat), 14 SUM axis 0 of the
+    logits (a 1 x 10 gain), 15 LN_SCALE, 16 LN_BWD, 17 LN_NORM (dx from node 16)."""
+    prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
+    N = Ref.NODE
+    eps = 0x3727C5AC  # 1e-5
+    extra = [
+        Node(Op.SUM, ((N, 6),), 2, 1, k=10, c0=1),
+        Node(Op.LN_RSTD, ((N, 6), (N, 11)), 2, 1, k=10, c0=eps),
+        Node(Op.LN_NORM, ((N, 6), (N, 11), (N, 12)), 2, 10),
+        Node(Op.SUM, ((N, 6),), 1, 10, k=2, c0=0),
+        Node(Op.LN_SCALE, ((N, 13), (N, 14)), 2, 10),
+        Node(Op.LN_BWD, ((N, 8), (N, 13)), 2, 10),
+        Node(Op.LN_NORM, ((N, 16), (N, 11), (N, 12)), 2, 10),
+    ]
+    return _insert(prog, data, 11, extra)
+
+
+def test_layernorm_fault_pinpointed():
+    """A fault in the LN_NORM node (xhat) is found at its step, node and element and
+    decided by the one-step check (OneStepV2's LN_NORM semantics on chain)."""
+    program = _with_layernorm_nodes()
+    assert program[0].step[13].op == Op.LN_NORM
+    fault = Fault(2, 13, 13)
+    _check(_play(fault, program), fault)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("op, j, e", [(Op.LN_RSTD, 12, 1), (Op.LN_SCALE, 15, 7), (Op.LN_BWD, 16, 13),
+                                      (Op.LN_NORM, 17, 4)],
+                         ids=["ln_rstd", "ln_scale", "ln_bwd", "ln_norm-dx"])
+def test_layernorm_faults_pinpointed_more(op, j, e):
+    program = _with_layernorm_nodes()
+    assert program[0].step[j].op == op
+    fault = Fault(2, j, e)
     _check(_play(fault, program), fault)
 
 

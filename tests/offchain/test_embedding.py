@@ -1,4 +1,4 @@
-"""EMBEDDING and EMBEDDING_BWD (docs/reproducible-ops.md section 5.2), off chain.
+"""EMBEDDING and EMBEDDING_BWD (docs/reproducible-ops.md section 5.3), off chain.
 
 fast (numba) == reference (torch) == the micro-trace on every element, with
 token bit patterns of every class an attacker can put in the token tensor

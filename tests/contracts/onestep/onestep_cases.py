@@ -145,6 +145,13 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a, b), r, k, k=k)
     if op == Op.GELU:
         return Node(op, (a,), r, c)
+    # layer norm: every row length an int32 (from_int(D))
+    if op == Op.LN_RSTD:
+        return Node(op, (a, b), r, 1, k=rng.choice(ks), c0=fbits)
+    if op == Op.LN_NORM:
+        return Node(op, (a, b, rand_ref(rng)), r, rng.choice(ks))
+    if op in (Op.LN_SCALE, Op.LN_BWD):
+        return Node(op, (a, b), r, rng.choice(ks))
     if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):  # EMBEDDING block: k = vocabulary / tokens
         return Node(op, (a, b), r, c, k=rng.choice(ks))
     return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V GELU_BWD

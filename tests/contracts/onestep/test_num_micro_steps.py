@@ -11,7 +11,7 @@ from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Node
 
 SPEC_K = {Op.INIT_UNIFORM: 4, Op.MSE_GRAD: 2, Op.SGD: 2, Op.RSQRT: 2, Op.ADAM_M: 2, Op.ADAM_V: 2, Op.ADAM: 10,
-          Op.GELU: 4, Op.GELU_BWD: 4}
+          Op.GELU: 4, Op.GELU_BWD: 4, Op.LN_NORM: 2}
 
 
 def spec_k(node: Node) -> int:
@@ -26,7 +26,11 @@ def spec_k(node: Node) -> int:
         return node.k + 1
     if node.op == Op.SOFTMAX_BWD:
         return node.k + 2
-    if node.op == Op.EMBEDDING:  # section 5.2: the token, then its row
+    if node.op == Op.LN_RSTD:
+        return node.k + 3
+    if node.op == Op.LN_BWD:
+        return node.cols + 2
+    if node.op == Op.EMBEDDING:  # section 5.3: the token, then its row
         return 2
     if node.op == Op.EMBEDDING_BWD:  # one select-accumulate per token
         return node.k

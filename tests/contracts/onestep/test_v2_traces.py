@@ -36,6 +36,10 @@ CASES = [
     Node(Op.SOFTMAX_BWD, ((N, 2), (N, 1)), 3, 4, k=4),
     Node(Op.GELU, ((N, 1),), 3, 4),
     Node(Op.GELU_BWD, ((N, 1), (N, 2)), 3, 4),
+    Node(Op.LN_RSTD, ((N, 1), (N, 2)), 3, 1, k=4, c0=_f(1e-5)),
+    Node(Op.LN_NORM, ((N, 1), (N, 2), (N, 3)), 3, 4),
+    Node(Op.LN_SCALE, ((N, 1), (S, 0)), 3, 4),
+    Node(Op.LN_BWD, ((N, 1), (N, 2)), 3, 4),
 ]
 
 
