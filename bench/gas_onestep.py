@@ -278,6 +278,9 @@ def onestep_cases() -> list[tuple[str, int, int, Node]]:
         # batched MATMUL (section 5.4): causal attention scores Q K^T, 3 heads of 8 x 8, d = 16;
         # the measured element (e = 99: head 1, row 4, column 3) is unmasked (two operand proofs)
         Op.BMATMUL: Node(Op.BMATMUL, ((N, 2), (N, 3)), 24, 8, k=16, c0=oc.BMM_TRANSPOSE_B | oc.BMM_CAUSAL, c1=3),
+        # EMBEDDING block: 32 tokens, a 256 x 32 table (8192 words); backward over 32 tokens
+        Op.EMBEDDING: Node(Op.EMBEDDING, ((N, 9), (Ref.STATE, 0)), 32, 32, k=256),
+        Op.EMBEDDING_BWD: Node(Op.EMBEDDING_BWD, ((N, 9), (N, 3)), 256, 32, k=32),
     }
     out: list[tuple[str, int, int, Node]] = [("INIT_UNIFORM", 0, 0, prog.init[0])]
     seen = {Op.INIT_UNIFORM}
@@ -303,7 +306,12 @@ HEAVIEST_M: dict[Op, Callable[[Node], int]] = {
     Op.LN_RSTD: lambda n: n.k,  # div, sub, mul, add; two operands (k+1..k+3 have none)
     Op.LN_NORM: lambda n: 1,  # from_int, div, sub; two operands
     Op.LN_BWD: lambda n: n.cols,  # mul, add; two operands (C+1: from_int, div, mul; one)
+    Op.EMBEDDING: lambda n: 2,  # the table row named by s_1: two operand proofs
 }
+
+#: EMBEDDING block: s_{m-1} of the measured micro-step where it matters (a token naming row
+#: 200 of the table; a positive accumulator for the backward, whose token names the row)
+EMBEDDING_PREV = {Op.EMBEDDING: 0x43480000}  # 200.0
 
 
 def onestep_section(bench: Bench) -> int:
@@ -339,10 +347,14 @@ def onestep_section(bench: Bench) -> int:
         prev = _bits(rng.normal(0, 1))
         if node.op >= Op.DIV:  # positive values: log, sqrt, div take their full paths, not NaN exits
             prev &= 0x7FFFFFFF
+        prev = EMBEDDING_PREV.get(node.op, prev)
         ops, operands = [], []
-        for i, (kind, _index, flat) in enumerate(micro.operand_refs(hd, node, t, e, m)):
+        for i, (kind, _index, flat) in enumerate(micro.operand_refs(hd, node, t, e, m, prev)):
             count = micro.input_count(hd, node, i, kind)
             src = dataset if kind == Ref.DATA else (tensor_pos if node.op >= Op.DIV else tensor)[:count]
+            if node.op == Op.EMBEDDING_BWD and i == 0:  # the token names this element's row: add
+                src = list(src)
+                src[flat] = _bits(float(e // node.cols))
             tree = data_tree if kind == Ref.DATA else _tensor_tree(src)
             ops.append((tree[-1][0], tree[0][flat // 8], merkle.proof(tree, flat // 8)))
             operands.append(src[flat])

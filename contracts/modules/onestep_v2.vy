@@ -71,6 +71,10 @@ def _num_micro_steps(n: onestep.Node) -> uint256:
         return opcodes.K_ADAM_M
     if op == opcodes.OP_ADAM:
         return opcodes.K_ADAM
+    if op == opcodes.OP_EMBEDDING:
+        return opcodes.K_EMBEDDING
+    if op == opcodes.OP_EMBEDDING_BWD:
+        return n.k
     if op == opcodes.OP_LN_RSTD:
         return n.k + opcodes.LN_RSTD_EXTRA_STEPS
     if op == opcodes.OP_LN_NORM:
@@ -121,6 +125,16 @@ def _input_count(h: onestep.Header, n: onestep.Node, i: uint256, kind: uint256) 
         if i == 0:
             return n.rows * n.k
         return n.c1 * n.k * n.cols
+    if op == opcodes.OP_EMBEDDING:
+        # position 0: the tokens (rows); position 1: the table (k rows of cols)
+        if i == 0:
+            return n.rows
+        return n.k * n.cols
+    if op == opcodes.OP_EMBEDDING_BWD:
+        # position 0: the tokens (k); position 1: the gradient (k rows of cols)
+        if i == 0:
+            return n.k
+        return n.k * n.cols
     return n.rows * n.cols
 
 
@@ -132,10 +146,13 @@ def _operand_refs(
     """
     @dev The operands of micro-step m of element e of a v2 node, in the
          order `_next_state` takes them. Reverts on e >= rows * cols or m
-         outside 1..K. No v2 opcode yet reads h, t or prev.
+         outside 1..K. EMBEDDING (micro-step 2) reads the row that prev,
+         the agreed s_1, names; no other v2 opcode reads h, t or prev.
     """
     assert e < n.rows * n.cols, "onestep: element out of range"
     assert m >= 1 and m <= self._num_micro_steps(n), "onestep: micro-step out of range"
+    if n.opcode == opcodes.OP_EMBEDDING or n.opcode == opcodes.OP_EMBEDDING_BWD:
+        return self._embedding_refs(n, e, m, prev)
     return self._refs(n, e, m, e // n.cols)
 
 
@@ -157,6 +174,8 @@ def _next_state(
     """
     refs: DynArray[onestep.OperandRef, MAX_OPERANDS] = self._operand_refs(h, n, t, e, m, prev)
     assert len(x) == len(refs), "onestep: wrong operand count"
+    if n.opcode == opcodes.OP_EMBEDDING or n.opcode == opcodes.OP_EMBEDDING_BWD:
+        return self._embedding_next(n, e, m, prev, x)
     return self._next(n, t, m, prev, x)
 
 
@@ -449,3 +468,90 @@ def _next(n: onestep.Node, t: uint256, m: uint256, prev: uint32, x: DynArray[uin
     if m == 9:
         return softfloat32.mul(prev, convert(n.c0, uint32))
     return softfloat32.sub(x[0], prev)
+
+
+# ------------------------------------------------------------------
+#              EMBEDDING (opcodes 37-38, section 5.3)
+# ------------------------------------------------------------------
+
+# @dev `_embed_index`'s answer for token bits that name no row
+NO_ROW: constant(uint256) = max_value(uint256)
+
+
+@internal
+@pure
+def _embed_index(x: uint32, vocab: uint256) -> uint256:
+    """
+    @dev idx(x) (micro.embed_index): the row token bits x name, or
+         NO_ROW. +0 names row 0; otherwise x names v when x is the
+         binary32 encoding of the integer v (x == from_int(v)) and
+         v < vocab. -0, negatives, fractions, subnormals, infinities,
+         NaNs and v >= vocab name no row. Integer operations only.
+    """
+    b: uint256 = convert(x, uint256)
+    if b == 0:
+        if vocab > 0:
+            return 0
+        return NO_ROW
+    if b >> 31 != 0:
+        return NO_ROW
+    ex: uint256 = (b >> 23) & 255
+    if ex < 127 or ex >= 159:
+        return NO_ROW
+    mant: uint256 = (b & 8_388_607) | 8_388_608
+    v: uint256 = 0
+    if ex < 150:
+        low: uint256 = 150 - ex
+        if mant & ((1 << low) - 1) != 0:
+            return NO_ROW
+        v = mant >> low
+    else:
+        v = mant << (ex - 150)
+    if v >= vocab:
+        return NO_ROW
+    return v
+
+
+@internal
+@pure
+def _embedding_refs(
+    n: onestep.Node, e: uint256, m: uint256, prev: uint32
+) -> DynArray[onestep.OperandRef, MAX_OPERANDS]:
+    """
+    @dev EMBEDDING: m = 1 tok[r]; m = 2 tok[r] and, when the agreed
+         s_1 = prev names a row v, W[v * cols + c] (the one operand
+         reference that depends on a value). EMBEDDING_BWD: micro-step m
+         reads tok[m-1] and g[(m-1) * cols + c]. e, m already checked.
+    """
+    r: uint256 = e // n.cols
+    c: uint256 = e % n.cols
+    if n.opcode == opcodes.OP_EMBEDDING_BWD:
+        return self._two(n.in0_kind, n.in0_index, m - 1, n.in1_kind, n.in1_index, (m - 1) * n.cols + c)
+    if m == 1:
+        return self._one(n.in0_kind, n.in0_index, r)
+    v: uint256 = self._embed_index(prev, n.k)
+    if v == NO_ROW:
+        return self._one(n.in0_kind, n.in0_index, r)
+    return self._two(n.in0_kind, n.in0_index, r, n.in1_kind, n.in1_index, v * n.cols + c)
+
+
+@internal
+@pure
+def _embedding_next(
+    n: onestep.Node, e: uint256, m: uint256, prev: uint32, x: DynArray[uint32, MAX_OPERANDS]
+) -> uint32:
+    """
+    @dev s_m of EMBEDDING (m = 1 the token bits; m = 2 the row's value
+         with a NaN made canonical, or the canonical NaN when s_1 names
+         no row) and EMBEDDING_BWD (select-accumulate: add g when tok
+         names the output row r, else keep s_{m-1}).
+    """
+    if n.opcode == opcodes.OP_EMBEDDING:
+        if m == 1:
+            return x[0]
+        if self._embed_index(prev, n.k) == NO_ROW:
+            return opcodes.CANONICAL_NAN
+        return softfloat32.fmax(x[1], x[1])
+    if self._embed_index(x[0], n.rows) == e // n.cols:
+        return softfloat32.add(prev, x[1])
+    return prev

@@ -56,6 +56,8 @@ OP_LN_NORM: constant(uint256) = 31
 OP_LN_SCALE: constant(uint256) = 32
 OP_LN_BWD: constant(uint256) = 33
 OP_BMATMUL: constant(uint256) = 34
+OP_EMBEDDING: constant(uint256) = 37
+OP_EMBEDDING_BWD: constant(uint256) = 38
 
 # input-reference kinds (Ref)
 REF_NONE: constant(uint256) = 0
@@ -88,6 +90,7 @@ K_GELU: constant(uint256) = 4
 K_GELU_BWD: constant(uint256) = 4
 K_LN_NORM: constant(uint256) = 2
 K_LN_SCALE: constant(uint256) = 1
+K_EMBEDDING: constant(uint256) = 2
 XENT_GRAD_EXTRA_STEPS: constant(uint256) = 3
 LN_RSTD_EXTRA_STEPS: constant(uint256) = 3
 LN_BWD_EXTRA_STEPS: constant(uint256) = 2

@@ -92,12 +92,19 @@ class OperandProof:
     root_in_step: LeafProof | None
 
 
-def prove_operands(view: StepView, j: int, e: int, m: int) -> list[OperandProof]:
-    """Operands of micro-step m of element e of node j, with their proofs."""
+def prove_operands(view: StepView, j: int, e: int, m: int, prev: int | None = None) -> list[OperandProof]:
+    """Operands of micro-step m of element e of node j, with their proofs.
+
+    `prev` is s_{m-1} (the agreed micro-state that EMBEDDING's row reference
+    depends on, `micro.needs_prev`); when not given and the node needs it, it
+    is taken from this view's own micro-trace.
+    """
     program, t = view.program, view.t
     node = program.nodes(t)[j]
+    if prev is None and micro.needs_prev(node):
+        prev = micro_trace(view, j, e)[m - 1]
     out = []
-    for kind, index, flat in micro.operand_refs(program.header, node, t, e, m):
+    for kind, index, flat in micro.operand_refs(program.header, node, t, e, m, prev):
         tensor = view.tensor(kind, index)
         elem = prove_element(tensor, flat)
         if kind == Ref.NODE:

@@ -241,7 +241,7 @@ class Player:
         view = self.run.view(g.t)
         node = self.program.nodes(g.t)[g.j]
         ops = [view.read(Ref(kind), index, flat)
-               for kind, index, flat in micro.operand_refs(self.program.header, node, g.t, g.e, g.m)]
+               for kind, index, flat in micro.operand_refs(self.program.header, node, g.t, g.e, g.m, tr[g.m - 1])]
         return micro.next_state(self.program.header, node, g.j, g.t, g.e, g.m, tr[g.m - 1], ops)
 
     def wins_one_step(self, g: GameView) -> bool:
@@ -254,7 +254,9 @@ class Player:
             lv = self.trace_levels(g.t, g.j, g.e)
             prev_leaf, prev_proof = lv[0][g.m // LANES - 1], merkle.proof(lv, g.m // LANES - 1)
         operands, needs_prev = [], False
-        for op in prove_operands(self.run.view(g.t), g.j, g.e, g.m):
+        # s_{m-1} is agreed (left of the first difference): EMBEDDING's row reference follows it
+        prev_state = self.trace(g.t, g.j, g.e)[g.m - 1]
+        for op in prove_operands(self.run.view(g.t), g.j, g.e, g.m, prev_state):
             root_proof = list(op.root_in_step.siblings) if op.root_in_step is not None else []
             needs_prev |= op.kind == Ref.STATE
             operands.append((op.tensor_root, op.element.leaf.leaf, list(op.element.leaf.siblings), root_proof))

@@ -69,17 +69,20 @@ _ARITY: dict[Op, int] = {
     Op.LN_BWD: 2,
     # batched MATMUL (section 5.4)
     Op.BMATMUL: 2,
+    # EMBEDDING block
+    Op.EMBEDDING: 2,
+    Op.EMBEDDING_BWD: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
             Op.SOFTMAX_XENT_GRAD, Op.ADAM, Op.LN_RSTD}
 _USES_C1 = {Op.IM2COL, Op.ADAM}
 _USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD,
            Op.LN_RSTD}
-_USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD}
 # batched MATMUL (section 5.4): k = reduction length, c0 = flags, c1 = batch count
 _USES_K.add(Op.BMATMUL)
 _USES_C0.add(Op.BMATMUL)
 _USES_C1.add(Op.BMATMUL)
+_USES_K |= {Op.EMBEDDING, Op.EMBEDDING_BWD}  # EMBEDDING block: k = vocab rows / tokens
 
 
 # --- backend registry ---------------------------------------------------------
@@ -245,6 +248,12 @@ def _check_node(program: Program, t: int, j: int, node: Node) -> None:
             _fail(t, j, f"LN_SCALE needs inputs a (R*C) and gamma (C), got {sizes}")
     elif op == Op.BMATMUL:
         _check_bmatmul(t, j, node, sizes)
+    elif op == Op.EMBEDDING:  # EMBEDDING block
+        if sizes != [R, K * C]:
+            _fail(t, j, f"EMBEDDING needs tokens (R = {R}) and a table of k*cols = {K * C} elements, got {sizes}")
+    elif op == Op.EMBEDDING_BWD:
+        if sizes != [K, K * C]:
+            _fail(t, j, f"EMBEDDING_BWD needs tokens (k = {K}) and a gradient of k*cols = {K * C} elements, got {sizes}")
     elif op == Op.ADAM and t == 0:
         _fail(t, j, "ADAM only in the step program")
     elif op != Op.INIT_UNIFORM:
@@ -274,7 +283,8 @@ def _check_operand_counts(program: Program, t: int, j: int, node: Node) -> None:
     proving its operand. micro.phase_steps lists micro-steps that show every
     operand position and input of the opcode."""
     for m in micro.phase_steps(node):
-        for i, (kind, index, _flat) in enumerate(micro.operand_refs(program.header, node, t, 0, m)):
+        # prev = +0 names row 0: EMBEDDING's micro-step 2 then shows both its operand positions
+        for i, (kind, index, _flat) in enumerate(micro.operand_refs(program.header, node, t, 0, m, 0)):
             want = _ref_size(program, t, j, kind, index)
             got = micro.input_count(program.header, node, i, kind)
             if got != want:

@@ -7,7 +7,8 @@ fastmath contracts nothing) and the node kernels of the v2 opcodes
 (section 5.1): DIV, SQRT, RSQRT, EXP, LOG, ROW_MAX, SOFTMAX_XENT(_GRAD)
 (row sums computed once per row, in k order, as every element's micro-trace
 does), ADAM_M, ADAM_V, ADAM, SOFTMAX(_BWD), GELU(_BWD), layer norm
-(LN_RSTD, LN_NORM, LN_SCALE, LN_BWD: section 5.2; row sums once per row) and the
+(LN_RSTD, LN_NORM, LN_SCALE, LN_BWD: section 5.2; row sums once per row),
+EMBEDDING / EMBEDDING_BWD (section 5.3; `embed_index` on the token bits) and the
 batched MATMUL of section 5.4 (BMATMUL). `fast.py` dispatches v2 opcodes here through
 `exec_v2`.
 Powers of two and the split of x into m * 2^e go through float64 helpers
@@ -529,3 +530,69 @@ ARITY_V2.update({Op.DIV: 2, Op.SQRT: 1, Op.RSQRT: 1, Op.EXP: 1, Op.LOG: 1, Op.RO
 # batched MATMUL (section 5.4)
 _KERNELS[Op.BMATMUL] = _k_bmatmul
 ARITY_V2[Op.BMATMUL] = 2
+
+
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
+
+
+@nb.njit(**_JIT)
+def embed_index(x, vocab):
+    """micro.embed_index on uint32 token bits: the row, or -1 when x names no row."""
+    x = np.int64(x)
+    if x == 0:
+        return 0 if vocab > 0 else -1
+    if x >> 31:
+        return -1
+    ex = (x >> 23) & 0xFF
+    if ex < 127 or ex >= 127 + 32:
+        return -1
+    mant = (x & 0x7FFFFF) | 0x800000
+    if ex < 150:
+        low = 150 - ex
+        if mant & ((np.int64(1) << low) - 1):
+            return -1
+        v = mant >> low
+    else:
+        v = mant << (ex - 150)
+    return v if v < vocab else -1
+
+
+@nb.njit(**_JIT)
+def _embedding(tok, w, out):
+    """out (R, C) = W[idx(tok[r])] (NaNs canonicalised by exec_v2), NaN where no row."""
+    R, C = out.shape
+    V = w.shape[0]
+    for r in range(R):
+        v = embed_index(tok[r], V)
+        for c in range(C):
+            out[r, c] = w[v, c] if v >= 0 else _NAN
+
+
+@nb.njit(**_JIT)
+def _embedding_bwd(tok, g, out):
+    """out (V, C): +0, then out[idx(tok[r])] += g[r] for r in order (invalid tokens add nothing)."""
+    V, C = out.shape
+    for v in range(V):
+        for c in range(C):
+            out[v, c] = _ZERO
+    for r in range(tok.shape[0]):
+        v = embed_index(tok[r], V)
+        if v >= 0:
+            for c in range(C):
+                out[v, c] = out[v, c] + g[r, c]
+
+
+def _k_embedding(node, j, ins, t, of):
+    R, C, K = node.rows, node.cols, node.k
+    if node.op == Op.EMBEDDING:
+        tok = _need(node, j, ins[0], R, "tokens").view(np.uint32)
+        _embedding(tok, _need(node, j, ins[1], K * C, "table").reshape(K, C), of.reshape(R, C))
+    else:
+        tok = _need(node, j, ins[0], K, "tokens").view(np.uint32)
+        _embedding_bwd(tok, _need(node, j, ins[1], K * C, "g").reshape(K, C), of.reshape(R, C))
+
+
+_KERNELS.update({Op.EMBEDDING: _k_embedding, Op.EMBEDDING_BWD: _k_embedding})
+ARITY_V2.update({Op.EMBEDDING: 2, Op.EMBEDDING_BWD: 2})
+
+# --- end EMBEDDING ---------------------------------------------------------------

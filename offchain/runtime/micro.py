@@ -3,7 +3,10 @@
 This module owns the meaning of one micro-step: for an output element e of
 a node and a micro-step m (1 <= m <= K), which input elements are its
 operands (`operand_refs`), and how s_m follows from s_{m-1} and those
-operands (`next_state`). `element_trace` chains them into s_0..s_K, and
+operands (`next_state`). Operand references depend on (header, node, t, e,
+m) and, for EMBEDDING's micro-step 2 only (`needs_prev`), on s_{m-1}, the
+micro-state both parties agree on when a dispute reaches m (section 5.3:
+the row the token s_1 names, `embed_index`). `element_trace` chains them into s_0..s_K, and
 `input_location` says where an input's tensor root is committed (the leaf a
 dispute must prove it against). It is
 the oracle of the on-chain one-step verifier (contracts/modules/onestep.vy),
@@ -59,7 +62,7 @@ def num_micro_steps(node: Node | int) -> int:
         return n.k + oc.LN_RSTD_EXTRA_STEPS
     if n.op == Op.LN_BWD:
         return n.cols + oc.LN_BWD_EXTRA_STEPS
-    if n.op == Op.BMATMUL:  # batched MATMUL (section 5.4)
+    if n.op in (Op.BMATMUL, Op.EMBEDDING_BWD):  # batched MATMUL (5.4); EMBEDDING_BWD: one select-accumulate per token
         return n.k
     return FIXED_MICRO_STEPS[n.op]
 
@@ -110,17 +113,23 @@ def _batch_row(hd: Header, t: int, b: int) -> int:
 
 
 def operand_refs(
-    header: Header | int, node: Node | int, t: int, e: int, m: int
+    header: Header | int, node: Node | int, t: int, e: int, m: int, prev: int | None = None
 ) -> list[OperandRef]:
     """Operands of micro-step m of element e: (input kind, input index, flat index) each.
 
     For a DATA operand the flat index is into the (N, D) dataset matrix.
+    `prev` is s_{m-1}, the micro-state both parties agree on when a dispute
+    reaches m: EMBEDDING's micro-step 2 reads the row that s_1 (the token)
+    names (`needs_prev`); every other operand reference ignores it. Asking
+    for a prev-dependent reference without prev raises ValueError.
     """
     hd, n = _header(header), _node(node)
     _check(n, e, m)
     r, c = divmod(e, n.cols)
     a, b = _input(n, 0), _input(n, 1)
     op = n.op
+    if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):
+        return _embedding_refs(n, r, c, m, prev)
     if op == Op.INIT_UNIFORM:
         return []
     if op == Op.GATHER:
@@ -220,6 +229,82 @@ def operand_refs(
     raise ValueError(f"micro: unknown opcode {op}")
 
 
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
+
+#: embed_index's answer for a token that names no row
+NO_ROW = -1
+
+
+def embed_index(x: int, vocab: int) -> int:
+    """idx(x): the row named by token bits x, or NO_ROW.
+
+    x names row v exactly when it is the binary32 encoding of the integer v
+    (the bits of from_int(v)) with 0 <= v < vocab: +0 is row 0; -0, negative
+    values, non-integers, subnormals, infinities, NaNs and v >= vocab name no
+    row. Integer bit operations only, the same in every executor and on chain.
+    """
+    x &= 0xFFFFFFFF
+    if x == 0:
+        return 0 if vocab > 0 else NO_ROW
+    if x >> 31:
+        return NO_ROW  # -0 and negatives
+    ex = (x >> 23) & 0xFF
+    if ex < 127 or ex >= 127 + 32:
+        return NO_ROW  # below 1 (non-zero fractions, subnormals) or >= 2^32 > any vocab (inf, NaN)
+    mant = (x & 0x7FFFFF) | 0x800000  # value = mant * 2^(ex - 150)
+    if ex < 150:
+        low = 150 - ex
+        if mant & ((1 << low) - 1):
+            return NO_ROW  # a fraction
+        v = mant >> low
+    else:
+        v = mant << (ex - 150)
+    return v if v < vocab else NO_ROW
+
+
+def needs_prev(node: Node | int) -> bool:
+    """True when some operand reference of the node depends on s_{m-1} (EMBEDDING)."""
+    return _node(node).op == Op.EMBEDDING
+
+
+def r_of(n: Node, e: int) -> int:
+    """The output row of flat element e."""
+    return e // n.cols
+
+
+def _embedding_refs(n: Node, r: int, c: int, m: int, prev: int | None) -> list[OperandRef]:
+    """EMBEDDING: m=1 tok[r]; m=2 tok[r] and, when idx(s_1) names a row, W[idx * cols + c].
+    EMBEDDING_BWD: micro-step m reads tok[m-1] and g[(m-1) * cols + c]."""
+    a, b = _input(n, 0), _input(n, 1)
+    if n.op == Op.EMBEDDING_BWD:
+        return [(a[0], a[1], m - 1), (b[0], b[1], (m - 1) * n.cols + c)]
+    if m == 1:
+        return [(a[0], a[1], r)]
+    if prev is None:
+        raise ValueError("micro: EMBEDDING micro-step 2 reads the row s_1 names: pass prev")
+    v = embed_index(prev, n.k)
+    if v == NO_ROW:
+        return [(a[0], a[1], r)]
+    return [(a[0], a[1], r), (b[0], b[1], v * n.cols + c)]
+
+
+def _embedding_next(n: Node, r: int, m: int, prev: int, x: list[int]) -> int:
+    """s_m of EMBEDDING (m=1: the token bits; m=2: the row's value, NaN canonical, or the
+    canonical NaN when s_1 names no row) and EMBEDDING_BWD (select-accumulate)."""
+    if n.op == Op.EMBEDDING:
+        if m == 1:
+            return x[0]
+        if embed_index(prev, n.k) == NO_ROW:
+            return oc.CANONICAL_NAN
+        return f32.max_(x[1], x[1])  # the value, a NaN made canonical
+    if embed_index(x[0], n.rows) == r:
+        return f32.add(prev, x[1])
+    return prev
+
+
+# --- end EMBEDDING ---------------------------------------------------------------
+
+
 def gelu_inner(x: int) -> int:
     """u = sqrt(2/pi) * (x + 0.044715 x^3): mul(add(x, mul(C, mul(mul(x, x), x))), S2PI)."""
     return f32.mul(f32.add(x, f32.mul(oc.GELU_C, f32.mul(f32.mul(x, x), x))), oc.GELU_SQRT_2_OVER_PI)
@@ -254,7 +339,7 @@ def next_state(
     the state slot whose initial value is drawn.
     """
     hd, n = _header(header), _node(node)
-    refs = operand_refs(hd, n, t, e, m)
+    refs = operand_refs(hd, n, t, e, m, prev & 0xFFFFFFFF)
     if len(operands) != len(refs):
         raise ValueError(f"micro: expected {len(refs)} operands, got {len(operands)}")
     x = [v & 0xFFFFFFFF for v in operands]
@@ -290,6 +375,8 @@ def next_state(
         return f32.sub(x[0], x[1]) if m == 1 else f32.mul(prev, n.c0)
     if op == Op.SGD:
         return f32.mul(x[0], n.c0) if m == 1 else f32.sub(x[0], prev)
+    if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):
+        return _embedding_next(n, r_of(n, e), m, prev, x)
     return _next_state_v2(n, t, m, prev, x)
 
 
@@ -404,7 +491,7 @@ def element_trace(
         raise ValueError(f"micro: element {e} out of range for a {n.rows}x{n.cols} node")
     trace = [f32.POS_ZERO]
     for m in range(1, num_micro_steps(n) + 1):
-        ops = [read(kind, index, flat) for kind, index, flat in operand_refs(hd, n, t, e, m)]
+        ops = [read(kind, index, flat) for kind, index, flat in operand_refs(hd, n, t, e, m, trace[-1])]
         trace.append(next_state(hd, n, j, t, e, m, trace[-1], ops))
     return trace
 
@@ -444,6 +531,10 @@ def input_count(header: Header | int, node: Node | int, i: int, kind: Ref) -> in
         return n.cols  # gamma
     if n.op == Op.BMATMUL:  # batched MATMUL (section 5.4): A is c1 x (R, k), B c1 x (k, C)
         return n.rows * n.k if i == 0 else n.c1 * n.k * n.cols
+    if n.op == Op.EMBEDDING:  # tokens (rows), then the table W (k = vocab rows of cols)
+        return n.rows if i == 0 else n.k * n.cols
+    if n.op == Op.EMBEDDING_BWD:  # tokens (k), then the gradient g (k rows of cols)
+        return n.k if i == 0 else n.k * n.cols
     return n.rows * n.cols
 
 

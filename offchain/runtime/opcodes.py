@@ -59,6 +59,10 @@ class Op(IntEnum):
     # --- batched MATMUL for attention (op set v2, section 5.4; opcodes 34-36 reserved) ---
     BMATMUL = 34  # out[b] = op(A[b]) @ op(B[b]) for b < c1, c0 = transpose/causal flags; masked = -inf
     # --- end batched MATMUL ---
+    # --- EMBEDDING (h-embed; opcodes 37-39 reserved for it) ---
+    EMBEDDING = 37  # out[r, d] = W[idx(tok[r]), d] (canonical NaN when idx is invalid); k = vocab
+    EMBEDDING_BWD = 38  # out[v, d] = sum over r in order of g[r, d] where idx(tok[r]) == v; k = tokens
+    # --- end EMBEDDING ---
 
 
 class Ref(IntEnum):
@@ -97,6 +101,7 @@ FIXED_MICRO_STEPS: dict[Op, int] = {
     Op.GELU_BWD: 4,
     Op.LN_NORM: 2,
     Op.LN_SCALE: 1,
+    Op.EMBEDDING: 2,  # m=1 reads the token, m=2 the row it names (section 5.3)
 }
 
 #: micro-step counts of the reductions that depend on the node's k field:

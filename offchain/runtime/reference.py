@@ -210,12 +210,51 @@ def _bmatmul(a: torch.Tensor, b: torch.Tensor, node: Node) -> torch.Tensor:
         out = torch.where(j > i, masked, bits).view(torch.float32)
     return out.reshape(nb * R, C)
 # --- end batched MATMUL ---
+# --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
+
+
+def embed_rows(tok: torch.Tensor, vocab: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, valid) of every token (float32): micro.embed_index on the bit patterns, vectorised
+    with int64 bit operations; row is 0 where the token names no row."""
+    bits = tok.reshape(-1).view(torch.int32).to(torch.int64) & 0xFFFFFFFF
+    ex = (bits >> 23) & 0xFF
+    mant = (bits & 0x7FFFFF) | 0x800000
+    low = torch.clamp(150 - ex, 0, 23)
+    high = torch.clamp(ex - 150, 0, 8)
+    v = torch.where(ex < 150, mant >> low, mant << high)
+    whole = (mant & ((torch.ones_like(low) << low) - 1)) == 0
+    valid = (bits >> 31 == 0) & (ex >= 127) & (ex < 127 + 32) & whole
+    v = torch.where(bits == 0, torch.zeros_like(v), v)
+    valid = (valid | (bits == 0)) & (v < vocab)
+    return torch.where(valid, v, torch.zeros_like(v)), valid
+
+
+def _embedding(node: Node, ins: list[torch.Tensor]) -> torch.Tensor:
+    R, C, K = node.rows, node.cols, node.k
+    if node.op == Op.EMBEDDING:  # out[r] = W[idx(tok[r])] (NaN canonical), canonical NaN for no row
+        row, valid = embed_rows(ins[0], K)
+        out = _canon(ins[1].reshape(K, C)[row]).view(torch.int32)
+        nan = torch.full_like(out, CANONICAL_NAN)
+        return torch.where(valid.reshape(R, 1), out, nan).view(torch.float32)
+    # EMBEDDING_BWD: out[v] = +0, then out[idx(tok[r])] += g[r] for r = 0..k-1 in order
+    row, valid = embed_rows(ins[0], R)
+    g = ins[1].reshape(K, C)
+    acc = torch.zeros((R, C), dtype=torch.float32, device=g.device)
+    for r, (v, ok) in enumerate(zip(row.tolist(), valid.tolist(), strict=True)):
+        if ok:  # the other rows keep s_{r-1}: the select of the spec
+            acc[v] = acc[v] + g[r]
+    return _canon(acc)
+
+
+# --- end EMBEDDING ---------------------------------------------------------------
 
 
 def _eval_v2(t: int, node: Node, ins: list[torch.Tensor], device: torch.device) -> torch.Tensor:
     op, R, C, K = node.op, node.rows, node.cols, node.k
     if op == Op.BMATMUL:  # section 5.4
         return _bmatmul(ins[0], ins[1], node)
+    if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):
+        return _embedding(node, ins)
     if op == Op.ROW_MAX:
         a = ins[0].reshape(R, K)
         acc = _fmax(a[:, 0:1], a[:, 0:1])

@@ -8,7 +8,8 @@ SOFTMAX_XENT_GRAD, 18-21 ADAM_M, 22-25 ADAM_V, 26-29 ADAM. DIV, SQRT,
 RSQRT, LOG, SOFTMAX, SOFTMAX_BWD, GELU, GELU_BWD and BMATMUL (causal and
 not), which the MLP does not use, are inserted as extra metric nodes after
 node 10 (`_with_extra_nodes`); so is a layer norm of the logits with its
-backward (`_with_layernorm_nodes`).
+backward (`_with_layernorm_nodes`). EMBEDDING and EMBEDDING_BWD likewise
+(`_with_embedding_nodes`, tokens from the pixels).
 """
 
 import pytest
@@ -87,15 +88,7 @@ def _with_extra_nodes(extra_ops: list[Op | Node]) -> tuple[Program, object]:
 
 def _insert(prog: Program, data, q: int, extra: list[Node]) -> tuple[Program, object]:
     """prog with the nodes `extra` inserted at step index q (their NODE refs absolute)."""
-    k = len(extra)
-    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
-                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
-    step = tuple(shifted[:q] + extra + shifted[q:])
-    h = prog.header
-    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
-                  prog.meta)
-    executor.validate(out)
-    return out, data
+    return _insert(prog, data, q, extra)
 
 
 @pytest.mark.slow
@@ -191,3 +184,100 @@ def test_bmatmul_fault_pinpointed_more(j, e):
     fault = Fault(2, j, e)
     _check(_play(fault, _bmm_program()), fault)
 # --- end batched MATMUL ---
+# --- EMBEDDING (h-embed) ------------------------------------------------------------------
+# Token ids from the data: the digits pixels are v/16 (v = 0..16), so SCALE(x, 16) holds the
+# integers 0..16 (tok, node 11); the first-layer weights W_0 (slot 8, 64 x 4) serve as a
+# 64-row table. Node 12 = EMBEDDING(tok, W_0), node 13 = EMBEDDING(x, W_0) (raw pixels: 0 and
+# 1.0 name rows 0 and 1, fractions name no row -> canonical NaN), node 14 = EMBEDDING_BWD(tok,
+# node 12) (64 x 4, 128 select-accumulate micro-steps). All are metric nodes.
+
+SIXTEEN = 0x41800000  # 16.0
+
+
+def _with_embedding_nodes() -> tuple[Program, object]:
+    prog, data = default_program(STEPS, 4, 2, loss="xent", optimizer="adam")
+    assert prog.meta["param_offset"] == 8 and (prog.init[8].rows, prog.init[8].cols) == (64, 4)
+    N, S = Ref.NODE, Ref.STATE
+    q = 11
+    extra = [
+        Node(Op.SCALE, ((N, 0),), 2, 64, c0=SIXTEEN),  # 11: tokens 0..16
+        Node(Op.EMBEDDING, ((N, 11), (S, 8)), 128, 4, k=64),  # 12
+        Node(Op.EMBEDDING, ((N, 0), (S, 8)), 128, 4, k=64),  # 13: raw pixels, most name no row
+        Node(Op.EMBEDDING_BWD, ((N, 11), (N, 12)), 64, 4, k=128),  # 14
+    ]
+    k = len(extra)
+    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
+                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
+    step = tuple(shifted[:q] + extra + shifted[q:])
+    h = prog.header
+    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
+                  prog.meta)
+    executor.validate(out)
+    return out, data
+
+
+def _token_element(program: Program, data, t: int, node: int, valid: bool) -> int:
+    """An output element of EMBEDDING node `node` at step t whose token names a row (or not)."""
+    from offchain.runtime import micro
+
+    outs = list(executor.run_steps(program, data.train, 0, t, [], "reference"))[-1][1]
+    tok = outs[program.step[node].inputs[0][1]].reshape(-1)
+    cols = program.step[node].cols
+    for r, x in enumerate(tok.tolist()):
+        if (micro.embed_index(x, program.step[node].k) >= 0) == valid and (not valid or x != 0):
+            return r * cols + 1
+    raise AssertionError("no such token in the batch")
+
+
+def test_embedding_fault_pinpointed():
+    """A lie about EMBEDDING's output (a token that names a nonzero row) loses at the one-step
+    check of micro-step 2, whose table operand is the row the agreed token s_1 names."""
+    program = _with_embedding_nodes()
+    assert [n.op for n in program[0].step[11:15]] == [Op.SCALE, Op.EMBEDDING, Op.EMBEDDING, Op.EMBEDDING_BWD]
+    fault = Fault(2, 12, _token_element(*program, 2, 12, True))
+    res = _play(fault, program)
+    _check(res, fault)
+    assert res.m == 2  # the table row named by the agreed token, proved against W_0's root
+
+
+def test_attack_embedding_claims_another_token():
+    """A solver whose micro-trace for an EMBEDDING element claims another token s_1 than the
+    data holds (so that micro-step 2 would read another table row) differs from the honest
+    trace at m = 1: the one-step there computes the data's token and the liar loses."""
+    from offchain.dispute.run import PartyRun
+
+    program, data = _with_embedding_nodes()
+    fault = Fault(2, 12, _token_element(program, data, 2, 12, True))
+
+    class TokenLiar(PartyRun):
+        def trace(self, t, j, e):
+            tr = super().trace(t, j, e)
+            if (t, j, e) == (fault.t, fault.j, fault.e):
+                tr[1] = 0x40A00000 if tr[1] != 0x40A00000 else 0x40C00000  # token 5.0 (or 6.0)
+            return tr
+
+    honest = PartyRun(program, data.train, STEPS, interval=1)
+    liar = TokenLiar(program, data.train, STEPS, fault=fault, base=honest, interval=1)
+    res = run_demo(STEPS, hidden=4, batch=2, echo=lambda _s: None, runs=(liar, honest),
+                   program=(program, data))
+    _check(res, fault)
+    assert res.m == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("j, valid", [(13, False), (14, True)], ids=["embedding-no-row", "embedding_bwd"])
+def test_embedding_more_faults_pinpointed(j, valid):
+    """A token that names no row (the output is the canonical NaN; the lie flips its low bit),
+    and EMBEDDING_BWD (the fault element in a row that tokens hit)."""
+    program = _with_embedding_nodes()
+    if j == 13:
+        e = _token_element(*program, 2, 13, False)
+    else:  # row 3 * 4 + 1 of dW: pixel value 3 appears in almost every digit
+        e = 3 * 4 + 1
+    fault = Fault(2, j, e)
+    res = _play(fault, program)
+    _check(res, fault)
+    assert res.m == (2 if j == 13 else 128)  # the NaN step; the last token's select-accumulate
+
+
+# --- end EMBEDDING ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 
 from offchain.commit import merkle
-from offchain.runtime import micro
+from offchain.runtime import f32, micro
 from offchain.runtime.opcodes import Op, Ref
 from offchain.runtime.program import Header, Node, Program
 
@@ -158,6 +158,8 @@ def random_node(op: Op, rng: random.Random, small: bool = False) -> Node:
         return Node(op, (a, b, rand_ref(rng)), r, rng.choice(ks))
     if op in (Op.LN_SCALE, Op.LN_BWD):
         return Node(op, (a, b), r, rng.choice(ks))
+    if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):  # EMBEDDING block: k = vocabulary / tokens
+        return Node(op, (a, b), r, c, k=rng.choice(ks))
     return Node(op, (a, b), r, c)  # ADD SUB MUL BIAS_ADD RELU_BWD DIV ADAM_M ADAM_V GELU_BWD
 
 
@@ -173,7 +175,7 @@ class Case:
     operands: list[int]
 
     def refs(self) -> list[tuple[Ref, int, int]]:
-        return micro.operand_refs(self.header, self.node, self.t, self.e, self.m)
+        return micro.operand_refs(self.header, self.node, self.t, self.e, self.m, self.prev)
 
     def expected(self) -> int:
         return micro.next_state(
@@ -195,7 +197,11 @@ def random_case(rng: random.Random, op: Op, small: bool = False) -> Case:
     if small and t > 0:
         j = header.n_step - 1
     case = Case(header, node, j, t, e, m, rand_bits(rng), [])
+    if op in (Op.EMBEDDING, Op.EMBEDDING_BWD) and rng.random() < 0.6:  # a token that names a row
+        case.prev = f32.from_int(min(rng.choice([0, 1, node.k - 1, rng.randrange(node.k)]), (1 << 31) - 1))
     case.operands = [rand_bits(rng) for _ in case.refs()]
+    if op == Op.EMBEDDING_BWD and rng.random() < 0.5:  # the token names this element's row
+        case.operands[0] = f32.from_int(min(e // node.cols, (1 << 31) - 1))
     return case
 
 

@@ -32,6 +32,10 @@ def spec_k(node: Node) -> int:
         return node.k + 3
     if node.op == Op.LN_BWD:
         return node.cols + 2
+    if node.op == Op.EMBEDDING:  # section 5.3: the token, then its row
+        return 2
+    if node.op == Op.EMBEDDING_BWD:  # one select-accumulate per token
+        return node.k
     return SPEC_K.get(node.op, 1)
 
 

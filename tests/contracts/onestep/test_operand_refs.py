@@ -15,7 +15,7 @@ def test_matches_micro(verifier, op):
     rng = random.Random(2000 + int(op))
     for _ in range(12):
         c = random_case(rng, op)
-        got = verifier.operand_refs(c.header.encode(), c.node.encode(), c.t, c.e, c.m)
+        got = verifier.operand_refs_prev(c.header.encode(), c.node.encode(), c.t, c.e, c.m, c.prev)
         assert [tuple(r) for r in got] == [(int(k), i, f) for k, i, f in c.refs()], f"{op.name} {c}"
 
 
