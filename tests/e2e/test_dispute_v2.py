@@ -88,7 +88,15 @@ def _with_extra_nodes(extra_ops: list[Op | Node]) -> tuple[Program, object]:
 
 def _insert(prog: Program, data, q: int, extra: list[Node]) -> tuple[Program, object]:
     """prog with the nodes `extra` inserted at step index q (their NODE refs absolute)."""
-    return _insert(prog, data, q, extra)
+    k = len(extra)
+    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
+                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
+    step = tuple(shifted[:q] + extra + shifted[q:])
+    h = prog.header
+    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
+                  prog.meta)
+    executor.validate(out)
+    return out, data
 
 
 @pytest.mark.slow
@@ -205,15 +213,7 @@ def _with_embedding_nodes() -> tuple[Program, object]:
         Node(Op.EMBEDDING, ((N, 0), (S, 8)), 128, 4, k=64),  # 13: raw pixels, most name no row
         Node(Op.EMBEDDING_BWD, ((N, 11), (N, 12)), 64, 4, k=128),  # 14
     ]
-    k = len(extra)
-    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
-                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
-    step = tuple(shifted[:q] + extra + shifted[q:])
-    h = prog.header
-    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
-                  prog.meta)
-    executor.validate(out)
-    return out, data
+    return _insert(prog, data, q, extra)
 
 
 def _token_element(program: Program, data, t: int, node: int, valid: bool) -> int:
