@@ -356,6 +356,23 @@ def _accuracy_or_none(net: LocalNetwork, tid: int) -> float | None:
 
 #: verifier phases after which a dispute it opened is over
 DISPUTE_ENDS = ("won", "lost", "missed")
+#: verifier phases that end its dispute path: a dispute over, or "verified" when its own full
+#: replay (after unavailable artifacts, or of a forced task's revealed root) agreed with the
+#: committed run root, so that it opened none
+DISPUTE_PATH_ENDS = (*DISPUTE_ENDS, "verified")
+
+
+def verifier_finding(tid: int, phase: str, data: dict) -> str:
+    """What the verifier's record of task `tid` says it found, in one line for the demo: a
+    mismatch only when it recorded one (a sampled step whose root differs)."""
+    if data.get("unavailable"):
+        return (f"task {tid}: the verifier could not check the solver's artifacts ({data['unavailable']}); "
+                "it replays the whole task from its spec and data and disputes only if its run differs ...")
+    if data.get("recheck"):
+        return f"task {tid}: the verifier checks {data['recheck']} by its own full replay ..."
+    if "step" in data:
+        return f"task {tid}: the verifier found a mismatch at step {data['step']}; the daemons play the dispute ..."
+    return f"task {tid}: the verifier's dispute path is at phase {phase!r} ..."
 
 
 def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
@@ -467,7 +484,8 @@ DEMO_ARTIFACT_TIMEOUT = 8.0
 
 
 def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float = 900) -> None:
-    """Wait until the verifier's dispute of `tid` ended, warping past the move deadline
+    """Wait until the verifier's dispute path of `tid` ended (`DISPUTE_PATH_ENDS`: also when its
+    own full replay agreed and it opened no dispute), warping past the move deadline
     whenever the game stands still on one party for `STALL_WARP_AFTER` seconds; each move
     is reported once through `net.echo`."""
     from .dispute.driver import game_view
@@ -477,7 +495,7 @@ def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float =
     deadline = int(chain.call("Parameters", "dispute_move_deadline"))
     last, since, moves = None, time.time(), 0
     end = time.time() + timeout
-    while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_ENDS:
+    while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_PATH_ENDS:
         if time.time() > end:
             raise TimeoutError("demo: timed out waiting for the end of the dispute")
         net.check("the end of the dispute")
@@ -693,12 +711,16 @@ def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rat
             vphase = vdb.task(tid)[0]
         if refused == "committed" and vphase not in ("verified", "done", "refused"):
             t = time.time()
-            say(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
+            say(verifier_finding(tid, vphase, vdb.task(tid)[1]))
             wait_dispute_end(net, vdb, tid)
-            phases["dispute"] = time.time() - t
-            vphase = vdb.task(tid)[0]
-            outcome = dispute_outcome(net, vdb.task(tid)[1].get("dispute"))
-            say(outcome)
+            vphase, vdata = vdb.task(tid)
+            if vphase == "verified":
+                phases["own full replay"] = time.time() - t
+                say(f"task {tid}: the verifier's own full replay agrees with the committed run root: no dispute")
+            else:
+                phases["dispute"] = time.time() - t
+                outcome = dispute_outcome(net, vdata.get("dispute"))
+                say(outcome)
         task = get_task(chain, tid)
         if task.status == COMMITTED:
             t = time.time()
