@@ -138,13 +138,27 @@ class LocalNetwork:
     def start(self) -> LocalNetwork:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
-        deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
-                   self.workdir / "interfaces", self.workdir / "deployments",
-                   parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
-        for role in ("submitter", "solver", "verifier", "challenger"):
-            self.mint(role, FUNDS)
+        with self.instant_blocks():
+            deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
+                       self.workdir / "interfaces", self.workdir / "deployments",
+                       parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
+            for role in ("submitter", "solver", "verifier", "challenger"):
+                self.mint(role, FUNDS)
         self.start_store()
         return self
+
+    @contextlib.contextmanager
+    def instant_blocks(self):
+        """Mine each transaction at once (automine) inside the block, then go back to a block
+        every `block_time` seconds: the setup's dozen transactions (deploy, mint) then take
+        a fraction of a second instead of a block time each; the daemons run with blocks at
+        the interval the network was started with."""
+        self.anvil.rpc("evm_setAutomine", True)
+        try:
+            yield
+        finally:
+            if self.block_time:
+                self.anvil.rpc("evm_setIntervalMining", max(1, round(self.block_time)))
 
     def deployer(self) -> Deployer:
         return Deployer(self.anvil.url, self.keys[0])
