@@ -153,12 +153,14 @@ class LocalNetwork:
         every `block_time` seconds: the setup's dozen transactions (deploy, mint) then take
         a fraction of a second instead of a block time each; the daemons run with blocks at
         the interval the network was started with."""
+        if not self.block_time or self.block_time % 1:  # automine already, or a sub-second block
+            yield  # time, which the RPC cannot set back (whole seconds): blocks are quick anyway
+            return
         self.anvil.rpc("evm_setAutomine", True)
         try:
             yield
         finally:
-            if self.block_time:
-                self.anvil.rpc("evm_setIntervalMining", max(1, round(self.block_time)))
+            self.anvil.rpc("evm_setIntervalMining", int(self.block_time))
 
     def deployer(self) -> Deployer:
         return Deployer(self.anvil.url, self.keys[0])
@@ -618,11 +620,12 @@ def steps_text(steps) -> str:
 
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
              console: Console | None = None, incentives: bool = False, forced_rate: int | None = None,
-             cheat: str | None = None, timeout: float | None = None) -> dict:
+             cheat: str | None = None, timeout: float | None = None, block_time: float = 1.0) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary.
     With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
     the claims getting `forced_rate` ppm (None: the parameter's default). With `cheat`
-    the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`.
+    the solver cheats (`solve --cheat`). `block_time`: seconds between blocks of the local
+    chain (tests use sub-second blocks). Ends with the line `demo: task=ID status=STATUS`.
 
     `fault` is checked against the task's program before anything starts. The demo ends
     with DemoError when a daemon exits or keeps failing with one error (the error is the
@@ -636,13 +639,14 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         raise ValueError(f"demo: --timeout must be > 0, got {timeout}")
     with stop_on_signals():
         summary = _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat,
-                            time.time() + timeout)
+                            time.time() + timeout, block_time)
     _print_summary(console, summary)
     print(final_line(summary["task_id"], summary["status"]), flush=True)
     return summary
 
 
-def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat, deadline) -> dict:
+def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat, deadline,
+              block_time) -> dict:
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
     from .state import FAILED
@@ -654,8 +658,8 @@ def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rat
         console.print(line, highlight=False, soft_wrap=True, markup=False)
 
     with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, \
-            LocalNetwork(Path(tmp), samples, incentives=incentives, deadline=deadline, echo=say,
-                         fatal_errors=True) as net:
+            LocalNetwork(Path(tmp), samples, block_time=block_time, incentives=incentives, deadline=deadline,
+                         echo=say, fatal_errors=True) as net:
         if incentives and forced_rate is not None:
             net.set_forced_rate(forced_rate)
         phases["start chain + deploy"] = time.time() - t_all

@@ -14,6 +14,15 @@ from offchain.demo import LocalNetwork
 #: micro-ops per second the e2e daemons assume (the figure tests/offchain/fakechain.py uses);
 #: every e2e task is tiny, so admission's time checks pass as they do with a measured figure
 E2E_THROUGHPUT = "1e9"
+#: seconds between blocks of the e2e chains (1 s in the demo): a daemon waits a block for each
+#: transaction, so a dispute's ~25 moves take a quarter of the time; block timestamps still
+#: follow the wall clock (several blocks may share a second)
+E2E_BLOCK_TIME = 0.25
+
+
+@pytest.fixture(scope="session")
+def block_time() -> float:
+    return E2E_BLOCK_TIME
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -25,8 +34,8 @@ def fixed_throughput():
 
 
 @pytest.fixture(scope="module")
-def net(tmp_path_factory, fixed_throughput):
-    network = LocalNetwork(tmp_path_factory.mktemp("net"), samples=3)
+def net(tmp_path_factory, fixed_throughput, block_time):
+    network = LocalNetwork(tmp_path_factory.mktemp("net"), samples=3, block_time=block_time)
     network.start()
     network.spawn("verifier", "verify")
     yield network

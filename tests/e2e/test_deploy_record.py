@@ -56,8 +56,8 @@ class ScriptDeployedNetwork(LocalNetwork):
 
 
 @pytest.fixture(scope="module")
-def snet(tmp_path_factory):
-    network = ScriptDeployedNetwork(tmp_path_factory.mktemp("scriptnet"), samples=2)
+def snet(tmp_path_factory, block_time):
+    network = ScriptDeployedNetwork(tmp_path_factory.mktemp("scriptnet"), samples=2, block_time=block_time)
     try:
         network.start()
         network.spawn("verifier", "verify")
