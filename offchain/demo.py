@@ -138,13 +138,29 @@ class LocalNetwork:
     def start(self) -> LocalNetwork:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
-        deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
-                   self.workdir / "interfaces", self.workdir / "deployments",
-                   parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
-        for role in ("submitter", "solver", "verifier", "challenger"):
-            self.mint(role, FUNDS)
+        with self.instant_blocks():
+            deploy_all(self.anvil.url, self.keys[0], self.address("treasury"),
+                       self.workdir / "interfaces", self.workdir / "deployments",
+                       parameters=INCENTIVE_PARAMETERS if self.incentives else None, incentives=self.incentives)
+            for role in ("submitter", "solver", "verifier", "challenger"):
+                self.mint(role, FUNDS)
         self.start_store()
         return self
+
+    @contextlib.contextmanager
+    def instant_blocks(self):
+        """Mine each transaction at once (automine) inside the block, then go back to a block
+        every `block_time` seconds: the setup's dozen transactions (deploy, mint) then take
+        a fraction of a second instead of a block time each; the daemons run with blocks at
+        the interval the network was started with."""
+        if not self.block_time or self.block_time % 1:  # automine already, or a sub-second block
+            yield  # time, which the RPC cannot set back (whole seconds): blocks are quick anyway
+            return
+        self.anvil.rpc("evm_setAutomine", True)
+        try:
+            yield
+        finally:
+            self.anvil.rpc("evm_setIntervalMining", int(self.block_time))
 
     def deployer(self) -> Deployer:
         return Deployer(self.anvil.url, self.keys[0])
@@ -356,6 +372,23 @@ def _accuracy_or_none(net: LocalNetwork, tid: int) -> float | None:
 
 #: verifier phases after which a dispute it opened is over
 DISPUTE_ENDS = ("won", "lost", "missed")
+#: verifier phases that end its dispute path: a dispute over, or "verified" when its own full
+#: replay (after unavailable artifacts, or of a forced task's revealed root) agreed with the
+#: committed run root, so that it opened none
+DISPUTE_PATH_ENDS = (*DISPUTE_ENDS, "verified")
+
+
+def verifier_finding(tid: int, phase: str, data: dict) -> str:
+    """What the verifier's record of task `tid` says it found, in one line for the demo: a
+    mismatch only when it recorded one (a sampled step whose root differs)."""
+    if data.get("unavailable"):
+        return (f"task {tid}: the verifier could not check the solver's artifacts ({data['unavailable']}); "
+                "it replays the whole task from its spec and data and disputes only if its run differs ...")
+    if data.get("recheck"):
+        return f"task {tid}: the verifier checks {data['recheck']} by its own full replay ..."
+    if "step" in data:
+        return f"task {tid}: the verifier found a mismatch at step {data['step']}; the daemons play the dispute ..."
+    return f"task {tid}: the verifier's dispute path is at phase {phase!r} ..."
 
 
 def dispute_outcome(net: LocalNetwork, dispute_id: int | None) -> str:
@@ -467,7 +500,8 @@ DEMO_ARTIFACT_TIMEOUT = 8.0
 
 
 def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float = 900) -> None:
-    """Wait until the verifier's dispute of `tid` ended, warping past the move deadline
+    """Wait until the verifier's dispute path of `tid` ended (`DISPUTE_PATH_ENDS`: also when its
+    own full replay agreed and it opened no dispute), warping past the move deadline
     whenever the game stands still on one party for `STALL_WARP_AFTER` seconds; each move
     is reported once through `net.echo`."""
     from .dispute.driver import game_view
@@ -477,7 +511,7 @@ def wait_dispute_end(net: LocalNetwork, vdb: StateDB, tid: int, timeout: float =
     deadline = int(chain.call("Parameters", "dispute_move_deadline"))
     last, since, moves = None, time.time(), 0
     end = time.time() + timeout
-    while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_ENDS:
+    while (vdb.task(tid) or ("", {}))[0] not in DISPUTE_PATH_ENDS:
         if time.time() > end:
             raise TimeoutError("demo: timed out waiting for the end of the dispute")
         net.check("the end of the dispute")
@@ -586,11 +620,12 @@ def steps_text(steps) -> str:
 
 def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip_steps: float = 0.0,
              console: Console | None = None, incentives: bool = False, forced_rate: int | None = None,
-             cheat: str | None = None, timeout: float | None = None) -> dict:
+             cheat: str | None = None, timeout: float | None = None, block_time: float = 1.0) -> dict:
     """The whole life of one digits task on a fresh local network; returns the summary.
     With `incentives`, the verifier attests through the VerifierPool (`walk_incentives`),
     the claims getting `forced_rate` ppm (None: the parameter's default). With `cheat`
-    the solver cheats (`solve --cheat`). Ends with the line `demo: task=ID status=STATUS`.
+    the solver cheats (`solve --cheat`). `block_time`: seconds between blocks of the local
+    chain (tests use sub-second blocks). Ends with the line `demo: task=ID status=STATUS`.
 
     `fault` is checked against the task's program before anything starts. The demo ends
     with DemoError when a daemon exits or keeps failing with one error (the error is the
@@ -604,13 +639,14 @@ def run_demo(steps: int = 1000, samples: int = 3, fault: str | None = None, skip
         raise ValueError(f"demo: --timeout must be > 0, got {timeout}")
     with stop_on_signals():
         summary = _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat,
-                            time.time() + timeout)
+                            time.time() + timeout, block_time)
     _print_summary(console, summary)
     print(final_line(summary["task_id"], summary["status"]), flush=True)
     return summary
 
 
-def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat, deadline) -> dict:
+def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rate, cheat, deadline,
+              block_time) -> dict:
     from .roles.registry import COMMITTED, FINALIZED, get_task
     from .roles.submit import Submitter, TaskTerms, build_spec
     from .state import FAILED
@@ -622,8 +658,8 @@ def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rat
         console.print(line, highlight=False, soft_wrap=True, markup=False)
 
     with tempfile.TemporaryDirectory(prefix="tt-demo-") as tmp, \
-            LocalNetwork(Path(tmp), samples, incentives=incentives, deadline=deadline, echo=say,
-                         fatal_errors=True) as net:
+            LocalNetwork(Path(tmp), samples, block_time=block_time, incentives=incentives, deadline=deadline,
+                         echo=say, fatal_errors=True) as net:
         if incentives and forced_rate is not None:
             net.set_forced_rate(forced_rate)
         phases["start chain + deploy"] = time.time() - t_all
@@ -693,12 +729,16 @@ def _run_demo(steps, samples, fault, skip_steps, console, incentives, forced_rat
             vphase = vdb.task(tid)[0]
         if refused == "committed" and vphase not in ("verified", "done", "refused"):
             t = time.time()
-            say(f"task {tid}: the verifier found a mismatch; the daemons play the dispute ...")
+            say(verifier_finding(tid, vphase, vdb.task(tid)[1]))
             wait_dispute_end(net, vdb, tid)
-            phases["dispute"] = time.time() - t
-            vphase = vdb.task(tid)[0]
-            outcome = dispute_outcome(net, vdb.task(tid)[1].get("dispute"))
-            say(outcome)
+            vphase, vdata = vdb.task(tid)
+            if vphase == "verified":
+                phases["own full replay"] = time.time() - t
+                say(f"task {tid}: the verifier's own full replay agrees with the committed run root: no dispute")
+            else:
+                phases["dispute"] = time.time() - t
+                outcome = dispute_outcome(net, vdata.get("dispute"))
+                say(outcome)
         task = get_task(chain, tid)
         if task.status == COMMITTED:
             t = time.time()

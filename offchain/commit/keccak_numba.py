@@ -15,7 +15,8 @@ convert to bytes: keccak(left || right) absorbs lanes l0..l3, r0..r3.
 A zero leaf is four zero lanes; padded subtrees use precomputed zero hashes.
 The public roots hash each tree level 8 pairs at a time with the generated,
 vectorised kernels of `keccak_lanes.py`; `_root_u32` / `_root_from_lanes`
-here are the scalar versions they are tested against.
+here are the scalar versions they are tested against. The scalar permutation
+`_keccak_f` is keccak_lanes' generated `_perm1` (one source of the rounds).
 """
 
 from __future__ import annotations
@@ -28,248 +29,19 @@ from . import keccak_lanes
 
 jitcache.ensure_cache_dir()
 
-# --- Keccak-f[1600] constants ---------------------------------------------------
-_RC = np.array(
-    [
-        0x0000000000000001,
-        0x0000000000008082,
-        0x800000000000808A,
-        0x8000000080008000,
-        0x000000000000808B,
-        0x0000000080000001,
-        0x8000000080008081,
-        0x8000000000008009,
-        0x000000000000008A,
-        0x0000000000000088,
-        0x0000000080008009,
-        0x000000008000000A,
-        0x000000008000808B,
-        0x800000000000008B,
-        0x8000000000008089,
-        0x8000000000008003,
-        0x8000000000008002,
-        0x8000000000000080,
-        0x000000000000800A,
-        0x800000008000000A,
-        0x8000000080008081,
-        0x8000000000008080,
-        0x0000000080000001,
-        0x8000000080008008,
-    ],
-    dtype=np.uint64,
-)
-_R1 = np.uint64(1)
-_R2 = np.uint64(2)
-_R3 = np.uint64(3)
-_R4 = np.uint64(4)
-_R5 = np.uint64(5)
-_R6 = np.uint64(6)
-_R7 = np.uint64(7)
+# --- Keccak-f[1600]: the permutation is generated with the vectorised one ----------
+# (scripts/gen_keccak_lanes.py emits both from one round body into keccak_lanes.py)
+_keccak_f = keccak_lanes._perm1
 _R8 = np.uint64(8)
-_R9 = np.uint64(9)
-_R10 = np.uint64(10)
-_R11 = np.uint64(11)
-_R12 = np.uint64(12)
-_R13 = np.uint64(13)
-_R14 = np.uint64(14)
-_R15 = np.uint64(15)
 _R16 = np.uint64(16)
-_R17 = np.uint64(17)
-_R18 = np.uint64(18)
-_R19 = np.uint64(19)
-_R20 = np.uint64(20)
-_R21 = np.uint64(21)
-_R22 = np.uint64(22)
-_R23 = np.uint64(23)
 _R24 = np.uint64(24)
-_R25 = np.uint64(25)
-_R26 = np.uint64(26)
-_R27 = np.uint64(27)
-_R28 = np.uint64(28)
-_R29 = np.uint64(29)
-_R30 = np.uint64(30)
-_R31 = np.uint64(31)
 _R32 = np.uint64(32)
-_R33 = np.uint64(33)
-_R34 = np.uint64(34)
-_R35 = np.uint64(35)
-_R36 = np.uint64(36)
-_R37 = np.uint64(37)
-_R38 = np.uint64(38)
-_R39 = np.uint64(39)
-_R40 = np.uint64(40)
-_R41 = np.uint64(41)
-_R42 = np.uint64(42)
-_R43 = np.uint64(43)
-_R44 = np.uint64(44)
-_R45 = np.uint64(45)
-_R46 = np.uint64(46)
-_R47 = np.uint64(47)
-_R48 = np.uint64(48)
-_R49 = np.uint64(49)
-_R50 = np.uint64(50)
-_R51 = np.uint64(51)
-_R52 = np.uint64(52)
-_R53 = np.uint64(53)
-_R54 = np.uint64(54)
-_R55 = np.uint64(55)
-_R56 = np.uint64(56)
-_R57 = np.uint64(57)
-_R58 = np.uint64(58)
-_R59 = np.uint64(59)
-_R60 = np.uint64(60)
-_R61 = np.uint64(61)
-_R62 = np.uint64(62)
-_R63 = np.uint64(63)
 _PAD_FIRST = np.uint64(0x01)  # Keccak (not SHA3) domain padding byte
 _PAD_LAST = np.uint64(0x8000000000000000)  # final bit of the rate block
 _RATE_LANES = 17  # 136-byte rate of keccak-256
 _MAX_DEPTH = 64  # tree heights handled (2^64 leaves)
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
-
-
-# --- permutation ------------------------------------------------------------------
-@nb.njit(**_JIT)
-def _keccak_f(st):
-    """Keccak-f[1600] in place on st (25 uint64 lanes, index x + 5 y); unrolled rounds."""
-    a0 = st[0]
-    a1 = st[1]
-    a2 = st[2]
-    a3 = st[3]
-    a4 = st[4]
-    a5 = st[5]
-    a6 = st[6]
-    a7 = st[7]
-    a8 = st[8]
-    a9 = st[9]
-    a10 = st[10]
-    a11 = st[11]
-    a12 = st[12]
-    a13 = st[13]
-    a14 = st[14]
-    a15 = st[15]
-    a16 = st[16]
-    a17 = st[17]
-    a18 = st[18]
-    a19 = st[19]
-    a20 = st[20]
-    a21 = st[21]
-    a22 = st[22]
-    a23 = st[23]
-    a24 = st[24]
-    for rnd in range(24):
-        c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20
-        c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21
-        c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22
-        c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23
-        c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24
-        d0 = c4 ^ ((c1 << _R1) | (c1 >> _R63))
-        d1 = c0 ^ ((c2 << _R1) | (c2 >> _R63))
-        d2 = c1 ^ ((c3 << _R1) | (c3 >> _R63))
-        d3 = c2 ^ ((c4 << _R1) | (c4 >> _R63))
-        d4 = c3 ^ ((c0 << _R1) | (c0 >> _R63))
-        b0 = (a0 ^ d0)
-        t = (a5 ^ d0)
-        b16 = (t << _R36) | (t >> _R28)
-        t = (a10 ^ d0)
-        b7 = (t << _R3) | (t >> _R61)
-        t = (a15 ^ d0)
-        b23 = (t << _R41) | (t >> _R23)
-        t = (a20 ^ d0)
-        b14 = (t << _R18) | (t >> _R46)
-        t = (a1 ^ d1)
-        b10 = (t << _R1) | (t >> _R63)
-        t = (a6 ^ d1)
-        b1 = (t << _R44) | (t >> _R20)
-        t = (a11 ^ d1)
-        b17 = (t << _R10) | (t >> _R54)
-        t = (a16 ^ d1)
-        b8 = (t << _R45) | (t >> _R19)
-        t = (a21 ^ d1)
-        b24 = (t << _R2) | (t >> _R62)
-        t = (a2 ^ d2)
-        b20 = (t << _R62) | (t >> _R2)
-        t = (a7 ^ d2)
-        b11 = (t << _R6) | (t >> _R58)
-        t = (a12 ^ d2)
-        b2 = (t << _R43) | (t >> _R21)
-        t = (a17 ^ d2)
-        b18 = (t << _R15) | (t >> _R49)
-        t = (a22 ^ d2)
-        b9 = (t << _R61) | (t >> _R3)
-        t = (a3 ^ d3)
-        b5 = (t << _R28) | (t >> _R36)
-        t = (a8 ^ d3)
-        b21 = (t << _R55) | (t >> _R9)
-        t = (a13 ^ d3)
-        b12 = (t << _R25) | (t >> _R39)
-        t = (a18 ^ d3)
-        b3 = (t << _R21) | (t >> _R43)
-        t = (a23 ^ d3)
-        b19 = (t << _R56) | (t >> _R8)
-        t = (a4 ^ d4)
-        b15 = (t << _R27) | (t >> _R37)
-        t = (a9 ^ d4)
-        b6 = (t << _R20) | (t >> _R44)
-        t = (a14 ^ d4)
-        b22 = (t << _R39) | (t >> _R25)
-        t = (a19 ^ d4)
-        b13 = (t << _R8) | (t >> _R56)
-        t = (a24 ^ d4)
-        b4 = (t << _R14) | (t >> _R50)
-        a0 = b0 ^ (~b1 & b2)
-        a1 = b1 ^ (~b2 & b3)
-        a2 = b2 ^ (~b3 & b4)
-        a3 = b3 ^ (~b4 & b0)
-        a4 = b4 ^ (~b0 & b1)
-        a5 = b5 ^ (~b6 & b7)
-        a6 = b6 ^ (~b7 & b8)
-        a7 = b7 ^ (~b8 & b9)
-        a8 = b8 ^ (~b9 & b5)
-        a9 = b9 ^ (~b5 & b6)
-        a10 = b10 ^ (~b11 & b12)
-        a11 = b11 ^ (~b12 & b13)
-        a12 = b12 ^ (~b13 & b14)
-        a13 = b13 ^ (~b14 & b10)
-        a14 = b14 ^ (~b10 & b11)
-        a15 = b15 ^ (~b16 & b17)
-        a16 = b16 ^ (~b17 & b18)
-        a17 = b17 ^ (~b18 & b19)
-        a18 = b18 ^ (~b19 & b15)
-        a19 = b19 ^ (~b15 & b16)
-        a20 = b20 ^ (~b21 & b22)
-        a21 = b21 ^ (~b22 & b23)
-        a22 = b22 ^ (~b23 & b24)
-        a23 = b23 ^ (~b24 & b20)
-        a24 = b24 ^ (~b20 & b21)
-        a0 ^= _RC[rnd]
-
-    st[0] = a0
-    st[1] = a1
-    st[2] = a2
-    st[3] = a3
-    st[4] = a4
-    st[5] = a5
-    st[6] = a6
-    st[7] = a7
-    st[8] = a8
-    st[9] = a9
-    st[10] = a10
-    st[11] = a11
-    st[12] = a12
-    st[13] = a13
-    st[14] = a14
-    st[15] = a15
-    st[16] = a16
-    st[17] = a17
-    st[18] = a18
-    st[19] = a19
-    st[20] = a20
-    st[21] = a21
-    st[22] = a22
-    st[23] = a23
-    st[24] = a24
 
 
 # --- byte-order helpers -------------------------------------------------------------

@@ -136,9 +136,9 @@ class Throughput:
     def init_seconds(self, cost: Cost) -> float:
         return self.overhead + cost.init_ops / self.init_rate
 
-    def run_seconds(self, cost: Cost) -> float:
-        """Steps 0..T on this machine."""
-        return self.init_seconds(cost) + cost.steps * self.step_seconds(cost)
+    def run_seconds(self, cost: Cost, steps: int | None = None) -> float:
+        """Steps 0..T (0..`steps`) on this machine."""
+        return self.init_seconds(cost) + (cost.steps if steps is None else steps) * self.step_seconds(cost)
 
     def text(self) -> str:
         return f"{self.step_rate:.3g} micro-ops/s, {1e3 * self.overhead:.2g} ms/step"
@@ -270,9 +270,11 @@ def solver_terms(task, held: list, training: int, s: Settings, unit: int = TOKEN
 
 
 def resources(cost: Cost, rate: Throughput, s: Settings, memory_limit: int, disk_limit: int,
-              seconds: float, what: str, role: str, sharers: int = 1) -> Verdict | None:
+              seconds: float, what: str, role: str, sharers: int = 1, steps: int | None = None) -> Verdict | None:
     """Memory, disk and time of a task against the budget; `seconds` is the time it has
-    (`what` names it), `sharers` the tasks that would share this machine's throughput."""
+    (`what` names it), `sharers` the tasks that would share this machine's throughput, `steps`
+    the steps its run takes (0..steps; None: 0..T)."""
+    steps = cost.steps if steps is None else steps
     need = cost.solver_memory() if role == "solve" else cost.verifier_memory()
     if need > memory_limit:
         return Verdict("memory", f"needs ~{_size(need)} of memory (state {_size(cost.state_bytes)}, one step's "
@@ -284,16 +286,16 @@ def resources(cost: Cost, rate: Throughput, s: Settings, memory_limit: int, disk
     if step > s.max_step_seconds:
         return Verdict("step", f"one step would take ~{_duration(step)} on this machine "
                                f"(max_step_seconds={s.max_step_seconds:g}; {rate.text()})")
-    alone = rate.run_seconds(cost) * s.time_margin
+    alone = rate.run_seconds(cost, steps) * s.time_margin
     if seconds <= 0:
         return Verdict("time", f"the {what} is over")
     if alone > seconds:
         left = "is" if what == "solve period" else "has left"
-        return Verdict("time", f"{cost.steps} steps would take ~{_duration(alone / s.time_margin)} on this "
+        return Verdict("time", f"{steps} steps would take ~{_duration(alone / s.time_margin)} on this "
                                f"machine (x{s.time_margin:g} time_margin: {_duration(alone)}) but the {what} "
                                f"{left} {_duration(seconds)} ({rate.text()})")
     if alone * sharers > seconds:
-        return Verdict("time-busy", f"with {sharers - 1} other tasks training, {cost.steps} steps would take "
+        return Verdict("time-busy", f"with {sharers - 1} other tasks training, {steps} steps would take "
                                     f"~{_duration(alone * sharers)} (the {what} is {_duration(seconds)})", later=True)
     return None
 
@@ -386,10 +388,12 @@ def solver_admits(d, tid: int, task, program: Program | None = None, train: np.n
     return _verdict_recorded(d, tid, why)
 
 
-def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray) -> bool:
-    """The verifier's admission hook, before it joins, stakes or replays: memory, disk, step
-    time, and the replay of steps 0..T (a sample can be any step, and a dispute needs the
-    whole own run) against the time left in the challenge (or verification) window."""
+def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray, replay_to: int | None = None) -> bool:
+    """The verifier's admission hook, before it joins, stakes or replays: memory, disk (its
+    own run's spilled states, should it dispute), step time, and the replay its check does
+    against the time left in the challenge (or verification) window: steps 0..`replay_to`,
+    the last sampled boundary, when the samples are drawn; else 0..T (with the incentive
+    layer the pool draws them after the verifier joins: a sample can be any boundary)."""
     from . import attest
     from .registry import now
 
@@ -400,7 +404,7 @@ def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray) -> b
     if attest.enabled(d.chain):
         deadline, what = attest.incentive(d.chain, tid)["attest_deadline"], "verification window"
     why = resources(budget.cost(task, program, train), rate, d.settings, budget.memory_limit(),
-                    budget.disk_limit(), deadline - now(d.chain), what, "verify")
+                    budget.disk_limit(), deadline - now(d.chain), what, "verify", steps=replay_to)
     return _verdict_recorded(d, tid, why)
 
 

@@ -90,7 +90,7 @@ class Solver(Daemon):
     watch_disputes = True
 
     def __init__(self, settings, chain=None, fault: Fault | None = None, skip_steps: float = 0.0,
-                 skip_seed: int = 0, backend: str = "reference", cheat: str = ""):
+                 skip_seed: int = 0, backend: str | None = None, cheat: str = ""):
         super().__init__(settings, chain)
         if cheat not in CHEATS:
             raise ValueError(f"solve: --cheat must be one of {', '.join(CHEATS)}, got {cheat!r}")
@@ -101,8 +101,8 @@ class Solver(Daemon):
         if not 0.0 <= skip_steps <= 1.0:
             raise ValueError(f"solve: --skip-steps must be in [0, 1], got {skip_steps}")
         self.fault, self.skip, self.skip_seed = fault, skip_steps, skip_seed
-        self.backend = backend
-        self.budget = admission.Budget(settings, self.db, backend)  # what a task may cost (admission.py)
+        self.backend = backend or settings.backend  # one default: the settings' (fast)
+        self.budget = admission.Budget(settings, self.db, self.backend)  # what a task may cost (admission.py)
         self.desk = DisputeDesk(self.chain, self.db, SOLVER, self._own_run)
         self._jobs: dict[int, TrainJob] = {}  # task id -> its training thread
 

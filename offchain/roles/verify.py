@@ -60,10 +60,10 @@ class Verifier(Daemon):
     role = "verify"
     events = ("ResultCommitted",)
 
-    def __init__(self, settings, chain=None, backend: str = "reference"):
+    def __init__(self, settings, chain=None, backend: str | None = None):
         super().__init__(settings, chain)
-        self.backend = backend
-        self.budget = admission.Budget(settings, self.db, backend)  # what a task may cost (admission.py)
+        self.backend = backend or settings.backend  # one default: the settings' (fast)
+        self.budget = admission.Budget(settings, self.db, self.backend)  # what a task may cost (admission.py)
         self.desk = DisputeDesk(self.chain, self.db, CHALLENGER, self._honest_run)
 
     def on_event(self, ev) -> None:
@@ -79,10 +79,22 @@ class Verifier(Daemon):
         if phase == "disputing":
             self._play(tid)
             return
+        incentives = attest.enabled(self.chain)
         if phase in ("committed", "artifact_error") and not data.get("inputs_ok"):
-            if not self._check_inputs(tid):
+            # admission prices the replay the check does: steps 0..b(last sample) once the
+            # samples are drawn (plain path); the pool draws them only after the verifier
+            # joins, so with the incentive layer a sample can be any boundary (0..T)
+            replay_to = None
+            if not incentives:
+                task = get_task(self.chain, tid)
+                steps = self._samples(tid, task, data) if task.status == COMMITTED else None
+                if task.status == COMMITTED and steps is None:
+                    return  # the randomness (the block after the commit) does not exist yet
+                if steps:
+                    replay_to = roots.boundaries(task.num_steps, task.checkpoint_interval)[max(steps)]
+            if not self._check_inputs(tid, replay_to):
                 return
-        if attest.enabled(self.chain):  # incentive layer: commit-reveal attestations
+        if incentives:  # incentive layer: commit-reveal attestations
             attest.advance(self, tid, phase, data)
             return
         if phase not in ("committed", "artifact_error"):
@@ -91,13 +103,9 @@ class Verifier(Daemon):
         if task.status != COMMITTED:
             self.db.set_task(tid, "done", reason=f"status {task.status_name}")
             return
-        block = self.chain.block_number()
-        if block <= data["commit_block"]:
+        steps = self._samples(tid, task, data)
+        if steps is None:
             return  # the randomness (the next block) does not exist yet
-        seed_block = self.chain.block(data["commit_block"] + 1)
-        # boundary indices 1..n_b - 1 of the run tree (b(i) = min(i * c, T))
-        n_b = len(roots.boundaries(task.num_steps, task.checkpoint_interval))
-        steps = sample_steps(bytes(seed_block["hash"]), self.chain.address, tid, n_b - 1, self.settings.samples)
         if not availability.due(self.db, f"artifacts:{tid}"):
             return  # backing off after a failed fetch
         try:
@@ -109,6 +117,16 @@ class Verifier(Daemon):
             self.db.set_task(tid, "artifact_error", attempts=attempts, problem=str(exc))
             if self._give_up(tid, task, str(exc)):
                 self._unavailable(tid, task, f"artifacts unavailable: {exc}")
+
+    def _samples(self, tid: int, task, data: dict) -> list[int] | None:
+        """The boundary indices i (1..n_b - 1 of the run tree, b(i) = min(i * c, T)) this
+        verifier checks, drawn from the hash of the block after the commit; None until it is
+        mined."""
+        if self.chain.block_number() <= data["commit_block"]:
+            return None
+        seed_block = self.chain.block(data["commit_block"] + 1)
+        n_b = len(roots.boundaries(task.num_steps, task.checkpoint_interval))
+        return sample_steps(bytes(seed_block["hash"]), self.chain.address, tid, n_b - 1, self.settings.samples)
 
     def _give_up(self, tid: int, task, problem: str) -> bool:
         """Record a failed fetch (backoff); True once the bounded wait is over: the
@@ -123,9 +141,11 @@ class Verifier(Daemon):
         self.db.set_task(tid, "challenged", unavailable=reason)
         log.warning("challenge: task=%d artifacts: %s: replaying the task from its spec and data", tid, reason)
 
-    def _check_inputs(self, tid: int) -> bool:
-        """Whether the task's spec and data are fetched and sound (recorded once). A malformed
-        or impossible spec is refused at once; unavailable ones after the bounded retries."""
+    def _check_inputs(self, tid: int, replay_to: int | None = None) -> bool:
+        """Whether the task's spec and data are fetched and sound (recorded once) and the task
+        fits the admission budget, its check replaying steps 0..`replay_to` (None: 0..T). A
+        malformed or impossible spec is refused at once; unavailable ones after the bounded
+        retries."""
         task = get_task(self.chain, tid)
         if not availability.due(self.db, f"inputs:{tid}"):
             return False
@@ -138,7 +158,7 @@ class Verifier(Daemon):
             if availability.failed(self.db, f"inputs:{tid}", self.settings, str(exc)):
                 self._refuse(tid, f"spec or data unavailable: {exc}")
             return False
-        if not admission.verifier_admits(self, tid, task, program, train):  # before joining or replaying
+        if not admission.verifier_admits(self, tid, task, program, train, replay_to):  # before joining or replaying
             return False
         phase = self.db.task(tid)[0]
         self.db.set_task(tid, phase, inputs_ok=True)

@@ -82,3 +82,16 @@ def act(what: str, params, fn: str, args: tuple, ns: argparse.Namespace, account
         return method(*args, {"from": account})
     except Exception as exc:  # noqa: BLE001
         raise ScriptError(f"{what}: {revert_reason(exc)}") from None
+
+
+def toggle_pause(fn: str, args) -> object:
+    """`pause` or `unpause` (`fn`): the scripts of both, which differ only in the call.
+    Also takes the legacy positionals `ACCOUNT PARAMETERS` (as --account / --parameters)."""
+    ns = parse(fn, args, [("legacy_account", "signer (as --account)"),
+                          ("legacy_parameters", "Parameters address (as --parameters)")])
+    params = parameters_contract(ns.parameters or ns.legacy_parameters)
+    ns.account = ns.account or ns.legacy_account
+    tx = act(fn, params, fn, (), ns)
+    if tx is not None:
+        print(f"paused: {params.paused()}")
+    return tx

@@ -23,8 +23,8 @@ PPM = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def net(tmp_path_factory):
-    network = LocalNetwork(tmp_path_factory.mktemp("crash"), samples=3, incentives=True)
+def net(tmp_path_factory, block_time):
+    network = LocalNetwork(tmp_path_factory.mktemp("crash"), samples=3, incentives=True, block_time=block_time)
     network.start()
     yield network
     network.stop()
@@ -142,8 +142,8 @@ FAULT = "step=10,node=3,element=5"
 
 
 @pytest.fixture(scope="module")
-def plain_net(tmp_path_factory):
-    network = LocalNetwork(tmp_path_factory.mktemp("crash-plain"), samples=3)
+def plain_net(tmp_path_factory, block_time):
+    network = LocalNetwork(tmp_path_factory.mktemp("crash-plain"), samples=3, block_time=block_time)
     network.start()
     yield network
     network.stop()

@@ -37,10 +37,11 @@ class ScriptDeployedNetwork(LocalNetwork):
     def start(self):
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.anvil = Anvil(block_time=self.block_time).start()
-        out = runner(self, "deploy", "--treasury", self.address("treasury"))
-        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-        for role in ("submitter", "solver", "verifier", "challenger"):
-            self.mint(role, FUNDS)
+        with self.instant_blocks():
+            out = runner(self, "deploy", "--treasury", self.address("treasury"))
+            assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+            for role in ("submitter", "solver", "verifier", "challenger"):
+                self.mint(role, FUNDS)
         self.start_store()
         return self
 
@@ -55,8 +56,8 @@ class ScriptDeployedNetwork(LocalNetwork):
 
 
 @pytest.fixture(scope="module")
-def snet(tmp_path_factory):
-    network = ScriptDeployedNetwork(tmp_path_factory.mktemp("scriptnet"), samples=2)
+def snet(tmp_path_factory, block_time):
+    network = ScriptDeployedNetwork(tmp_path_factory.mktemp("scriptnet"), samples=2, block_time=block_time)
     try:
         network.start()
         network.spawn("verifier", "verify")

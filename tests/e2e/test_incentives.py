@@ -47,8 +47,8 @@ SALT = b"\x1a" * 32
 
 
 @pytest.fixture(scope="module")
-def net(tmp_path_factory):
-    network = LocalNetwork(tmp_path_factory.mktemp("inc"), samples=3, incentives=True)
+def net(tmp_path_factory, block_time):
+    network = LocalNetwork(tmp_path_factory.mktemp("inc"), samples=3, incentives=True, block_time=block_time)
     network.start()
     network.spawn("verifier", "verify")
     network.spawn("solver", "solve")

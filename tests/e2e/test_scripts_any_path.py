@@ -3,6 +3,7 @@ dots (where `brownie run` fails with `No module named 'tmp.tmp'`) and from
 another working directory: deploy writes its record in that checkout, and the
 lifecycle demo walks its tasks on an Anvil of its own on a free port."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +29,25 @@ def dotted_clone(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / sub, repo / sub, ignore=shutil.ignore_patterns("__pycache__"))
     for shared in (".venv", "node_modules"):
         (repo / shared).symlink_to(ROOT / shared)
+    _reuse_brownie_build(repo)
     return repo
+
+
+def _reuse_brownie_build(repo: Path) -> bool:
+    """Copy this checkout's brownie build into the clone when it is up to date for every
+    contract source of the clone (the sha1 brownie records), sparing the clone a full
+    compile (about a minute; compiling is not what these tests are about). A stale or
+    missing build is not copied: brownie then compiles from scratch, since an incremental
+    compile loses sibling Vyper modules (README)."""
+    built = ROOT / "build" / "contracts"
+    for vy in (repo / "contracts").rglob("*.vy"):
+        art = built / f"{vy.stem}.json"
+        if not art.is_file() or json.loads(art.read_text()).get("sha1") != hashlib.sha1(vy.read_bytes()).hexdigest():
+            return False
+    for sub in ("contracts", "interfaces"):
+        if (ROOT / "build" / sub).is_dir():
+            shutil.copytree(ROOT / "build" / sub, repo / "build" / sub)
+    return True
 
 
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:

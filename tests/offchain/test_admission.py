@@ -19,6 +19,7 @@ from offchain.dispute.run import PartyRun
 from offchain.dispute.states import DiskStates, StoreStates
 from offchain.roles import admission
 from offchain.roles.registry import CLAIMED, COMMITTED
+from offchain.roles.sampling import sample_steps
 from offchain.roles.solve import Solver
 from offchain.roles.submit import build_spec
 from offchain.roles.task import Checkpoint, Manifest, data_root, decode_arrays, load_task_inputs
@@ -154,14 +155,14 @@ def test_throughput_is_measured_once_and_cached(tmp_path, monkeypatch):
     store, task, chain = _publish(tmp_path, steps=1_000_000, interval=1000)
     solver = Solver(settings(tmp_path, throughput=0.0), chain=chain)  # 0: measure
     assert solver.budget.rate() is None  # being measured in its own thread: the poll loop goes on
-    thread = admission._MEASURING.get("reference")
+    thread = admission._MEASURING.get(solver.backend)
     if thread is not None:
         thread.join(timeout=30)
-    assert solver.budget.rate() == fake and solver.budget.rate() == fake and calls == ["reference"]
+    assert solver.budget.rate() == fake and solver.budget.rate() == fake and calls == [solver.backend] == ["fast"]
     monkeypatch.setattr(admission, "_MEASURED", {})  # a new process: read from the state DB
     again = Solver(settings(tmp_path, throughput=0.0), chain=chain)
     again._cursor = NoEvents()
-    assert again.budget.rate() == fake and calls == ["reference"]
+    assert again.budget.rate() == fake and calls == [solver.backend] == ["fast"]
     again.db.set_task(1, "seen")
     again.poll_once()  # the measured figure decides: 10^6 steps at ~25 ms do not fit an hour
     assert again.db.task(1)[0] == "refused" and "1e+06 micro-ops/s" in again.db.task(1)[1]["reason"]
@@ -258,7 +259,7 @@ def _verifier(tmp_path, ckpts=None, drop=(), final=None, **kw):
         manifest = Manifest(1, step_roots, addrs, manifest.final_model)
     chain.tasks[1] = dataclasses.replace(task, run_root=roots.run_root(step_roots), final_model_hash=step_roots[-1])
     chain.uris[1] = store.put(manifest.to_bytes())
-    v = Verifier(settings(tmp_path, samples=3, **{"throughput": FAST, **kw}), chain=chain)
+    v = Verifier(settings(tmp_path, **{"samples": 3, "throughput": FAST, **kw}), chain=chain)
     v._cursor = NoEvents()
     v.db.set_task(1, "committed", commit_block=0, run_root=chain.tasks[1].run_root.hex())
     return v, chain, program, spec_train, step_roots, honest
@@ -481,3 +482,48 @@ def test_stake_cap_counts_in_the_deployment_tokens_decimals(tmp_path):
     from offchain.roles.funds import token_unit
 
     assert token_unit(chain) == 10**6
+
+
+def test_roles_default_to_the_settings_backend(tmp_path):
+    """One default: a Solver or Verifier built without a backend runs (and is priced by
+    admission for) the settings' backend, "fast" unless the operator sets another; the
+    constructors used to default to "reference" while settings said "fast"."""
+    assert Settings().backend == "fast"
+    for role in (Solver, Verifier):
+        d = role(settings(tmp_path / role.__name__ / "a"), chain=FakeChain())
+        assert d.backend == d.budget.backend == "fast"
+        d = role(settings(tmp_path / role.__name__ / "b", backend="reference"), chain=FakeChain())
+        assert d.backend == d.budget.backend == "reference"
+        d = role(settings(tmp_path / role.__name__ / "c", backend="reference"), chain=FakeChain(), backend="fast")
+        assert d.backend == "fast"  # an explicit argument (the CLI's --backend) still wins
+
+
+@pytest.mark.parametrize("samples", [1, 3])
+def test_verifier_prices_the_replay_its_check_does_not_the_whole_run(tmp_path, caplog, samples):
+    """Bounded verification replays steps 0..b(last sampled boundary), not 0..T: a challenge
+    window that fits that replay (with time_margin) but not the whole run admits the task with
+    one sample early in the run, and refuses it when the samples reach T. Admission used to
+    price 0..T always, so the verifier refused tasks it could check in time."""
+    v, chain, program, train, *_ = _verifier(tmp_path / "v", samples=samples, throughput=3e4)
+    task = chain.tasks[1]
+    bounds = roots.boundaries(T, K)
+    # the block after the commit: one whose hash draws boundary 1 first (samples=1)
+    seed = next(bytes([n]) * 32 for n in range(256) if sample_steps(bytes([n]) * 32, v.chain.address, 1,
+                                                                   len(bounds) - 1, 1) == [1])
+    chain.block = lambda _ident="latest": {"timestamp": 1_000, "number": 1, "hash": seed}
+    steps = v._samples(1, task, {"commit_block": 0})
+    replay_to = bounds[max(steps)]
+    assert steps == ([1] if samples == 1 else [1, 2, 3]) and replay_to == (bounds[1] if samples == 1 else T)
+    cost = admission.program_cost(program, train.shape, T, K)
+    rate = v.budget.rate()
+    # a window between the replay to boundary 1 and the whole run (x time_margin)
+    part, whole = (rate.run_seconds(cost, n) * v.settings.time_margin for n in (bounds[1], T))
+    assert whole - part > 4  # room for the window between them (whole seconds)
+    chain.tasks[1] = dataclasses.replace(task, challenge_deadline=1_000 + int((part + whole) / 2))
+    with caplog.at_level(logging.INFO):
+        v.poll_once()
+    phase, data = v.db.task(1)
+    if samples == 1:
+        assert phase == "verified" and data["replayed"] == replay_to + 1, (phase, data)
+    else:
+        assert phase == "refused" and f"{T} steps would take" in data["reason"], (phase, data)

@@ -63,3 +63,27 @@ def test_overall_deadline_ends_a_wait(net):
 def test_store_process_gets_no_private_key(net):
     assert net.env("store", "")["TT_PRIVATE_KEY"] == ""
     assert net.env("solver", "solver")["TT_PRIVATE_KEY"] == net.keys[2]
+
+
+def test_demo_says_no_mismatch_and_ends_promptly_when_the_own_replay_agrees(net, tmp_path):
+    """Unavailable artifacts put the verifier in "challenged"; its own full replay then agrees
+    and it ends at "verified" with no dispute. The demo used to announce "the verifier found a
+    mismatch" and wait for a dispute end that never came (its 900 s timeout)."""
+    import threading
+
+    from offchain.demo import verifier_finding, wait_dispute_end
+
+    vdb = StateDB(tmp_path / "verifier.db")
+    vdb.set_task(7, "challenged", unavailable="artifacts unavailable: 404")
+    line = verifier_finding(7, *vdb.task(7))
+    assert "mismatch" not in line and "could not check the solver's artifacts" in line
+    net.chain = lambda role="deployer": SimpleNamespace(call=lambda *a: 600)
+    agreed = threading.Timer(0.3, lambda: StateDB(tmp_path / "verifier.db").set_task(
+        7, "verified", reason="own full replay agrees with the committed run root"))
+    agreed.start()
+    t = time.time()
+    wait_dispute_end(net, vdb, 7, timeout=10)  # old code: TimeoutError after 10 s
+    assert time.time() - t < 5 and vdb.task(7)[0] == "verified"
+    # a recorded mismatch is still called one
+    vdb.set_task(8, "challenged", step=12, steps=[1, 2])
+    assert "found a mismatch at step 12" in verifier_finding(8, *vdb.task(8))

@@ -142,6 +142,25 @@ def test_lanes_module_is_generated_from_its_script():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_one_generated_permutation_and_its_block_form_agree_with_the_known_answer():
+    """keccak_numba's scalar permutation is the generated one (one source of the rounds), it
+    gives Keccak-f[1600]'s published answer on the zero state, and the vectorised block form
+    (8 lane-major states) gives the scalar result on each of 8 random states."""
+    from offchain.commit import keccak_lanes
+
+    assert keccak_numba._keccak_f is keccak_lanes._perm1
+    st = np.zeros(25, dtype=np.uint64)
+    keccak_lanes._perm1(st)
+    assert int(st[0]) == 0xF1258F7940E1DDE7 and int(st[24]) == 0xEAF1FF7B5CECA249  # Keccak team's KAT
+    states = np.random.default_rng(7).integers(0, 2**63, (8, 25), dtype=np.uint64) * np.uint64(3)
+    block = states.T.reshape(-1).copy()  # S[i * 8 + q]: lane i of state q
+    keccak_lanes._perm_block(block)
+    for q in range(8):
+        one = states[q].copy()
+        keccak_lanes._perm1(one)
+        assert (block.reshape(25, 8)[:, q] == one).all()
+
+
 @pytest.mark.parametrize("n", [0, 1, 8, 9, 15, 16, 17, 24, 40, 47, 48, 63, 127, 128, 129, 136, 255, 257,
                                16 * 8 * 64 - 1, 16 * 4096 - 5, 16 * 4096, 16 * 4096 + 9, 16 * 8 * 64 * 3 + 17])
 def test_vectorised_tensor_root_equals_scalar(n):
