@@ -111,3 +111,19 @@ class Program:
     def state_node(self, t: int, slot: int) -> int:
         """Index (within step t's nodes) of the node holding state `slot` after step t."""
         return slot if t == 0 else self.header.n_step - self.header.n_state + slot
+
+    def insert_step_nodes(self, q: int, extra: list[Node]) -> Program:
+        """This program with the nodes `extra` inserted into the training step at index q.
+
+        References of the existing step nodes to nodes >= q move up by len(extra);
+        `extra`'s own NODE references are absolute (in the new numbering). The caller
+        validates the result (executor.validate): inserted nodes must be metric nodes or
+        the state slots, the last n_state nodes, no longer line up.
+        """
+        k = len(extra)
+        shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
+                        n.rows, n.cols, n.k, n.c0, n.c1) for n in self.step]
+        step = tuple(shifted[:q] + list(extra) + shifted[q:])
+        h = self.header
+        return Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed, h.version),
+                       self.init, step, self.meta)

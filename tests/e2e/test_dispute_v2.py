@@ -19,7 +19,7 @@ from offchain.dispute.run import Fault
 from offchain.runtime import executor, micro
 from offchain.runtime import opcodes as oc
 from offchain.runtime.opcodes import Op, Ref
-from offchain.runtime.program import Header, Node, Program
+from offchain.runtime.program import Node, Program
 
 STEPS = 3
 
@@ -88,13 +88,7 @@ def _with_extra_nodes(extra_ops: list[Op | Node]) -> tuple[Program, object]:
 
 def _insert(prog: Program, data, q: int, extra: list[Node]) -> tuple[Program, object]:
     """prog with the nodes `extra` inserted at step index q (their NODE refs absolute)."""
-    k = len(extra)
-    shifted = [Node(n.op, tuple((kd, i + k if kd == Ref.NODE and i >= q else i) for kd, i in n.inputs),
-                    n.rows, n.cols, n.k, n.c0, n.c1) for n in prog.step]
-    step = tuple(shifted[:q] + extra + shifted[q:])
-    h = prog.header
-    out = Program(Header(h.n_state, len(step), h.data_rows, h.data_cols, h.batch, h.seed), prog.init, step,
-                  prog.meta)
+    out = prog.insert_step_nodes(q, extra)
     executor.validate(out)
     return out, data
 
