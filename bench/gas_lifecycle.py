@@ -98,12 +98,15 @@ def _measure(proj) -> int:
         ]
         return call(f"create_task ({label_of[tag]})", reg.create_task, *args).return_value
 
-    # a 1_000-step run (the tasks' num_steps): the final model is S_T, leaf T
+    # a 1_000-step run checkpointed every 100 steps (the tasks' num_steps and
+    # interval): the run tree has n_b = 11 boundary leaves S_b(0)..S_b(10),
+    # the final model is S_T, leaf n_b - 1 (modules/runtree.vy)
     from offchain.commit import merkle
 
-    leaves = [t.to_bytes(32, "big") for t in range(1, 1_002)]
+    n_b = 1_000 // 100 + 1
+    leaves = [t.to_bytes(32, "big") for t in range(1, n_b + 1)]
     tree = merkle.levels(leaves)
-    run_root, final_model, final_proof = tree[-1][0], leaves[1_000], merkle.proof(tree, 1_000)
+    run_root, final_model, final_proof = tree[-1][0], leaves[n_b - 1], merkle.proof(tree, n_b - 1)
 
     label_of = {"a1": "finalized", "b2": "cancelled", "c3": "expired", "d4": "disputed"}
     call("bond", sm.bond, 500 * E18, {"from": solver})
