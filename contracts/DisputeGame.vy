@@ -32,7 +32,11 @@
         (Parameters.dispute_move_deadline, fixed at open); `timeout` ends
         a dispute whose party to move missed it, and that party loses (at
         ONESTEP the challenger, who carries the burden of proof; either
-        party can always run `one_step` there).
+        party can always run `one_step` there). Every end (one step,
+        timeout, padding, start) only records the outcome (phase DONE);
+        `resolve`, a separate transaction anyone may send once, settles
+        it (as OP's FaultDisputeGame separates step() and resolve()), so
+        the one-step transaction pays for the step alone.
 @dev Alternating moves: in a descent the first mover reveals the children
      of its root; every later move reveals the mover's children at the
      current height (which fixes the direction, compared with the other
@@ -43,10 +47,12 @@
      the task header proved at create_task, node j's record, K), and every
      Merkle proof is exact (merkle._verify_exact): trace leaves in
      modules/trace.vy, operands in modules/link.vy. The records, the
-     packed state, settlement and the `game` / `meta` views live in
+     packed state, the end, settlement and the `game` / `meta` /
+     `resolved` views live in
      modules/disputes.vy; the end of a descent in modules/ending.vy.
-@custom:security A dispute ends exactly once (phase DONE). Settlement goes
-        through the task registry hooks: the solver's loss slashes its
+@custom:security A dispute ends exactly once (phase DONE) and is resolved
+        exactly once, after it ended. Settlement goes through the task
+        registry hooks: the solver's loss slashes its
         stake and refunds the submitter; the challenger's loss splits its
         bond between the solver and the treasury (slash_treasury_bps to
         the treasury). When both lose, the solver is slashed with the
@@ -101,6 +107,7 @@ exports: (
     disputes.meta,
     disputes.game,
     disputes.node_record,
+    disputes.resolved,
     disputes.segment_root,
     disputes.step_root,
     disputes.trace_root,
@@ -318,7 +325,7 @@ def reveal(
 
     leaf_solver: bytes32 = s.mover_node if party == SOLVER else s.other_node
     leaf_challenger: bytes32 = s.other_node if party == SOLVER else s.mover_node
-    ending._end_descent(REGISTRY, dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
+    ending._end_descent(dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
 
 
 @external
@@ -436,7 +443,7 @@ def commit_trace(
         log disputes.Moved(dispute_id=dispute_id, party=msg.sender, phase=g.phase, height=g.height, position=0, deadline=g.deadline)
         return
     ending._end_descent(
-        REGISTRY, dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
+        dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
         empty(bytes32), empty(bytes32), 0, [],
     )
 
@@ -504,8 +511,7 @@ def one_step(
     )
     s_m: uint32 = staticcall VERIFIER.next_state(header, c.node, c.j, c.t, c.e, c.m, prev, xs)
     g.moves += 1
-    disputes._settle(
-        REGISTRY,
+    disputes._end(
         dispute_id,
         g,
         s_m != convert(vals & MASK32, uint32),
@@ -536,4 +542,20 @@ def timeout(dispute_id: uint256):
     else:
         solver_lost = g.mover == SOLVER
         challenger_lost = g.mover == CHALLENGER
-    disputes._settle(REGISTRY, dispute_id, g, solver_lost, challenger_lost, BY_TIMEOUT)
+    disputes._end(dispute_id, g, solver_lost, challenger_lost, BY_TIMEOUT)
+
+
+@external
+def resolve(dispute_id: uint256):
+    """
+    @dev Settles an ended dispute, once: the solver's loss slashes its
+         stake and refunds the submitter through the registry (any other
+         end closes the dispute there), and the bond is credited as the
+         contract notice says. Anyone may call it, so no party can keep
+         a result from being settled; it reverts for a dispute that has
+         not ended or was already resolved. The one-step (and every other
+         end) only records the outcome, so that the step's transaction
+         pays for the step alone.
+    @param dispute_id The dispute.
+    """
+    disputes._resolve(REGISTRY, dispute_id)

@@ -3,7 +3,7 @@
 Deploys the protocol (with the dispute game), publishes a task of N steps of
 a small digits MLP, lets a solver (faulty with `fault`) commit its run, and a
 challenger that replays every step open a dispute; both drivers then play
-until the contract ends it. With `liar` the solver is honest and the
+until the contract ends it, and the winner settles it (`resolve`). With `liar` the solver is honest and the
 challenger's run carries the fault; with `stall` that party stops answering
 after its first moves. Returns a `DemoResult` whose `line()` is the demo's
 last line.
@@ -57,6 +57,7 @@ class DemoResult:
     gas_open: int
     gas_one_step: int
     balances: dict[str, int]
+    gas_resolve: int = 0
 
     def line(self) -> str:
         return (f"dispute: winner={self.winner} by={self.by} rounds={self.rounds} gas={self.gas} "
@@ -168,6 +169,10 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 node.rpc("evm_increaseTime", hex(g.deadline - chain_now(chain[deployer]) + 1))
                 node.mine(1)
         g = game_view(chain[deployer], dispute_id)
+        # the end only records the outcome: the winner (anyone may) settles it in a transaction of its own
+        resolver = cd if g.winner == CHALLENGER else sd
+        if resolver.resolve():
+            echo(f"  {ROLE_NAMES[resolver.player.role]:>10} resolve (gas {resolver.resolve_gas})")
         call = chain[deployer].call
         for k in (solver, challenger, treasury):  # bond payouts are credited: pull them
             if call("DisputeGame", "credit", addr[k]):
@@ -178,5 +183,6 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         balances["solver_bonded"] = call("StakeManager", "bonded", addr[solver])
         res = DemoResult(ROLE_NAMES[g.winner], REASON_NAMES[g.reason], g.moves,
                          gas_open + sd.gas + cd.gas, g.t, g.j, g.e, g.m, sd.gas, cd.gas, gas_open,
-                         max(sd.one_step_gas, cd.one_step_gas), balances)
+                         max(sd.one_step_gas, cd.one_step_gas), balances,
+                         sd.resolve_gas + cd.resolve_gas)
     return res
