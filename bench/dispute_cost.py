@@ -6,7 +6,9 @@ Trains the honest run once, then for a fault at each level of the program
 (initialisation at step 0, the data gather, a matmul, an elementwise node,
 the SGD update of the last step) builds the faulty solver's run and plays
 the dispute on a fresh Anvil. Prints, per fault, rounds, gas per party, the
-one-step transaction's gas and the total, then the worst case:
+one-step transaction's gas, the `resolve` transaction's (the settlement, sent
+by the winner after the end) and the total (open, every move, resolve), then
+the worst cases: `one-step worst case: gas=G` and
 `dispute worst case: rounds=R gas=G`.
 
     python bench/dispute_cost.py [--steps 1000] [--interval 100] [--hidden 32] [--batch 32]
@@ -46,15 +48,18 @@ def main() -> None:
     t0 = time.time()
     honest = PartyRun(program, data.train, T, interval=a.interval)
     print(f"honest run: {T} steps (checkpoint interval {a.interval}) in {time.time() - t0:.0f}s", flush=True)
-    print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'total':>11}  where")
-    worst_rounds = worst_gas = 0
+    print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'resolve':>9}"
+          f"{'total':>11}  where")
+    worst_rounds = worst_gas = worst_one_step = 0
     for name, f in faults.items():
         faulty = PartyRun(program, data.train, T, fault=f, base=honest, interval=a.interval)
         r = run_demo(T, hidden=a.hidden, batch=a.batch, echo=lambda _s: None, runs=(faulty, honest))
         assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
         print(f"{name:<16}{r.rounds:>7}{r.gas_solver:>12}{r.gas_challenger + r.gas_open:>12}"
-              f"{r.gas_one_step:>10}{r.gas:>11}  t={r.t} j={r.j} e={r.e} m={r.m}", flush=True)
+              f"{r.gas_one_step:>10}{r.gas_resolve:>9}{r.gas:>11}  t={r.t} j={r.j} e={r.e} m={r.m}", flush=True)
         worst_rounds, worst_gas = max(worst_rounds, r.rounds), max(worst_gas, r.gas)
+        worst_one_step = max(worst_one_step, r.gas_one_step)
+    print(f"one-step worst case: gas={worst_one_step}")
     print(f"dispute worst case: rounds={worst_rounds} gas={worst_gas}")
 
 

@@ -57,7 +57,8 @@ class DisputeDriver:
 
     @property
     def gas(self) -> int:
-        return sum(a.data["gas_used"] for a in self._moves())
+        """Gas of this party's moves and of its `resolve`, if it sent it."""
+        return sum(a.data["gas_used"] for a in self._moves()) + self.resolve_gas
 
     @property
     def one_step_gas(self) -> int:
@@ -119,7 +120,7 @@ class DisputeDriver:
         chain's `resolved` is the landed check."""
         if not self.done() or self.resolved():
             return False
-        key = f"{self.prefix}resolve"
+        key = self.resolve_key
         before = self.db.action(key)
         try:
             send_once(self.chain, self.db, key, "DisputeGame", "resolve", self.dispute_id, landed=self.resolved)
@@ -135,8 +136,14 @@ class DisputeDriver:
         return sent
 
     @property
+    def resolve_key(self) -> str:
+        """The action key of this party's `resolve` (outside the moves' prefix: not a move)."""
+        return f"resolve:{self.prefix}"
+
+    @property
     def resolve_gas(self) -> int:
-        return sum(a.data["gas_used"] for a in self._moves() if a.key.split(":")[2] == "resolve")
+        act = self.db.action(self.resolve_key)
+        return int(act.data.get("gas_used", 0)) if act is not None and act.status == "done" else 0
 
     def claim_credit(self) -> int:
         """After the game: pull this party's credited bond payouts (DisputeGame credits, never pushes)."""

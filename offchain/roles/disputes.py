@@ -45,8 +45,10 @@ def outcome_line(chain: ChainClient, dispute_id: int, gas: int) -> str:
 
 
 def dispute_gas(db: StateDB, dispute_id: int) -> int:
-    """Gas this daemon spent on the moves of one dispute (from its recorded actions)."""
-    return sum(a.data.get("gas_used", 0) for a in db.actions(f"dispute:{dispute_id}:"))
+    """Gas this daemon spent on the moves of one dispute and on its `resolve`, if it sent it
+    (from its recorded actions)."""
+    return sum(a.data.get("gas_used", 0) for prefix in (f"dispute:{dispute_id}:", f"resolve:dispute:{dispute_id}:")
+               for a in db.actions(prefix))
 
 
 class DisputeDesk:
