@@ -58,7 +58,7 @@
         the treasury). When both lose, the solver is slashed with the
         challenger's share paid to the treasury, and the bond goes to the
         treasury. A moot dispute (the task is no longer COMMITTED when it
-        ends) refunds the bond to the challenger whatever happened. The
+        is resolved) refunds the bond to the challenger whatever happened. The
         treasury and its share are read at open; bond payouts are credited
         and pulled (`claim_credit`). Governance has no function here.
 """
@@ -463,7 +463,8 @@ def one_step(
          descended leaf (leaf m//8 - 1 of its trace, agreed) and the
          operands in `operand_refs` order, each with its proofs (see
          modules/link.vy; all exact, heights from node j's record and the
-         header). The party whose s_m matches wins.
+         header). The party whose s_m matches wins. Records the outcome
+         only: `resolve` settles it.
     @param dispute_id The dispute.
     @param prev_leaf The trace leaf holding s_{m-1} in lane 7 (m % 8 == 0 only).
     @param prev_proof Its proof against the caller's trace root.
@@ -525,7 +526,8 @@ def timeout(dispute_id: uint256):
     """
     @dev Ends a dispute whose party to move missed its deadline; that party
          loses (at SEGMENT and TRACE whoever has not committed, at ONESTEP the
-         challenger). Anyone may call it.
+         challenger). Anyone may call it. Records the outcome only:
+         `resolve` settles it.
     @param dispute_id The dispute.
     """
     g: disputes.Game = disputes._load(dispute_id)

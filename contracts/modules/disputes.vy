@@ -387,10 +387,11 @@ def _open(m: Meta) -> uint256:
 @internal
 def _load(dispute_id: uint256) -> Game:
     """
-    @dev Unpacks the state word: phase 0-7, mover 8-15, pending 16, (lost
-         17-18 and resolved 19: set by `_end` and `_resolve` only, after
-         which nothing saves the word again), height 24-31, moves 32-47, deadline 48-111,
-         position 112-175, count 176-239, winner 240-247, reason 248-255.
+    @dev Unpacks the state word: phase 0-7, mover 8-15, pending 16,
+         height 24-31, moves 32-47, deadline 48-111, position 112-175,
+         count 176-239, winner 240-247, reason 248-255. Bits 17-18 (lost)
+         and 19 (resolved) are not part of `Game`: `_end` and `_resolve`
+         set them, after which nothing saves the word again.
     """
     w: uint256 = self.state[dispute_id]
     return Game(
