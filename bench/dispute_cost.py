@@ -6,10 +6,13 @@ Trains the honest run once, then for a fault at each level of the program
 (initialisation at step 0, the data gather, a matmul, an elementwise node,
 the SGD update of the last step) builds the faulty solver's run and plays
 the dispute on a fresh Anvil. Prints, per fault, rounds, gas per party, the
-one-step transaction's gas and the total, then the worst case:
+one-step transaction's gas, the `resolve` transaction's (the settlement, sent
+by the winner after the end) and the total (open, every move, resolve), then
+the worst cases: `one-step worst case: gas=G` and
 `dispute worst case: rounds=R gas=G`.
 
     python bench/dispute_cost.py [--steps 1000] [--interval 100] [--hidden 32] [--batch 32]
+    python bench/dispute_cost.py --v2   # op set v2 one steps (tiny xent/AdamW MLP of tests/e2e/test_dispute_v2.py)
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--interval", type=int, default=100, help="the task's checkpoint interval c")
+    ap.add_argument("--v2", action="store_true", help="op set v2 one steps on the tiny xent/AdamW MLP instead")
     a = ap.parse_args()
+    if a.v2:
+        return v2()
     program, data = default_program(a.steps, a.hidden, a.batch)
     T = a.steps
     faults = {  # node indices of the compiled MLP's step program
@@ -46,16 +52,44 @@ def main() -> None:
     t0 = time.time()
     honest = PartyRun(program, data.train, T, interval=a.interval)
     print(f"honest run: {T} steps (checkpoint interval {a.interval}) in {time.time() - t0:.0f}s", flush=True)
-    print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'total':>11}  where")
-    worst_rounds = worst_gas = 0
+    print(f"{'fault':<16}{'rounds':>7}{'gas solver':>12}{'gas chall.':>12}{'one-step':>10}{'resolve':>9}"
+          f"{'total':>11}  where")
+    worst_rounds = worst_gas = worst_one_step = 0
     for name, f in faults.items():
         faulty = PartyRun(program, data.train, T, fault=f, base=honest, interval=a.interval)
         r = run_demo(T, hidden=a.hidden, batch=a.batch, echo=lambda _s: None, runs=(faulty, honest))
         assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
         print(f"{name:<16}{r.rounds:>7}{r.gas_solver:>12}{r.gas_challenger + r.gas_open:>12}"
-              f"{r.gas_one_step:>10}{r.gas:>11}  t={r.t} j={r.j} e={r.e} m={r.m}", flush=True)
+              f"{r.gas_one_step:>10}{r.gas_resolve:>9}{r.gas:>11}  t={r.t} j={r.j} e={r.e} m={r.m}", flush=True)
         worst_rounds, worst_gas = max(worst_rounds, r.rounds), max(worst_gas, r.gas)
+        worst_one_step = max(worst_one_step, r.gas_one_step)
+    print(f"one-step worst case: gas={worst_one_step}")
     print(f"dispute worst case: rounds={worst_rounds} gas={worst_gas}")
+
+
+def v2() -> None:
+    """One dispute per op set v2 opcode on the tiny xent/AdamW MLP (hidden 4, batch 2, 3 steps,
+    c = 1; the ops the MLP does not use as extra metric nodes, as tests/e2e/test_dispute_v2.py):
+    the one-step and resolve transactions' gas, then `one-step worst case (v2): gas=G`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+    from test_dispute_v2 import _with_extra_nodes
+
+    from offchain.runtime.opcodes import Op
+
+    p1 = _with_extra_nodes([Op.DIV, Op.SQRT, Op.RSQRT, Op.LOG])
+    p2 = _with_extra_nodes([Op.SOFTMAX, Op.SOFTMAX_BWD, Op.GELU, Op.GELU_BWD])
+    cases = [("SOFTMAX_XENT", Fault(2, 9, 1), None), ("EXP", Fault(1, 10, 0), None),
+             ("SOFTMAX_XENT_GRAD", Fault(1, 11, 13), None), ("ADAM", Fault(3, 26, 37), None),
+             ("DIV", Fault(2, 11, 1), p1), ("LOG", Fault(2, 14, 1), p1),
+             ("SOFTMAX", Fault(2, 11, 13), p2), ("GELU_BWD", Fault(2, 14, 13), p2)]
+    worst = 0
+    for name, f, prog in cases:
+        r = run_demo(3, fault=f, hidden=4, batch=2, echo=lambda _s: None, loss="xent", optimizer="adam",
+                     program=prog, interval=1)
+        assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
+        print(f"{name:<18} m={r.m:<3} one-step={r.gas_one_step} resolve={r.gas_resolve} total={r.gas}", flush=True)
+        worst = max(worst, r.gas_one_step)
+    print(f"one-step worst case (v2): gas={worst}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,11 @@
         (Parameters.dispute_move_deadline, fixed at open); `timeout` ends
         a dispute whose party to move missed it, and that party loses (at
         ONESTEP the challenger, who carries the burden of proof; either
-        party can always run `one_step` there).
+        party can always run `one_step` there). Every end (one step,
+        timeout, padding, start) only records the outcome (phase DONE);
+        `resolve`, a separate transaction anyone may send once, settles
+        it (as OP's FaultDisputeGame separates step() and resolve()), so
+        the one-step transaction pays for the step alone.
 @dev Alternating moves: in a descent the first mover reveals the children
      of its root; every later move reveals the mover's children at the
      current height (which fixes the direction, compared with the other
@@ -43,16 +47,18 @@
      the task header proved at create_task, node j's record, K), and every
      Merkle proof is exact (merkle._verify_exact): trace leaves in
      modules/trace.vy, operands in modules/link.vy. The records, the
-     packed state, settlement and the `game` / `meta` views live in
+     packed state, the end, settlement and the `game` / `meta` /
+     `resolved` views live in
      modules/disputes.vy; the end of a descent in modules/ending.vy.
-@custom:security A dispute ends exactly once (phase DONE). Settlement goes
-        through the task registry hooks: the solver's loss slashes its
+@custom:security A dispute ends exactly once (phase DONE) and is resolved
+        exactly once, after it ended. Settlement goes through the task
+        registry hooks: the solver's loss slashes its
         stake and refunds the submitter; the challenger's loss splits its
         bond between the solver and the treasury (slash_treasury_bps to
         the treasury). When both lose, the solver is slashed with the
         challenger's share paid to the treasury, and the bond goes to the
         treasury. A moot dispute (the task is no longer COMMITTED when it
-        ends) refunds the bond to the challenger whatever happened. The
+        is resolved) refunds the bond to the challenger whatever happened. The
         treasury and its share are read at open; bond payouts are credited
         and pulled (`claim_credit`). Governance has no function here.
 """
@@ -101,6 +107,7 @@ exports: (
     disputes.meta,
     disputes.game,
     disputes.node_record,
+    disputes.resolved,
     disputes.segment_root,
     disputes.step_root,
     disputes.trace_root,
@@ -318,7 +325,7 @@ def reveal(
 
     leaf_solver: bytes32 = s.mover_node if party == SOLVER else s.other_node
     leaf_challenger: bytes32 = s.other_node if party == SOLVER else s.mover_node
-    ending._end_descent(ending.IMicroSteps(VERIFIER.address), REGISTRY, dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
+    ending._end_descent(ending.IMicroSteps(VERIFIER.address), dispute_id, g, party, leaf_solver, leaf_challenger, next_left, next_right, record, record_proof)
 
 
 @external
@@ -436,7 +443,7 @@ def commit_trace(
         log disputes.Moved(dispute_id=dispute_id, party=msg.sender, phase=g.phase, height=g.height, position=0, deadline=g.deadline)
         return
     ending._end_descent(
-        ending.IMicroSteps(VERIFIER.address), REGISTRY, dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
+        ending.IMicroSteps(VERIFIER.address), dispute_id, g, party, disputes.node_solver[dispute_id], disputes.node_challenger[dispute_id],
         empty(bytes32), empty(bytes32), 0, [],
     )
 
@@ -456,7 +463,8 @@ def one_step(
          descended leaf (leaf m//8 - 1 of its trace, agreed) and the
          operands in `operand_refs` order, each with its proofs (see
          modules/link.vy; all exact, heights from node j's record and the
-         header). The party whose s_m matches wins.
+         header). The party whose s_m matches wins. Records the outcome
+         only: `resolve` settles it.
     @param dispute_id The dispute.
     @param prev_leaf The trace leaf holding s_{m-1} in lane 7 (m % 8 == 0 only).
     @param prev_proof Its proof against the caller's trace root.
@@ -504,8 +512,7 @@ def one_step(
     )
     s_m: uint32 = staticcall VERIFIER.next_state(header, c.node, c.j, c.t, c.e, c.m, prev, xs)
     g.moves += 1
-    disputes._settle(
-        REGISTRY,
+    disputes._end(
         dispute_id,
         g,
         s_m != convert(vals & MASK32, uint32),
@@ -519,7 +526,8 @@ def timeout(dispute_id: uint256):
     """
     @dev Ends a dispute whose party to move missed its deadline; that party
          loses (at SEGMENT and TRACE whoever has not committed, at ONESTEP the
-         challenger). Anyone may call it.
+         challenger). Anyone may call it. Records the outcome only:
+         `resolve` settles it.
     @param dispute_id The dispute.
     """
     g: disputes.Game = disputes._load(dispute_id)
@@ -536,4 +544,20 @@ def timeout(dispute_id: uint256):
     else:
         solver_lost = g.mover == SOLVER
         challenger_lost = g.mover == CHALLENGER
-    disputes._settle(REGISTRY, dispute_id, g, solver_lost, challenger_lost, BY_TIMEOUT)
+    disputes._end(dispute_id, g, solver_lost, challenger_lost, BY_TIMEOUT)
+
+
+@external
+def resolve(dispute_id: uint256):
+    """
+    @dev Settles an ended dispute, once: the solver's loss slashes its
+         stake and refunds the submitter through the registry (any other
+         end closes the dispute there), and the bond is credited as the
+         contract notice says. Anyone may call it, so no party can keep
+         a result from being settled; it reverts for a dispute that has
+         not ended or was already resolved. The one-step (and every other
+         end) only records the outcome, so that the step's transaction
+         pays for the step alone.
+    @param dispute_id The dispute.
+    """
+    disputes._resolve(REGISTRY, dispute_id)

@@ -5,9 +5,9 @@
 @license MIT
 @notice The dispute game's records: the data fixed at open, the packed
         hot state, the two parties' current nodes and where the game
-        stands, and settlement (`_settle`), which ends a dispute exactly
-        once and moves the money. Exports `game` and `meta`, the views
-        players read.
+        stands, the end of a dispute (`_end`, the outcome) and its
+        settlement (`_resolve`, the money, exactly once). Exports `game`,
+        `meta` and `resolved`, the views players read.
 @dev A stateful module that `initializes: credits` (bond payouts are
      credits), so that it compiles on its own; modules/ending.vy
      initializes it and DisputeGame `initializes: ending` and `uses:` it
@@ -17,9 +17,17 @@
      treasury and its share, so each move reads only the words it needs.
      The hot state (`Game`) is one word, the outcome (winner, reason)
      included.
-@custom:security `_settle` sets phase DONE before any external call and
-     every entry point refuses a DONE dispute; the registry hooks and the
-     credits are the only money paths. Governance has no function here.
+     A dispute ends in two transactions, as OP's FaultDisputeGame separates
+     step() from resolve(): `_end` records the outcome (phase DONE, winner,
+     reason, which parties lost) with no external call, so the one-step
+     transaction pays only for the step; `_resolve` (anyone, once, after
+     the end) moves the money through the registry hooks and the credits.
+@custom:security `_end` sets phase DONE and every move refuses a DONE
+     dispute; `_resolve` refuses a dispute that has not ended or was
+     resolved, and sets the resolved bit before any external call. The
+     registry hooks and the credits are the only money paths. Until a
+     dispute is resolved the task keeps it open (no finalize). Governance
+     has no function here.
 """
 
 from . import credits
@@ -78,8 +86,9 @@ event Moved:
     deadline: uint256
 
 
-# @dev The dispute ended. winner: 1 solver, 2 challenger, 3 nobody;
-#      reason: 1 one-step, 2 timeout, 3 padding, 4 start.
+# @dev The dispute ended (its outcome is fixed; `resolve` moves the money).
+#      winner: 1 solver, 2 challenger, 3 nobody; reason: 1 one-step,
+#      2 timeout, 3 padding, 4 start.
 event DisputeEnded:
     dispute_id: indexed(uint256)
     task_id: indexed(uint256)
@@ -90,6 +99,16 @@ event DisputeEnded:
     j: uint256
     e: uint256
     m: uint256
+
+
+# @dev An ended dispute was settled by `caller`: the registry hook ran and
+#      the bond was credited. `moot`: the task had already left COMMITTED
+#      (another dispute rejected it), so the bond went back to the challenger.
+event DisputeResolved:
+    dispute_id: indexed(uint256)
+    task_id: indexed(uint256)
+    caller: indexed(address)
+    moot: bool
 
 
 # ------------------------------------------------------------------
@@ -117,6 +136,11 @@ PHASE_L1B: constant(uint256) = 9
 
 # @dev Task status COMMITTED in the registry.
 TASK_COMMITTED: constant(uint8) = 3
+
+# @dev Bits of the state word outside `Game`: the parties that lost (SOLVER |
+#      CHALLENGER, from LOST_SHIFT) and RESOLVED, set by `_end` / `_resolve`.
+LOST_SHIFT: constant(uint256) = 17
+RESOLVED: constant(uint256) = 1 << 19
 
 BPS: constant(uint256) = 10_000
 MASK8: constant(uint256) = 2**8 - 1
@@ -316,6 +340,18 @@ def game(dispute_id: uint256) -> GameView:
     )
 
 
+@view
+@external
+def resolved(dispute_id: uint256) -> bool:
+    """
+    @dev Whether an ended dispute was settled (`resolve`): its registry
+         hook ran and its bond was credited.
+    @param dispute_id The dispute.
+    @return True once resolved (False for an open or unknown dispute).
+    """
+    return self.state[dispute_id] & RESOLVED != 0
+
+
 # ------------------------------------------------------------------
 #                            INTERNAL
 # ------------------------------------------------------------------
@@ -351,9 +387,11 @@ def _open(m: Meta) -> uint256:
 @internal
 def _load(dispute_id: uint256) -> Game:
     """
-    @dev Unpacks the state word: phase 0-7, mover 8-15, pending 16, height
-         24-31, moves 32-47, deadline 48-111, position 112-175, count
-         176-239, winner 240-247, reason 248-255.
+    @dev Unpacks the state word: phase 0-7, mover 8-15, pending 16,
+         height 24-31, moves 32-47, deadline 48-111, position 112-175,
+         count 176-239, winner 240-247, reason 248-255. Bits 17-18 (lost)
+         and 19 (resolved) are not part of `Game`: `_end` and `_resolve`
+         set them, after which nothing saves the word again.
     """
     w: uint256 = self.state[dispute_id]
     return Game(
@@ -446,22 +484,11 @@ def _set_node(dispute_id: uint256, party: uint256, node: bytes32):
 
 
 @internal
-def _settle(
-    registry: ITaskRegistry,
-    dispute_id: uint256,
-    g_in: Game,
-    solver_lost: bool,
-    challenger_lost: bool,
-    reason: uint256,
-):
+def _end(dispute_id: uint256, g_in: Game, solver_lost: bool, challenger_lost: bool, reason: uint256):
     """
-    @dev Ends the dispute exactly once (phase DONE, with winner and reason,
-         saved before any external call) and moves the money: the solver's
-         loss goes through the registry hook (slash, submitter refund),
-         the bond is credited (`credits`): to the challenger when it did
-         not lose or the dispute is moot (the task left COMMITTED), to
-         the treasury when both lost, else split between the treasury
-         (treasury_bps) and the solver.
+    @dev Ends the dispute: phase DONE with winner, reason and the parties
+         that lost, saved; no external call (the money moves in
+         `_resolve`, a transaction of its own).
     """
     g: Game = g_in
     g.phase = PHASE_DONE
@@ -472,7 +499,41 @@ def _settle(
         g.winner = SOLVER
     g.reason = reason
     self._save(dispute_id, g)
+    lost: uint256 = (SOLVER if solver_lost else 0) | (CHALLENGER if challenger_lost else 0)
+    self.state[dispute_id] |= lost << LOST_SHIFT
+    w: uint256 = self.where[dispute_id]
+    log DisputeEnded(
+        dispute_id=dispute_id,
+        task_id=self.fixed[dispute_id].task_id,
+        caller=msg.sender,
+        winner=g.winner,
+        reason=reason,
+        t=w & MASK64,
+        j=(w >> 64) & MASK16,
+        e=(w >> 80) & MASK64,
+        m=(w >> 144) & MASK64,
+    )
 
+
+@internal
+def _resolve(registry: ITaskRegistry, dispute_id: uint256):
+    """
+    @dev Settles an ended dispute exactly once (the resolved bit is saved
+         before any external call) and moves the money: the solver's loss
+         goes through the registry hook (slash, submitter refund), any
+         other end closes the dispute in the registry; the bond is
+         credited (`credits`): to the challenger when it did not lose or
+         the dispute is moot (the task left COMMITTED), to the treasury
+         when both lost, else split between the treasury (treasury_bps)
+         and the solver.
+    """
+    w: uint256 = self.state[dispute_id]
+    assert w & MASK8 == PHASE_DONE, "dispute_game: dispute not ended"
+    assert w & RESOLVED == 0, "dispute_game: dispute already resolved"
+    self.state[dispute_id] = w | RESOLVED
+
+    solver_lost: bool = (w >> LOST_SHIFT) & SOLVER != 0
+    challenger_lost: bool = (w >> LOST_SHIFT) & CHALLENGER != 0
     f: uint256 = self.fixed[dispute_id].treasury_bps
     treasury: address = convert(f & MASK160, address)
     challenger: address = self._challenger(dispute_id)
@@ -481,7 +542,7 @@ def _settle(
     # a moot dispute (the task left COMMITTED meanwhile) moves no bond
     live: bool = staticcall registry.task_status(task_id) == TASK_COMMITTED
     if solver_lost and live:
-        extcall registry.on_solver_lost(task_id, treasury if challenger_lost else challenger, reason)
+        extcall registry.on_solver_lost(task_id, treasury if challenger_lost else challenger, w >> 248)
     else:
         extcall registry.on_dispute_closed(task_id)
 
@@ -494,15 +555,4 @@ def _settle(
         credits._credit(treasury, to_treasury)
         credits._credit(self._solver(dispute_id), bond - to_treasury)
 
-    w: uint256 = self.where[dispute_id]
-    log DisputeEnded(
-        dispute_id=dispute_id,
-        task_id=task_id,
-        caller=msg.sender,
-        winner=g.winner,
-        reason=reason,
-        t=w & MASK64,
-        j=(w >> 64) & MASK16,
-        e=(w >> 80) & MASK64,
-        m=(w >> 144) & MASK64,
-    )
+    log DisputeResolved(dispute_id=dispute_id, task_id=task_id, caller=msg.sender, moot=not live)

@@ -72,7 +72,6 @@ def __init__(token: address):
 @internal
 def _end_descent(
     verifier: IMicroSteps,
-    registry: disputes.ITaskRegistry,
     dispute_id: uint256,
     g_in: disputes.Game,
     mover: uint256,
@@ -98,8 +97,8 @@ def _end_descent(
     for i: uint256 in range(4):
         if g.phase == disputes.PHASE_L1 or g.phase == disputes.PHASE_L1B or g.phase == disputes.PHASE_L2:
             if g.position >= g.count:
-                disputes._settle(
-                    registry, dispute_id, g, leaf_solver != empty(bytes32), leaf_challenger != empty(bytes32),
+                disputes._end(
+                    dispute_id, g, leaf_solver != empty(bytes32), leaf_challenger != empty(bytes32),
                     descent.BY_PADDING,
                 )
                 return
@@ -176,7 +175,7 @@ def _end_descent(
         if rule != descent.GOES_ON:
             # padding, or s_0 (+0.0 by definition): a non-zero value loses
             disputes.where[dispute_id] = w | (index << (80 if g.phase == disputes.PHASE_L3 else 144))
-            disputes._settle(registry, dispute_id, g, a != 0, b != 0, rule)
+            disputes._end(dispute_id, g, a != 0, b != 0, rule)
             return
         vals: uint256 = convert(a, uint256) | (convert(b, uint256) << 32)
         if g.phase == disputes.PHASE_L3:

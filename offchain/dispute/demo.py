@@ -3,7 +3,7 @@
 Deploys the protocol (with the dispute game), publishes a task of N steps of
 a small digits MLP, lets a solver (faulty with `fault`) commit its run, and a
 challenger that replays every step open a dispute; both drivers then play
-until the contract ends it. With `liar` the solver is honest and the
+until the contract ends it, and the winner settles it (`resolve`). With `liar` the solver is honest and the
 challenger's run carries the fault; with `stall` that party stops answering
 after its first moves. Returns a `DemoResult` whose `line()` is the demo's
 last line.
@@ -26,7 +26,7 @@ from ..commit.roots import final_model
 from ..config import Settings
 from ..runtime import dataset
 from ..runtime.compiler import MLPConfig, compile_mlp
-from ..state import StateDB
+from ..state import INTENT, StateDB
 from .driver import DisputeDriver, chain_now, game_view
 from .player import CHALLENGER, PHASE_DONE, REASON_NAMES, ROLE_NAMES, SOLVER, Player
 from .run import Fault, PartyRun
@@ -57,6 +57,7 @@ class DemoResult:
     gas_open: int
     gas_one_step: int
     balances: dict[str, int]
+    gas_resolve: int = 0
 
     def line(self) -> str:
         return (f"dispute: winner={self.winner} by={self.by} rounds={self.rounds} gas={self.gas} "
@@ -78,7 +79,7 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
              hidden: int = 8, batch: int = 4, backend: str = "reference",
              echo: Callable[[str], None] = print, restart_after: int | None = None,
              runs: tuple[PartyRun, PartyRun] | None = None, loss: str = "mse", optimizer: str = "sgd",
-             program=None, interval: int | None = None) -> DemoResult:
+             program=None, interval: int | None = None, restart_before_resolve: bool = False) -> DemoResult:
     """Play one dispute on a fresh Anvil and return its outcome.
 
     `restart_after` rebuilds both drivers (from their SQLite state) after
@@ -89,6 +90,9 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
     altogether. `interval` is the task's checkpoint interval c (default
     min(10, steps)): the run tree holds the boundary steps, and a fault
     between two boundaries is found through the SEGMENT phase.
+    `restart_before_resolve` rebuilds both drivers after the game ended
+    and before it is resolved, with the winner's `resolve` left as a bare
+    intent in its state (a daemon killed between recording and sending it).
     """
     if stall not in (None, "solver", "challenger"):
         raise ValueError(f"dispute: --stall must be solver or challenger, not {stall!r}")
@@ -168,6 +172,15 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 node.rpc("evm_increaseTime", hex(g.deadline - chain_now(chain[deployer]) + 1))
                 node.mine(1)
         g = game_view(chain[deployer], dispute_id)
+        # the end only records the outcome: the winner (anyone may) settles it in a transaction of its own
+        if restart_before_resolve:
+            for d in (sd, cd):  # killed after recording the intent, before signing anything
+                d.db.set_action(d.resolve_key, INTENT, data={"call": "DisputeGame.resolve", "tx_hashes": []})
+            echo("  (drivers restarted before resolve)")
+            sd, cd = drivers()
+        resolver = cd if g.winner == CHALLENGER else sd
+        if resolver.resolve():
+            echo(f"  {ROLE_NAMES[resolver.player.role]:>10} resolve (gas {resolver.resolve_gas})")
         call = chain[deployer].call
         for k in (solver, challenger, treasury):  # bond payouts are credited: pull them
             if call("DisputeGame", "credit", addr[k]):
@@ -178,5 +191,6 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
         balances["solver_bonded"] = call("StakeManager", "bonded", addr[solver])
         res = DemoResult(ROLE_NAMES[g.winner], REASON_NAMES[g.reason], g.moves,
                          gas_open + sd.gas + cd.gas, g.t, g.j, g.e, g.m, sd.gas, cd.gas, gas_open,
-                         max(sd.one_step_gas, cd.one_step_gas), balances)
+                         max(sd.one_step_gas, cd.one_step_gas), balances,
+                         sd.resolve_gas + cd.resolve_gas)
     return res

@@ -8,6 +8,12 @@ signing and the receipt) finds the transaction it already sent and never
 sends a move twice. The game itself lives on chain and the player recomputes
 every reveal from its run, so nothing else needs to be saved. Gas per move
 is read back from the recorded actions.
+
+A game that ended (phase DONE) is settled by a transaction of its own,
+`DisputeGame.resolve` (anyone may send it, once): `resolve()` sends it when
+the chain says the dispute is not resolved yet, keyed like a move, so a
+driver rebuilt after a crash between the last move and the settlement sends
+it then, and a party that finds the other side resolved first sends nothing.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ class DisputeDriver:
 
     @property
     def gas(self) -> int:
-        return sum(a.data["gas_used"] for a in self._moves())
+        """Gas of this party's moves and of its `resolve`, if it sent it."""
+        return sum(a.data["gas_used"] for a in self._moves()) + self.resolve_gas
 
     @property
     def one_step_gas(self) -> int:
@@ -103,11 +110,46 @@ class DisputeDriver:
                      act.data["gas_used"])
         return sent
 
+    def resolved(self) -> bool:
+        """Whether the ended game was settled on chain (DisputeGame.resolved)."""
+        return bool(self.chain.call("DisputeGame", "resolved", self.dispute_id))
+
+    def resolve(self) -> bool:
+        """After the game: settle it (DisputeGame.resolve) unless someone did; True when
+        our transaction landed. Restart-safe: the action key is fixed per dispute and the
+        chain's `resolved` is the landed check."""
+        if not self.done() or self.resolved():
+            return False
+        key = self.resolve_key
+        before = self.db.action(key)
+        try:
+            send_once(self.chain, self.db, key, "DisputeGame", "resolve", self.dispute_id, landed=self.resolved)
+        except TxFailed:
+            if self.resolved():  # the other side (or anyone) resolved it first
+                return False
+            raise
+        act = self.db.action(key)
+        sent = "gas_used" in act.data and (before is None or "gas_used" not in before.data)
+        if sent:
+            log.info("dispute %d: %s resolve (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role],
+                     act.data["gas_used"])
+        return sent
+
+    @property
+    def resolve_key(self) -> str:
+        """The action key of this party's `resolve` (outside the moves' prefix: not a move)."""
+        return f"resolve:{self.prefix}"
+
+    @property
+    def resolve_gas(self) -> int:
+        act = self.db.action(self.resolve_key)
+        return int(act.data.get("gas_used", 0)) if act is not None and act.status == "done" else 0
+
     def claim_credit(self) -> int:
         """After the game: pull this party's credited bond payouts (DisputeGame credits, never pushes)."""
         me = self.chain.address
         amount = int(self.chain.call("DisputeGame", "credit", me))
-        if amount == 0 or not self.done():
+        if amount == 0 or not self.done() or not self.resolved():
             return 0
         send_once(self.chain, self.db, f"credit:{self.prefix}", "DisputeGame", "claim_credit",
                   landed=lambda: int(self.chain.call("DisputeGame", "credit", me)) == 0)

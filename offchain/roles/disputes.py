@@ -5,8 +5,11 @@ task it plays (`disputes: {id: "open" | outcome}`), builds the party's run
 once per task (`run_for(task_id)`, kept in memory; rebuilt after a restart)
 and, on every poll, makes each open dispute's due move through its
 `DisputeDriver` (one `send_once` per move, so a restart never repeats one).
-When a game ends it pulls the party's credited bond payout (the game
-credits, never pushes) and records and logs the outcome line.
+When a game ends it settles it (`DisputeGame.resolve`, unless the other side
+or anyone did; the dispute stays "open" in the record until then, so a
+restart between the last move and the settlement resolves it), pulls the
+party's credited bond payout (the game credits, never pushes) and records
+and logs the outcome line.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ def outcome_line(chain: ChainClient, dispute_id: int, gas: int) -> str:
 
 
 def dispute_gas(db: StateDB, dispute_id: int) -> int:
-    """Gas this daemon spent on the moves of one dispute (from its recorded actions)."""
-    return sum(a.data.get("gas_used", 0) for a in db.actions(f"dispute:{dispute_id}:"))
+    """Gas this daemon spent on the moves of one dispute and on its `resolve`, if it sent it
+    (from its recorded actions)."""
+    return sum(a.data.get("gas_used", 0) for prefix in (f"dispute:{dispute_id}:", f"resolve:dispute:{dispute_id}:")
+               for a in db.actions(prefix))
 
 
 class DisputeDesk:
@@ -89,6 +94,7 @@ class DisputeDesk:
                     pass
                 g = game_view(self.chain, did)
             if g.phase == PHASE_DONE:
+                driver.resolve()  # the end only records the outcome; resolve moves the money
                 driver.claim_credit()  # the game credits bond payouts; this party pulls its own
                 winner = ROLE_NAMES.get(g.winner, "nobody")
                 d = self.disputes(task_id)

@@ -57,6 +57,8 @@ def test_solver_training_a_long_task_defends_a_dispute_and_wins(net, tmp_path):
         net.wait(liar_moves, 600, "the end of the dispute", poll=0.2)
         g = game_view(chain, did)
         assert (g.winner, g.reason) == (SOLVER, 1)  # by one step: the solver answered every move
+        # the end only records the outcome: the solver's daemon settles it (`resolve`)
+        net.wait(lambda: chain.call("DisputeGame", "resolved", did), 60, "the solver's resolve")
         assert get_task(chain, short).status == COMMITTED and get_task(chain, short).open_disputes == 0
         # the long task was training all along (it has not committed, its thread is alive)
         assert get_task(chain, long).status == CLAIMED

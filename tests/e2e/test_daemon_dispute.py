@@ -166,7 +166,9 @@ def test_honest_solver_beats_a_lying_challenger_then_is_paid(net, tmp_path):
         g = game_view(chain, did)
         assert (g.winner, g.reason, g.t, g.j, g.e) == (SOLVER, 1, 2, 4, 1)
         solver = net.address("solver")
-        net.wait(lambda: chain.call("DisputeGame", "credit", solver) == 0, 60, "the solver's bond credit pulled")
+        # the solver's daemon resolves the game it won (the end only records the outcome), then pulls
+        net.wait(lambda: chain.call("DisputeGame", "resolved", did)
+                 and chain.call("DisputeGame", "credit", solver) == 0, 60, "the solver's resolve and bond credit")
         to_treasury = bond * treasury_bps // 10_000
         after = wallets(chain, net, "solver", "challenger", "treasury")
         assert after["solver"] == before["solver"] + bond - to_treasury

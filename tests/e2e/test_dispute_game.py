@@ -1,4 +1,5 @@
-"""End to end: the dispute demo on a fresh Anvil, faults at every level, a liar, stalls, a restart.
+"""End to end: the dispute demo on a fresh Anvil, faults at every level, a liar, stalls, restarts
+(mid-game, and between the one step and the settlement).
 
 Each case runs `run_demo` (deploy, task, solver commit, dispute played by
 the two drivers) on a tiny digits MLP (hidden 4, batch 2, 3 steps) with
@@ -88,3 +89,12 @@ def test_drivers_resume_after_restart():
     res = _play(fault=Fault(2, 5, 3), restart_after=5)
     assert (res.winner, res.by) == ("challenger", "onestep")
     assert (res.t, res.j, res.e) == (2, 5, 3)
+
+
+def test_drivers_resume_between_one_step_and_resolve():
+    """A crash after the one step, before the settlement (the winner's `resolve` recorded as an
+    intent, nothing sent): the rebuilt driver resolves, once, and the money moves as usual."""
+    res = _play(fault=Fault(2, 5, 3), restart_before_resolve=True)
+    assert (res.winner, res.by) == ("challenger", "onestep")
+    assert res.gas_resolve > 0
+    _assert_solver_slashed(res)  # settled once: the stake slashed, shares paid, the bond back

@@ -27,7 +27,8 @@ move, a stall, or a few attempts at *mutated* moves. Mutations work on any
 
 A rejected move (revert) costs nothing: the adversary tries its next
 attempt, then its consistent move, else it stalls; the honest side claims
-the timeout. The property (`check`): every game ends DONE, the honest party
+the timeout. The property (`check`): every game ends DONE (and is resolved: the
+adversary may race the honest party to `resolve`), the honest party
 wins, and the money it holds moves exactly as the rules say.
 
 Nothing here imports brownie: a `Backend` (brownie in the tests, web3 in
@@ -759,6 +760,14 @@ def play(arena: Arena, plan: Plan, max_rounds: int = 200) -> GameResult:
         g = _view(b, did)
         res.phase, res.winner, res.reason = g.phase, g.winner, g.reason
         res.where = (g.t, g.j, g.e, g.m)
+        if g.phase == PHASE_DONE:  # the end records the outcome; the honest party settles it
+            if _send(b, adv, Move("resolve", (did,))):  # the adversary may race it (anyone may resolve)
+                res.log.append("adv resolve")
+            elif not b.call("DisputeGame", "resolved", did):
+                if _send(b, hon, Move("resolve", (did,))):
+                    res.log.append("honest resolve")
+                else:
+                    res.honest_errors.append(f"done: honest resolve reverted: {b.last_error}")
         _claim_credits(b, actors)
         after = {w: arena.wealth(w) for w in actors}
         res.deltas = {w: after[w] - before[w] for w in actors}

@@ -30,6 +30,7 @@ def _timeout(game, system, did, who):
     chain.sleep(system["params"].dispute_move_deadline() + 2)
     chain.mine()
     game.timeout(did, {"from": who})
+    game.resolve(did, {"from": who})  # the end records the outcome; resolve settles it
 
 
 def test_attack_trace_proof_longer_than_tree(system, opened, players, solver, challenger):
@@ -136,7 +137,7 @@ def test_attack_forged_header(system, players, submitter, runs):
     assert registry.task_header(1) == header
 
 
-def test_both_wrong_both_lose(system, runs, solver, challenger):
+def test_both_wrong_both_lose(system, runs, solver, challenger, treasury):
     """Issue 11 item 4: solver and challenger wrong at the same element with different values.
     The challenger still runs one_step (a timeout would make it lose alone and pay the solver)."""
     program, data, faulty, honest = runs
@@ -153,7 +154,10 @@ def test_both_wrong_both_lose(system, runs, solver, challenger):
     getattr(game, mv.fn)(*mv.args, {"from": challenger})
     g = _view(game, did)
     assert (g.winner, g.reason) == (3, BY_ONESTEP)  # nobody: both lost
+    game.resolve(did, {"from": challenger})
     assert system["registry"].task_status(1) == 7  # the wrong result is rejected
+    # both lost (recorded at the end, settled at resolve): the bond goes to the treasury
+    assert game.credit(treasury) == system["params"].challenger_bond() and game.credit(challenger) == 0
 
 
 def test_bond_snapshot_governance(system, opened, players, solver, challenger, treasury, deployer, accounts):
@@ -187,6 +191,7 @@ def test_moot_dispute_refunds_bond(system, players, solver, challenger, accounts
     game.open_dispute(1, b"\x07" * 32, {"from": second})  # a challenger that will stall
     moot = game.dispute_count()
     _play_until(game, first, ((s, solver), (c, challenger)), lambda g: False)
+    game.resolve(first, {"from": challenger})
     assert _view(game, first).winner == CHALLENGER and system["registry"].task_status(1) == 7
     game.reveal(*s.move(moot, _view(game, moot), chain.time()).args, {"from": solver})
     _timeout(game, system, moot, solver)  # the second challenger stalls: it loses the game

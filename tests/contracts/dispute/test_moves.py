@@ -1,4 +1,5 @@
-"""DisputeGame moves on a real task: open, bad moves, a full game, timeouts, settlement once."""
+"""DisputeGame moves on a real task: open, bad moves, a full game, timeouts, and settlement
+once, in `resolve`, a transaction of its own that anyone may send after the end."""
 
 import brownie
 from brownie import ZERO_ADDRESS, chain
@@ -91,12 +92,81 @@ def test_full_game_pinpoints_the_fault_and_ends_once(system, opened, players, so
     g = _view(game, opened)
     assert (g.winner, g.reason) == (2, 1)  # challenger by one step
     assert (g.t, g.j, g.e) == (1, 2, 1)
+    # the one step only recorded the outcome: nothing moved yet
+    assert not game.resolved(opened) and system["registry"].task_status(1) == 3
+    assert game.credit(challenger) == 0
+    game.resolve(opened, {"from": challenger})
+    assert game.resolved(opened)
     assert system["registry"].task_status(1) == 7  # rejected
     assert token.balanceOf(submitter) == 1_000 * 10**18 + 30 * 10**18
+    assert game.credit(challenger) == system["params"].challenger_bond()
     with brownie.reverts("dispute_game: dispute ended"):
         game.timeout(opened, {"from": challenger})
     with brownie.reverts("dispute_game: not in a descent"):
         game.reveal(opened, ZERO, ZERO, ZERO, ZERO, 0, [], {"from": solver})
+    with brownie.reverts("dispute_game: dispute already resolved"):
+        game.resolve(opened, {"from": challenger})
+
+
+def _play_to_end(game, players, solver, challenger, did):
+    s, c = players
+    while _view(game, did).phase != PHASE_DONE:
+        moved = False
+        for player, account in ((s, solver), (c, challenger)):
+            g = _view(game, did)
+            mv = player.move(did, g, chain.time())
+            if g.phase != PHASE_DONE and mv is not None:
+                getattr(game, mv.fn)(*mv.args, {"from": account})
+                moved = True
+        assert moved
+
+
+def test_resolve_before_the_end_reverts(system, opened, players, solver, challenger, stranger):
+    """Attack: settle a dispute that has not ended (or does not exist) to grab the bond or
+    slash the solver early: refused with a reason, at every phase up to the one step."""
+    game = system["game"]
+    s, c = players
+    with brownie.reverts("dispute_game: dispute not ended"):
+        game.resolve(opened + 1, {"from": stranger})  # no such dispute
+    while _view(game, opened).phase != PHASE_DONE:
+        for player, account in ((s, solver), (c, challenger)):
+            g = _view(game, opened)
+            if g.phase == PHASE_DONE:
+                break
+            with brownie.reverts("dispute_game: dispute not ended"):
+                game.resolve(opened, {"from": account})
+            mv = player.move(opened, g, chain.time())
+            if mv is not None:
+                getattr(game, mv.fn)(*mv.args, {"from": account})
+    assert system["registry"].get_task(1)["open_disputes"] == 1  # still open in the registry
+    game.resolve(opened, {"from": stranger})
+    assert system["registry"].task_status(1) == 7
+
+
+def test_third_party_resolves_and_the_loser_cannot_block(system, opened, players, solver, challenger,
+                                                         stranger, submitter):
+    """Attack: the losing solver tries to keep the settlement from happening: it does not
+    resolve, tries to move, to time the game out and to withdraw its locked stake between the
+    end and the settlement. A third party (no stake, no bond) resolves; the solver is slashed
+    and the challenger credited as if the winner had resolved; a second resolve reverts."""
+    game, token, stake = system["game"], system["token"], system["stake"]
+    _play_to_end(game, players, solver, challenger, opened)
+    g = _view(game, opened)
+    assert (g.winner, g.reason) == (2, 1)  # the solver lost the one step
+    with brownie.reverts("dispute_game: dispute ended"):
+        game.timeout(opened, {"from": solver})
+    with brownie.reverts("dispute_game: not at one step"):
+        game.one_step(opened, ZERO, [], ZERO, [], [], {"from": solver})
+    with brownie.reverts("stake_manager: insufficient free stake"):  # the task's stake stays locked
+        stake.request_unbond(stake.bonded(solver), {"from": solver})
+    before = token.balanceOf(submitter)
+    tx = game.resolve(opened, {"from": stranger})
+    assert tx.events["DisputeResolved"]["caller"] == stranger and not tx.events["DisputeResolved"]["moot"]
+    assert game.resolved(opened) and system["registry"].task_status(1) == 7
+    assert token.balanceOf(submitter) == before + 40 * 10**18  # the payment (10) + its stake share (30)
+    assert game.credit(challenger) == system["params"].challenger_bond() and game.credit(stranger) == 0
+    with brownie.reverts("dispute_game: dispute already resolved"):
+        game.resolve(opened, {"from": solver})
 
 
 def test_timeout_ends_a_stalled_dispute_exactly_once(system, opened, players, solver, challenger, stranger):
@@ -109,6 +179,8 @@ def test_timeout_ends_a_stalled_dispute_exactly_once(system, opened, players, so
     g = _view(game, opened)
     assert (g.phase, g.winner, g.reason) == (PHASE_DONE, 1, 2)  # solver by timeout
     bond = system["params"].challenger_bond()
+    assert game.credit(solver) == 0 and system["registry"].get_task(1)["open_disputes"] == 1
+    game.resolve(opened, {"from": stranger})  # anyone settles it
     assert token.balanceOf(solver) == before  # credited, not pushed
     assert game.credit(solver) == bond - bond * 2_000 // 10_000
     game.claim_credit({"from": solver})
