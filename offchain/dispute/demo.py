@@ -172,13 +172,13 @@ def run_demo(steps: int = 50, fault: Fault | None = None, liar: bool = False, st
                 node.rpc("evm_increaseTime", hex(g.deadline - chain_now(chain[deployer]) + 1))
                 node.mine(1)
         g = game_view(chain[deployer], dispute_id)
-        # the end only records the outcome: the winner (anyone may) settles it in a transaction of its own
+        # the end only records the outcome: the winner (the challenger when both lost; anyone may) settles it
         if restart_before_resolve:
             for d in (sd, cd):  # killed after recording the intent, before signing anything
                 d.db.set_action(d.resolve_key, INTENT, data={"call": "DisputeGame.resolve", "tx_hashes": []})
             echo("  (drivers restarted before resolve)")
             sd, cd = drivers()
-        resolver = cd if g.winner == CHALLENGER else sd
+        resolver = sd if g.winner == SOLVER else cd
         if resolver.resolve():
             echo(f"  {ROLE_NAMES[resolver.player.role]:>10} resolve (gas {resolver.resolve_gas})")
         call = chain[deployer].call

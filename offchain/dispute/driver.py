@@ -11,9 +11,12 @@ is read back from the recorded actions.
 
 A game that ended (phase DONE) is settled by a transaction of its own,
 `DisputeGame.resolve` (anyone may send it, once): `resolve()` sends it when
-the chain says the dispute is not resolved yet, keyed like a move, so a
-driver rebuilt after a crash between the last move and the settlement sends
-it then, and a party that finds the other side resolved first sends nothing.
+the chain says the dispute is not resolved yet, under a fixed action key, so
+a driver rebuilt after a crash between the last move and the settlement
+sends it then, and a party that finds it resolved sends nothing. The winner
+(the challenger when both lost) resolves at once; the other party only as a
+backstop, one move deadline after the last deadline of the game, so that
+the two never race each other's transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import logging
 
 from ..chain import ChainClient, TxFailed, send_once
 from ..state import StateDB
-from .player import PHASE_DONE, ROLE_NAMES, GameView, Move, Player
+from .player import CHALLENGER, NOBODY, PHASE_DONE, ROLE_NAMES, GameView, Move, Player
 
 log = logging.getLogger("offchain.dispute")
 
@@ -118,8 +121,14 @@ class DisputeDriver:
         """After the game: settle it (DisputeGame.resolve) unless someone did; True when
         our transaction landed. Restart-safe: the action key is fixed per dispute and the
         chain's `resolved` is the landed check."""
-        if not self.done() or self.resolved():
+        g = self.game()
+        if g.phase != PHASE_DONE or self.resolved():
             return False
+        first = g.winner == self.player.role or (g.winner == NOBODY and self.player.role == CHALLENGER)
+        if not first:  # the winner's turn; a backstop once a further move deadline passed
+            move_deadline = int(self.chain.call("DisputeGame", "meta", self.dispute_id)[4])
+            if chain_now(self.chain) <= g.deadline + move_deadline:
+                return False
         key = self.resolve_key
         before = self.db.action(key)
         try:

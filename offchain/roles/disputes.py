@@ -5,9 +5,10 @@ task it plays (`disputes: {id: "open" | outcome}`), builds the party's run
 once per task (`run_for(task_id)`, kept in memory; rebuilt after a restart)
 and, on every poll, makes each open dispute's due move through its
 `DisputeDriver` (one `send_once` per move, so a restart never repeats one).
-When a game ends it settles it (`DisputeGame.resolve`, unless the other side
-or anyone did; the dispute stays "open" in the record until then, so a
-restart between the last move and the settlement resolves it), pulls the
+When a game ends it settles it (`DisputeGame.resolve`: the winner at once,
+the other party as a backstop a move deadline later, unless anyone did; the
+dispute stays "open" in the record until it is resolved, so a restart
+between the last move and the settlement resolves it), pulls the
 party's credited bond payout (the game credits, never pushes) and records
 and logs the outcome line.
 """
@@ -95,6 +96,8 @@ class DisputeDesk:
                 g = game_view(self.chain, did)
             if g.phase == PHASE_DONE:
                 driver.resolve()  # the end only records the outcome; resolve moves the money
+                if not driver.resolved():
+                    continue  # the winner settles first; this party is the backstop (next polls)
                 driver.claim_credit()  # the game credits bond payouts; this party pulls its own
                 winner = ROLE_NAMES.get(g.winner, "nobody")
                 d = self.disputes(task_id)
