@@ -12,7 +12,7 @@ the worst cases: `one-step worst case: gas=G` and
 `dispute worst case: rounds=R gas=G`.
 
     python bench/dispute_cost.py [--steps 1000] [--interval 100] [--hidden 32] [--batch 32]
-    python bench/dispute_cost.py --v2   # op set v2 one steps (tiny xent/AdamW MLP of tests/e2e/test_dispute_v2.py)
+    python bench/dispute_cost.py --v2   # op set v2 one steps (every v2 opcode: offchain.runtime.warmup.v2_catalogue)
 """
 
 from __future__ import annotations
@@ -68,26 +68,25 @@ def main() -> None:
 
 
 def v2() -> None:
-    """One dispute per op set v2 opcode on the tiny xent/AdamW MLP (hidden 4, batch 2, 3 steps,
-    c = 1; the ops the MLP does not use as extra metric nodes, as tests/e2e/test_dispute_v2.py):
-    the one-step and resolve transactions' gas, then `one-step worst case (v2): gas=G`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-    from test_dispute_v2 import _with_extra_nodes
+    """One dispute per op set v2 opcode on `warmup.v2_catalogue` (the tiny xent/AdamW MLP, hidden 4,
+    batch 2, 3 steps, c = 1, with a metric node of every v2 opcode it does not use): the one-step
+    and resolve transactions' gas, then `one-step worst case (v2): gas=G`."""
+    from offchain.runtime import dataset
+    from offchain.runtime.warmup import v2_catalogue
 
-    from offchain.runtime.opcodes import Op
-
-    p1 = _with_extra_nodes([Op.DIV, Op.SQRT, Op.RSQRT, Op.LOG])
-    p2 = _with_extra_nodes([Op.SOFTMAX, Op.SOFTMAX_BWD, Op.GELU, Op.GELU_BWD])
-    cases = [("SOFTMAX_XENT", Fault(2, 9, 1), None), ("EXP", Fault(1, 10, 0), None),
-             ("SOFTMAX_XENT_GRAD", Fault(1, 11, 13), None), ("ADAM", Fault(3, 26, 37), None),
-             ("DIV", Fault(2, 11, 1), p1), ("LOG", Fault(2, 14, 1), p1),
-             ("SOFTMAX", Fault(2, 11, 13), p2), ("GELU_BWD", Fault(2, 14, 13), p2)]
+    data = dataset.load("digits")
+    prog = v2_catalogue(data)
+    seen: set = set()
     worst = 0
-    for name, f, prog in cases:
-        r = run_demo(3, fault=f, hidden=4, batch=2, echo=lambda _s: None, loss="xent", optimizer="adam",
-                     program=prog, interval=1)
+    for j, node in enumerate(prog.step):
+        if node.op < 15 or node.op in seen:  # v1 opcodes: the main table above
+            continue
+        seen.add(node.op)
+        f = Fault(2, j, min(13, node.size - 1))
+        r = run_demo(3, fault=f, echo=lambda _s: None, program=(prog, data), interval=1)
         assert (r.winner, r.t, r.j, r.e) == ("challenger", f.t, f.j, f.e), r.line()
-        print(f"{name:<18} m={r.m:<3} one-step={r.gas_one_step} resolve={r.gas_resolve} total={r.gas}", flush=True)
+        print(f"{node.op.name:<18} j={j:<3} m={r.m:<4} one-step={r.gas_one_step} resolve={r.gas_resolve} "
+              f"total={r.gas}", flush=True)
         worst = max(worst, r.gas_one_step)
     print(f"one-step worst case (v2): gas={worst}")
 
