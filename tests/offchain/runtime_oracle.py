@@ -48,6 +48,15 @@ def one_node_program(node: Node, slots: list[tuple[int, int]], data_shape: tuple
     return Program(header, init, (node,) + keep)
 
 
+def checked_program(node: Node, slots: list[tuple[int, int]]) -> Program:
+    """`one_node_program(node, slots)`, refused by executor.validate if malformed (raises)."""
+    from offchain.runtime import executor
+
+    prog = one_node_program(node, slots)
+    executor.validate(prog)
+    return prog
+
+
 def oracle_outputs(program: Program, t: int, state: list[np.ndarray], data: np.ndarray,
                    nodes: list[int] | None = None) -> dict[int, np.ndarray]:
     """Per-element outputs of the chosen nodes of step t (default: all), via micro traces."""

@@ -16,8 +16,8 @@ import pytest
 from offchain.commit import trace
 from offchain.runtime import executor, fast_v2, micro, reference
 from offchain.runtime.opcodes import CANONICAL_NAN, Op, Ref
-from offchain.runtime.program import Header, Node, Program
-from tests.offchain.runtime_oracle import SPECIAL, oracle_outputs, special_bits
+from offchain.runtime.program import Header, Node
+from tests.offchain.runtime_oracle import SPECIAL, checked_program, oracle_outputs, special_bits
 
 S = Ref.STATE
 V, D, R = 17, 5, 40  # vocabulary, embedding width, tokens
@@ -66,12 +66,7 @@ def _tokens(rng: np.random.Generator, n: int, vocab: int) -> np.ndarray:
     return np.concatenate([pool, rng.choice(pool, max(0, n - len(pool)))])[:n].astype(np.uint32)
 
 
-def _program(node: Node, slots: list[tuple[int, int]]) -> Program:
-    init = tuple(Node(Op.INIT_UNIFORM, (), r, c, 0, 0x3F800000) for r, c in slots)
-    keep = tuple(Node(Op.SCALE, ((S, s),), r, c, 0, 0x3F800000) for s, (r, c) in enumerate(slots))
-    prog = Program(Header(len(slots), 1 + len(slots), 1, 1, 1, 7), init, (node,) + keep)
-    executor.validate(prog)
-    return prog
+_program = checked_program
 
 
 def _check(node: Node, state: list[np.ndarray]) -> np.ndarray:

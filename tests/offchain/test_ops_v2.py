@@ -14,18 +14,13 @@ import pytest
 
 from offchain.runtime import executor, f32, micro
 from offchain.runtime.opcodes import CANONICAL_NAN, Op, Ref
-from offchain.runtime.program import Header, Node, Program
-from tests.offchain.runtime_oracle import oracle_outputs, special_bits
+from offchain.runtime.program import Header, Node
+from tests.offchain.runtime_oracle import checked_program, oracle_outputs, special_bits
 
 S = Ref.STATE
 
 
-def _program(node: Node, slots: list[tuple[int, int]]) -> Program:
-    init = tuple(Node(Op.INIT_UNIFORM, (), r, c, 0, 0x3F800000) for r, c in slots)
-    keep = tuple(Node(Op.SCALE, ((S, s),), r, c, 0, 0x3F800000) for s, (r, c) in enumerate(slots))
-    prog = Program(Header(len(slots), 1 + len(slots), 1, 1, 1, 7), init, (node,) + keep)
-    executor.validate(prog)
-    return prog
+_program = checked_program
 
 
 def _check(node: Node, state: list[np.ndarray], t: int = 1) -> np.ndarray:

@@ -77,18 +77,22 @@ def test_bad_moves_revert(system, opened, players, solver, challenger, stranger)
         game.timeout(opened, {"from": stranger})
 
 
-def test_full_game_pinpoints_the_fault_and_ends_once(system, opened, players, solver, challenger, submitter):
-    game, token = system["game"], system["token"]
+def _play_to_end(game, players, solver, challenger, did):
     s, c = players
-    while _view(game, opened).phase != PHASE_DONE:
+    while _view(game, did).phase != PHASE_DONE:
         moved = False
         for player, account in ((s, solver), (c, challenger)):
-            g = _view(game, opened)
-            mv = player.move(opened, g, chain.time())
+            g = _view(game, did)
+            mv = player.move(did, g, chain.time())
             if g.phase != PHASE_DONE and mv is not None:
                 getattr(game, mv.fn)(*mv.args, {"from": account})
                 moved = True
         assert moved
+
+
+def test_full_game_pinpoints_the_fault_and_ends_once(system, opened, players, solver, challenger, submitter):
+    game, token = system["game"], system["token"]
+    _play_to_end(game, players, solver, challenger, opened)
     g = _view(game, opened)
     assert (g.winner, g.reason) == (2, 1)  # challenger by one step
     assert (g.t, g.j, g.e) == (1, 2, 1)
@@ -106,19 +110,6 @@ def test_full_game_pinpoints_the_fault_and_ends_once(system, opened, players, so
         game.reveal(opened, ZERO, ZERO, ZERO, ZERO, 0, [], {"from": solver})
     with brownie.reverts("dispute_game: dispute already resolved"):
         game.resolve(opened, {"from": challenger})
-
-
-def _play_to_end(game, players, solver, challenger, did):
-    s, c = players
-    while _view(game, did).phase != PHASE_DONE:
-        moved = False
-        for player, account in ((s, solver), (c, challenger)):
-            g = _view(game, did)
-            mv = player.move(did, g, chain.time())
-            if g.phase != PHASE_DONE and mv is not None:
-                getattr(game, mv.fn)(*mv.args, {"from": account})
-                moved = True
-        assert moved
 
 
 def test_resolve_before_the_end_reverts(system, opened, players, solver, challenger, stranger):
