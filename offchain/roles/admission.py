@@ -270,11 +270,10 @@ def solver_terms(task, held: list, training: int, s: Settings, unit: int = TOKEN
 
 
 def resources(cost: Cost, rate: Throughput, s: Settings, memory_limit: int, disk_limit: int,
-              seconds: float, what: str, role: str, sharers: int = 1, steps: int | None = None) -> Verdict | None:
+              seconds: float, what: str, role: str, sharers: int = 1) -> Verdict | None:
     """Memory, disk and time of a task against the budget; `seconds` is the time it has
-    (`what` names it), `sharers` the tasks that would share this machine's throughput, `steps`
-    the steps its run takes (0..steps; None: 0..T)."""
-    steps = cost.steps if steps is None else steps
+    (`what` names it), `sharers` the tasks that would share this machine's throughput."""
+    steps = cost.steps
     need = cost.solver_memory() if role == "solve" else cost.verifier_memory()
     if need > memory_limit:
         return Verdict("memory", f"needs ~{_size(need)} of memory (state {_size(cost.state_bytes)}, one step's "
@@ -388,12 +387,13 @@ def solver_admits(d, tid: int, task, program: Program | None = None, train: np.n
     return _verdict_recorded(d, tid, why)
 
 
-def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray, replay_to: int | None = None) -> bool:
+def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray) -> bool:
     """The verifier's admission hook, before it joins, stakes or replays: memory, disk (its
-    own run's spilled states, should it dispute), step time, and the replay its check does
-    against the time left in the challenge (or verification) window: steps 0..`replay_to`,
-    the last sampled boundary, when the samples are drawn; else 0..T (with the incentive
-    layer the pool draws them after the verifier joins: a sample can be any boundary)."""
+    own run's spilled states, should it dispute), step time, and its whole own run 0..T
+    against the time left in the challenge (or verification) window. The check itself
+    replays only up to the last sampled boundary, but a mismatch leads to a dispute, which
+    needs the verifier's run root over every boundary before the window closes: a verifier
+    that could only afford the check would find a fault it cannot dispute."""
     from . import attest
     from .registry import now
 
@@ -404,7 +404,7 @@ def verifier_admits(d, tid: int, task, program: Program, train: np.ndarray, repl
     if attest.enabled(d.chain):
         deadline, what = attest.incentive(d.chain, tid)["attest_deadline"], "verification window"
     why = resources(budget.cost(task, program, train), rate, d.settings, budget.memory_limit(),
-                    budget.disk_limit(), deadline - now(d.chain), what, "verify", steps=replay_to)
+                    budget.disk_limit(), deadline - now(d.chain), what, "verify")
     return _verdict_recorded(d, tid, why)
 
 

@@ -81,18 +81,10 @@ class Verifier(Daemon):
             return
         incentives = attest.enabled(self.chain)
         if phase in ("committed", "artifact_error") and not data.get("inputs_ok"):
-            # admission prices the replay the check does: steps 0..b(last sample) once the
-            # samples are drawn (plain path); the pool draws them only after the verifier
-            # joins, so with the incentive layer a sample can be any boundary (0..T)
-            replay_to = None
-            if not incentives:
-                task = get_task(self.chain, tid)
-                steps = self._samples(tid, task, data) if task.status == COMMITTED else None
-                if task.status == COMMITTED and steps is None:
-                    return  # the randomness (the block after the commit) does not exist yet
-                if steps:
-                    replay_to = roots.boundaries(task.num_steps, task.checkpoint_interval)[max(steps)]
-            if not self._check_inputs(tid, replay_to):
+            # admission prices the whole own run 0..T, not only the replay to the last sampled
+            # boundary: should the check find a mismatch, the dispute needs the verifier's own
+            # run root over every boundary before the window closes (soundness over liveness)
+            if not self._check_inputs(tid):
                 return
         if incentives:  # incentive layer: commit-reveal attestations
             attest.advance(self, tid, phase, data)
@@ -141,9 +133,9 @@ class Verifier(Daemon):
         self.db.set_task(tid, "challenged", unavailable=reason)
         log.warning("challenge: task=%d artifacts: %s: replaying the task from its spec and data", tid, reason)
 
-    def _check_inputs(self, tid: int, replay_to: int | None = None) -> bool:
+    def _check_inputs(self, tid: int) -> bool:
         """Whether the task's spec and data are fetched and sound (recorded once) and the task
-        fits the admission budget, its check replaying steps 0..`replay_to` (None: 0..T). A
+        fits the admission budget (the whole own run 0..T in the window). A
         malformed or impossible spec is refused at once; unavailable ones after the bounded
         retries."""
         task = get_task(self.chain, tid)
@@ -158,7 +150,7 @@ class Verifier(Daemon):
             if availability.failed(self.db, f"inputs:{tid}", self.settings, str(exc)):
                 self._refuse(tid, f"spec or data unavailable: {exc}")
             return False
-        if not admission.verifier_admits(self, tid, task, program, train, replay_to):  # before joining or replaying
+        if not admission.verifier_admits(self, tid, task, program, train):  # before joining or replaying
             return False
         phase = self.db.task(tid)[0]
         self.db.set_task(tid, phase, inputs_ok=True)
