@@ -340,38 +340,6 @@ def _ln_bwd(g, xh, d, out):
 _MASKED = _c(oc.BMM_MASKED)
 
 
-@nb.njit(**_JIT)
-def _bmm(a, b, ta, tb, causal, out):
-    """out (NB, R, C): out[n] = op(a[n]) @ op(b[n]); a[n] is (R, K) or (K, R) when ta,
-    b[n] (K, C) or (C, K) when tb. Each element acc = +0; acc = acc + a*b in k order
-    (vectorised across the columns of a row); with `causal`, columns j > i are -inf
-    and not computed."""
-    NB, R, C = out.shape
-    K = a.shape[1] if ta else a.shape[2]
-    bp = np.empty((K, C), np.float32)  # op(B[n]) row-major
-    acc = np.empty(C, np.float32)
-    for n in range(NB):
-        an = a[n]
-        bn = b[n]
-        for k in range(K):
-            for c in range(C):
-                bp[k, c] = bn[c, k] if tb else bn[k, c]
-        for i in range(R):
-            cn = min(C, i + 1) if causal else C
-            for c in range(cn):
-                acc[c] = _ZERO
-            for k in range(K):
-                av = an[k, i] if ta else an[i, k]
-                bk = bp[k]
-                for c in range(cn):
-                    acc[c] = acc[c] + av * bk[c]
-            o = out[n, i]
-            for c in range(cn):
-                o[c] = acc[c]
-            for c in range(cn, C):
-                o[c] = _MASKED
-
-
 def _k_bmatmul(node, j, ins, t, of):
     from .micro import bmm_geometry  # the node's batch count and flags, validated
 
@@ -384,7 +352,15 @@ def _k_bmatmul(node, j, ins, t, of):
     b = _need(node, j, ins[1], nbat * K * C, "B")
     a3 = a.reshape(nbat, K, R) if ta else a.reshape(nbat, R, K)
     b3 = b.reshape(nbat, C, K) if tb else b.reshape(nbat, K, C)
-    _bmm(a3, b3, ta, tb, causal, of.reshape(nbat, R, C))
+    out = of.reshape(nbat, R, C)
+    # batch n is bit-identical to a MATMUL of its operands (section 5.4): the MATMUL kernel
+    # itself, then the masked entries (j > i) overwritten with -inf
+    from .fast import _matmul_serial
+
+    for n in range(nbat):
+        _matmul_serial(a3[n], b3[n], ta, tb, out[n])
+    if causal:
+        out[:, np.arange(C)[None, :] > np.arange(R)[:, None]] = _MASKED
 # --- end batched MATMUL ------------------------------------------------------------------
 
 
