@@ -40,6 +40,16 @@ def chain_now(chain: ChainClient) -> int:
     return int(chain.block("latest")["timestamp"])
 
 
+def move_prefix(dispute_id: int) -> str:
+    """Action keys of one dispute's moves start with this."""
+    return f"dispute:{dispute_id}:"
+
+
+def resolve_key(dispute_id: int) -> str:
+    """The action key of a dispute's `resolve` (outside the moves' prefix: not a move)."""
+    return f"resolve:{move_prefix(dispute_id)}"
+
+
 class DisputeDriver:
     """One party in one dispute: moves before deadlines, claims timeouts, survives restarts."""
 
@@ -47,7 +57,7 @@ class DisputeDriver:
                  stall_after: int | None = None):
         self.chain, self.db, self.player, self.dispute_id = chain, db, player, dispute_id
         self.stall_after = stall_after
-        self.prefix = f"dispute:{dispute_id}:"
+        self.prefix = move_prefix(dispute_id)
 
     # --- what this party has sent (from its recorded actions) -------------------
 
@@ -97,19 +107,25 @@ class DisputeDriver:
             now = self.game()
             return now.moves != g.moves or now.phase != g.phase or now.mover != g.mover
 
+        # fee bumps of a stuck move come before its deadline; the other side may have ended the
+        # game first (one step, timeout): then nothing is due, re-read next time
+        return self._send(key, mv.fn, mv.args, landed, self.done, deadline=g.deadline)
+
+    def _send(self, key: str, fn: str, args, landed, moot, **kw) -> bool:
+        """`send_once` of DisputeGame.fn under `key`; True when our transaction landed in this
+        call (not on an earlier one). A failed transaction that `moot()` explains (another
+        party got there first) is no error: False."""
         before = self.db.action(key)
         try:
-            send_once(self.chain, self.db, key, "DisputeGame", mv.fn, *mv.args, landed=landed,
-                      deadline=g.deadline)  # fee bumps of a stuck move come before its deadline
+            send_once(self.chain, self.db, key, "DisputeGame", fn, *args, landed=landed, **kw)
         except TxFailed:
-            # the other side may have ended the game first (one step, timeout): re-read next time
-            if self.done():
+            if moot():
                 return False
             raise
         act = self.db.action(key)
         sent = "gas_used" in act.data and (before is None or "gas_used" not in before.data)
         if sent:
-            log.info("dispute %d: %s %s (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role], mv.fn,
+            log.info("dispute %d: %s %s (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role], fn,
                      act.data["gas_used"])
         return sent
 
@@ -129,25 +145,13 @@ class DisputeDriver:
             move_deadline = int(self.chain.call("DisputeGame", "meta", self.dispute_id)[4])
             if chain_now(self.chain) <= g.deadline + move_deadline:
                 return False
-        key = self.resolve_key
-        before = self.db.action(key)
-        try:
-            send_once(self.chain, self.db, key, "DisputeGame", "resolve", self.dispute_id, landed=self.resolved)
-        except TxFailed:
-            if self.resolved():  # the other side (or anyone) resolved it first
-                return False
-            raise
-        act = self.db.action(key)
-        sent = "gas_used" in act.data and (before is None or "gas_used" not in before.data)
-        if sent:
-            log.info("dispute %d: %s resolve (gas %d)", self.dispute_id, ROLE_NAMES[self.player.role],
-                     act.data["gas_used"])
-        return sent
+        # the other side (or anyone) may have resolved it first
+        return self._send(self.resolve_key, "resolve", (self.dispute_id,), self.resolved, self.resolved)
 
     @property
     def resolve_key(self) -> str:
         """The action key of this party's `resolve` (outside the moves' prefix: not a move)."""
-        return f"resolve:{self.prefix}"
+        return resolve_key(self.dispute_id)
 
     @property
     def resolve_gas(self) -> int:

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 
 from ..chain import ChainClient
-from ..dispute.driver import DisputeDriver, game_view
+from ..dispute.driver import DisputeDriver, game_view, move_prefix, resolve_key
 from ..dispute.player import PHASE_DONE, REASON_NAMES, ROLE_NAMES, Player
 from ..dispute.run import PartyRun
 from ..state import StateDB
@@ -48,7 +48,7 @@ def outcome_line(chain: ChainClient, dispute_id: int, gas: int) -> str:
 def dispute_gas(db: StateDB, dispute_id: int) -> int:
     """Gas this daemon spent on the moves of one dispute and on its `resolve`, if it sent it
     (from its recorded actions)."""
-    return sum(a.data.get("gas_used", 0) for prefix in (f"dispute:{dispute_id}:", f"resolve:dispute:{dispute_id}:")
+    return sum(a.data.get("gas_used", 0) for prefix in (move_prefix(dispute_id), resolve_key(dispute_id))
                for a in db.actions(prefix))
 
 
