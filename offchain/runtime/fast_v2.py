@@ -22,7 +22,7 @@ import math
 import numba as nb
 import numpy as np
 
-from . import f32
+from . import f32, micro
 from . import opcodes as oc
 from .opcodes import CANONICAL_NAN, Op
 from .program import Node
@@ -341,10 +341,8 @@ _MASKED = _c(oc.BMM_MASKED)
 
 
 def _k_bmatmul(node, j, ins, t, of):
-    from .micro import bmm_geometry  # the node's batch count and flags, validated
-
-    try:
-        nbat, R, ta, tb, causal = bmm_geometry(node)
+    try:  # the node's batch count and flags, validated
+        nbat, R, ta, tb, causal = micro.bmm_geometry(node)
     except ValueError as exc:
         raise ValueError(f"fast: node {j} ({exc})") from exc
     C, K = node.cols, node.k
@@ -511,26 +509,9 @@ ARITY_V2[Op.BMATMUL] = 2
 # --- EMBEDDING (docs/reproducible-ops.md section 5.3) ---------------------------
 
 
-@nb.njit(**_JIT)
-def embed_index(x, vocab):
-    """micro.embed_index on uint32 token bits: the row, or -1 when x names no row."""
-    x = np.int64(x)
-    if x == 0:
-        return 0 if vocab > 0 else -1
-    if x >> 31:
-        return -1
-    ex = (x >> 23) & 0xFF
-    if ex < 127 or ex >= 127 + 32:
-        return -1
-    mant = (x & 0x7FFFFF) | 0x800000
-    if ex < 150:
-        low = 150 - ex
-        if mant & ((np.int64(1) << low) - 1):
-            return -1
-        v = mant >> low
-    else:
-        v = mant << (ex - 150)
-    return v if v < vocab else -1
+# micro.embed_index itself, compiled: one definition of idx() on the token bits (integer
+# operations only, so numba computes exactly what Python does)
+embed_index = nb.njit(**_JIT)(micro.embed_index)
 
 
 @nb.njit(**_JIT)
