@@ -74,15 +74,10 @@ _ARITY: dict[Op, int] = {
     Op.EMBEDDING_BWD: 2,
 }
 _USES_C0 = {Op.INIT_UNIFORM, Op.GATHER, Op.IM2COL, Op.MATMUL, Op.SCALE, Op.SUM, Op.MSE_GRAD, Op.SGD,
-            Op.SOFTMAX_XENT_GRAD, Op.ADAM, Op.LN_RSTD}
-_USES_C1 = {Op.IM2COL, Op.ADAM}
+            Op.SOFTMAX_XENT_GRAD, Op.ADAM, Op.LN_RSTD, Op.BMATMUL}  # BMATMUL: c0 = flags
+_USES_C1 = {Op.IM2COL, Op.ADAM, Op.BMATMUL}  # BMATMUL: c1 = batch count
 _USES_K = {Op.MATMUL, Op.SUM, Op.ROW_MAX, Op.SOFTMAX_XENT, Op.SOFTMAX_XENT_GRAD, Op.SOFTMAX, Op.SOFTMAX_BWD,
-           Op.LN_RSTD}
-# batched MATMUL (section 5.4): k = reduction length, c0 = flags, c1 = batch count
-_USES_K.add(Op.BMATMUL)
-_USES_C0.add(Op.BMATMUL)
-_USES_C1.add(Op.BMATMUL)
-_USES_K |= {Op.EMBEDDING, Op.EMBEDDING_BWD}  # EMBEDDING block: k = vocab rows / tokens
+           Op.LN_RSTD, Op.BMATMUL, Op.EMBEDDING, Op.EMBEDDING_BWD}  # EMBEDDING(_BWD): k = vocab rows / tokens
 
 
 # --- backend registry ---------------------------------------------------------

@@ -267,11 +267,6 @@ def needs_prev(node: Node | int) -> bool:
     return _node(node).op == Op.EMBEDDING
 
 
-def r_of(n: Node, e: int) -> int:
-    """The output row of flat element e."""
-    return e // n.cols
-
-
 def _embedding_refs(n: Node, r: int, c: int, m: int, prev: int | None) -> list[OperandRef]:
     """EMBEDDING: m=1 tok[r]; m=2 tok[r] and, when idx(s_1) names a row, W[idx * cols + c].
     EMBEDDING_BWD: micro-step m reads tok[m-1] and g[(m-1) * cols + c]."""
@@ -376,7 +371,7 @@ def next_state(
     if op == Op.SGD:
         return f32.mul(x[0], n.c0) if m == 1 else f32.sub(x[0], prev)
     if op in (Op.EMBEDDING, Op.EMBEDDING_BWD):
-        return _embedding_next(n, r_of(n, e), m, prev, x)
+        return _embedding_next(n, e // n.cols, m, prev, x)  # the output row of e
     return _next_state_v2(n, t, m, prev, x)
 
 
